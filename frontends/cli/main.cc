@@ -1,0 +1,51 @@
+// kerasrt command line: `info`, `predict` (and later `bench`, `serve`).
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+namespace {
+
+void usage(std::FILE* out) {
+  std::fputs(
+      "usage: kerasrt <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  info MODEL [--weights W] [--json] [--expand-nested]\n"
+      "      Summary of the model, like Keras model.summary(): layers, output shapes, parameters.\n"
+      "  predict MODEL [--weights W] --input X.npy [--input NAME=X.npy ...]\n"
+      "          (--output OUT.npy | --output-dir DIR) [--threads N]\n"
+      "      Runs the model on NumPy inputs and writes float32 .npy outputs\n"
+      "      (--output-dir writes one <output name>.npy per output).\n"
+      "\n"
+      "MODEL is a Keras .h5 or .keras file, or an architecture .json with --weights.\n",
+      out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    usage(args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "info") return kerasrt::cli::info(args);
+    if (command == "predict") return kerasrt::cli::predict(args);
+    std::fprintf(stderr, "kerasrt: unknown command '%s'\n\n", command.c_str());
+    usage(stderr);
+    return 2;
+  } catch (const kerasrt::cli::UsageError& e) {
+    std::fprintf(stderr, "kerasrt %s: %s\n", command.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kerasrt %s: error: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,138 @@
+// kerasrt: load a Keras model file once, predict from any number of threads.
+//
+// Thread-safety guarantee
+// -----------------------
+// A `Model` is immutable once `load` returns. Every const member function, `predict` included,
+// may be called concurrently from any number of threads on the same `Model` (or on copies of
+// it: copies share one set of weights). Each `predict` call runs on its own per-call
+// workspace, taken from a small pool owned by the model; the pool and the cache of memory
+// plans per input shape are the only synchronised state, and neither is held while a layer
+// runs. There is no global graph, session or "current model": any number of models live side
+// by side in one process. Loading itself is thread-safe too (HDF5, which is not, is
+// serialised internally).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace kerasrt {
+
+// The one exception type of the library. `what()` reads
+// "<file>: layer '<name>' (<Class>): <reason>" with the parts that apply.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(std::string reason, std::string layer = {}, std::string file = {});
+
+  const std::string& reason() const noexcept { return reason_; }
+  const std::string& layer() const noexcept { return layer_; }
+  const std::string& file() const noexcept { return file_; }
+
+  // The same error, attributed to a file or layer when it did not name one yet.
+  Error in_file(const std::string& file) const;
+  Error in_layer(const std::string& layer) const;
+
+ private:
+  std::string reason_, layer_, file_;
+};
+
+enum class DType { kFloat32, kFloat64, kFloat16, kInt32, kInt64, kBool, kString };
+const char* dtype_name(DType dtype);
+
+// A dimension that is not fixed by the model (Keras `None`), e.g. the batch dimension.
+inline constexpr int64_t kAnyDim = -1;
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape;  // batch first; kAnyDim where Keras says None
+  DType dtype = DType::kFloat32;
+};
+
+// A dense, row-major float32 tensor that owns its data.
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::vector<int64_t> shape);  // zero-filled
+  Tensor(std::vector<int64_t> shape, std::vector<float> values);
+
+  const std::vector<int64_t>& shape() const noexcept { return shape_; }
+  int64_t size() const noexcept { return static_cast<int64_t>(values_.size()); }
+  float* data() noexcept { return values_.data(); }
+  const float* data() const noexcept { return values_.data(); }
+  const std::vector<float>& values() const noexcept { return values_; }
+
+ private:
+  std::vector<int64_t> shape_;
+  std::vector<float> values_;
+};
+
+// A borrowed, read-only view of caller memory (row-major float32), for zero-copy predict.
+struct TensorView {
+  const float* data = nullptr;
+  std::vector<int64_t> shape;
+};
+
+struct LoadOptions {
+  // Threads each predict call may use inside one layer (oneDNN/OpenMP). 1 suits many
+  // concurrent callers (one core each); raise it when a single caller wants low latency.
+  int intra_op_threads = 1;
+};
+
+// One row of `Model::summary()`, as Keras's `model.summary()` prints it.
+struct LayerSummary {
+  std::string name;
+  std::string class_name;
+  std::vector<std::vector<int64_t>> output_shapes;
+  int64_t params = 0;
+  int64_t trainable_params = 0;
+  int depth = 0;  // 0 for top-level layers, 1 for layers of a nested model, ...
+};
+
+struct ModelSummary {
+  std::string name;
+  std::string class_name;     // Sequential or Functional
+  std::string keras_version;  // as written in the file
+  std::string format;         // "h5", "keras", "json+h5weights", ...
+  std::vector<LayerSummary> layers;
+  int64_t total_params = 0;
+  int64_t trainable_params = 0;
+};
+
+namespace detail {
+class Runtime;
+}
+
+class Model {
+ public:
+  // Load a model file (legacy HDF5 .h5 or a .keras archive); the format is detected from the
+  // content, not the file name. Throws kerasrt::Error.
+  static Model load(const std::string& path, const LoadOptions& options = {});
+  // Load from bytes already in memory; `name` is used in error messages.
+  static Model load_from_memory(std::span<const std::byte> bytes, const std::string& name,
+                                const LoadOptions& options = {});
+  // Load an architecture JSON (`model.to_json()`) plus a weights file (legacy `save_weights`
+  // .h5, or Keras 3 `.weights.h5`).
+  static Model load_json(const std::string& json_path, const std::string& weights_path,
+                         const LoadOptions& options = {});
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  const ModelSummary& summary() const;
+
+  // Inputs in the order of `inputs()`; returns outputs in the order of `outputs()`.
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
+  std::vector<Tensor> predict(std::span<const TensorView> inputs) const;
+  // Inputs by name (all of them); returns every output by name.
+  std::map<std::string, Tensor> predict(const std::map<std::string, Tensor>& inputs) const;
+
+ private:
+  explicit Model(std::shared_ptr<const detail::Runtime> runtime);
+  std::shared_ptr<const detail::Runtime> runtime_;
+};
+
+}  // namespace kerasrt

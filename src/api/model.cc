@@ -1,0 +1,100 @@
+// The public API: file -> LoadedSpec (format readers) -> Graph (builder) -> Runtime.
+#include <filesystem>
+
+#include "format/readers.h"
+#include "graph/runtime.h"
+#include "kerasrt/kerasrt.h"
+
+namespace kerasrt {
+namespace {
+
+// Runs one load step, attributing any error to `file` and turning library exceptions that
+// escape (a JSON type error, an allocation failure) into kerasrt::Error.
+template <typename F>
+auto attributed(const std::string& file, F&& step) -> decltype(step()) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    throw e.in_file(file);
+  } catch (const std::bad_alloc&) {
+    throw Error("out of memory while loading", "", file);
+  } catch (const std::exception& e) {
+    throw Error(std::string("malformed model: ") + e.what(), "", file);
+  }
+}
+
+std::shared_ptr<const detail::Runtime> make_runtime(const LoadedSpec& spec, const LoadOptions& options,
+                                                    const std::string& file) {
+  return std::make_shared<const detail::Runtime>(build_graph(spec), options, file);
+}
+
+}  // namespace
+
+Tensor::Tensor(std::vector<int64_t> shape) : shape_(std::move(shape)) {
+  values_.assign(static_cast<size_t>(num_elements(shape_)), 0.0f);
+}
+
+Tensor::Tensor(std::vector<int64_t> shape, std::vector<float> values)
+    : shape_(std::move(shape)), values_(std::move(values)) {
+  if (static_cast<int64_t>(values_.size()) != num_elements(shape_))
+    throw Error("tensor of shape " + to_string(shape_) + " needs " + std::to_string(num_elements(shape_)) +
+                " values, got " + std::to_string(values_.size()));
+}
+
+Model::Model(std::shared_ptr<const detail::Runtime> runtime) : runtime_(std::move(runtime)) {}
+
+Model Model::load(const std::string& path, const LoadOptions& options) {
+  return attributed(path, [&] {
+    if (std::filesystem::is_directory(path))
+      throw Error("is a directory; TensorFlow SavedModel directories are not supported yet");
+    const std::vector<std::byte> bytes = read_binary_file(path);
+    return Model(make_runtime(read_model_bytes(bytes, path), options, path));
+  });
+}
+
+Model Model::load_from_memory(std::span<const std::byte> bytes, const std::string& name, const LoadOptions& options) {
+  return attributed(name, [&] { return Model(make_runtime(read_model_bytes(bytes, name), options, name)); });
+}
+
+Model Model::load_json(const std::string& json_path, const std::string& weights_path, const LoadOptions& options) {
+  const std::string label = json_path + " + " + weights_path;
+  return attributed(label, [&] {
+    const std::string json = attributed(json_path, [&] { return read_text_file(json_path); });
+    const std::vector<std::byte> weights = attributed(weights_path, [&] { return read_binary_file(weights_path); });
+    return Model(make_runtime(read_json_and_weights(json, weights, weights_path), options, label));
+  });
+}
+
+const std::vector<TensorInfo>& Model::inputs() const { return runtime_->inputs(); }
+const std::vector<TensorInfo>& Model::outputs() const { return runtime_->outputs(); }
+const ModelSummary& Model::summary() const { return runtime_->summary(); }
+
+std::vector<Tensor> Model::predict(std::span<const TensorView> inputs) const { return runtime_->predict(inputs); }
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
+  std::vector<TensorView> views;
+  for (const Tensor& t : inputs) views.push_back({t.data(), t.shape()});
+  return runtime_->predict(views);
+}
+
+std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
+  std::vector<TensorView> views;
+  for (const TensorInfo& info : runtime_->inputs()) {
+    auto it = inputs.find(info.name);
+    if (it == inputs.end()) throw Error("no value given for input '" + info.name + "'", "", runtime_->summary().name);
+    views.push_back({it->second.data(), it->second.shape()});
+  }
+  if (inputs.size() != views.size()) {
+    for (const auto& [name, tensor] : inputs) {
+      bool known = false;
+      for (const TensorInfo& info : runtime_->inputs()) known = known || info.name == name;
+      if (!known) throw Error("the model has no input named '" + name + "'");
+    }
+  }
+  std::vector<Tensor> outputs = runtime_->predict(views);
+  std::map<std::string, Tensor> named;
+  for (size_t i = 0; i < outputs.size(); ++i) named.emplace(runtime_->outputs()[i].name, std::move(outputs[i]));
+  return named;
+}
+
+}  // namespace kerasrt

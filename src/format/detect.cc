@@ -1,0 +1,76 @@
+// Format detection by content: HDF5 signature -> legacy .h5, zip signature -> .keras archive.
+#include <fstream>
+
+#include "format/readers.h"
+#include "format/zip_archive.h"
+#include "spec/config_reader.h"
+
+namespace kerasrt {
+namespace {
+
+bool looks_like_json(std::span<const std::byte> bytes) {
+  for (std::byte b : bytes) {
+    const char c = static_cast<char>(b);
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    return c == '{';
+  }
+  return false;
+}
+
+}  // namespace
+
+LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name) {
+  if (h5::has_signature(bytes)) {
+    const h5::File file = h5::File::open_memory(bytes, name);
+    return read_legacy_h5(file.root());
+  }
+  if (ZipArchive::has_signature(bytes)) return read_keras_archive(bytes);
+  if (looks_like_json(bytes))
+    throw Error("this is a JSON file; an architecture JSON needs its weights file (use load_json)");
+  if (bytes.empty()) throw Error("the file is empty");
+  throw Error("not a Keras model: neither HDF5 (.h5) nor a zip archive (.keras)");
+}
+
+LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std::byte> weights,
+                                 const std::string& weights_name) {
+  Json root = parse_json(json_text, "the architecture JSON");
+  if (!root.is_object()) throw Error("the architecture JSON is not an object");
+  LoadedSpec spec;
+  std::string version = root.contains("keras_version") && root["keras_version"].is_string()
+                            ? root["keras_version"].get<std::string>() : "";
+  std::string backend = root.contains("backend") && root["backend"].is_string() ? root["backend"].get<std::string>() : "";
+  spec.model = read_model_config(root);
+  if (!h5::has_signature(weights))
+    throw Error(weights_name + " is not an HDF5 weights file");
+  const h5::File file = h5::File::open_memory(weights, weights_name);
+  const h5::Group weight_root = file.root();
+  if (weight_root.has_attribute("layer_names") || weight_root.has_group("model_weights")) {
+    spec.format = "json+h5weights";
+    attach_legacy_weights(spec.model, weight_root.has_group("model_weights") ? weight_root.group("model_weights") : weight_root);
+    if (version.empty() && weight_root.has_attribute("keras_version"))
+      version = weight_root.string_attribute("keras_version").front();
+  } else {
+    spec.format = "json+weights.h5";
+    attach_keras3_weights(spec.model, weight_root);
+  }
+  spec.keras = parse_keras_version(version, backend, root);
+  return spec;
+}
+
+std::vector<std::byte> read_binary_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw Error("cannot open the file (missing or unreadable)");
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw Error("cannot read the file (is it a directory?)");
+  std::vector<std::byte> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) throw Error("cannot read the file");
+  return bytes;
+}
+
+std::string read_text_file(const std::string& path) {
+  const auto bytes = read_binary_file(path);
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+}  // namespace kerasrt

@@ -1,0 +1,242 @@
+#include "format/hdf5.h"
+
+#include <hdf5.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace kerasrt::h5 {
+namespace {
+
+// The one lock around the (not thread-safe) HDF5 library. Recursive because handles close
+// themselves while other calls hold it.
+std::recursive_mutex& library_mutex() {
+  static std::recursive_mutex mutex;
+  return mutex;
+}
+
+using Lock = std::lock_guard<std::recursive_mutex>;
+
+// HDF5 prints its error stack to stderr by default; we report errors ourselves.
+void silence_library_errors() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+// Largest string attribute we read: Keras splits its own at 64 KiB, configs of huge models
+// stay far below this.
+constexpr size_t kMaxAttributeBytes = size_t{256} << 20;
+
+// Owns one hid_t and closes it with the matching H5*close.
+class Id {
+ public:
+  Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  ~Id() {
+    if (id_ >= 0) {
+      Lock lock(library_mutex());
+      close_(id_);
+    }
+  }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+std::string join(const std::string& base, const std::string& relative) {
+  if (relative.empty()) return base;
+  if (base == "/") return "/" + relative;
+  return base + "/" + relative;
+}
+
+}  // namespace
+
+class Handle {
+ public:
+  explicit Handle(hid_t file) : file_(file, H5Fclose) {}
+  hid_t file() const { return file_.get(); }
+
+ private:
+  Id file_;
+};
+
+Group::Group(std::shared_ptr<Handle> handle, std::string path)
+    : handle_(std::move(handle)), path_(std::move(path)) {}
+
+bool Group::has_attribute(const std::string& name) const {
+  Lock lock(library_mutex());
+  return H5Aexists_by_name(handle_->file(), path_.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<std::string> Group::string_attribute(const std::string& name) const {
+  Lock lock(library_mutex());
+  const std::string where = "HDF5 attribute '" + name + "' of '" + path_ + "'";
+  Id attr(H5Aopen_by_name(handle_->file(), path_.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+          H5Aclose);
+  if (!attr.valid()) throw Error("cannot open " + where);
+  Id file_type(H5Aget_type(attr.get()), H5Tclose);
+  Id space(H5Aget_space(attr.get()), H5Sclose);
+  const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+  if (points < 0 || static_cast<size_t>(points) > kMaxAttributeBytes) throw Error(where + " has a bad size");
+  // Keras writes an empty list (a layer without weights) as an empty float array.
+  if (points == 0) return {};
+  if (!file_type.valid() || H5Tget_class(file_type.get()) != H5T_STRING)
+    throw Error(where + " is not a string");
+  const size_t count = static_cast<size_t>(points);
+  std::vector<std::string> out;
+  out.reserve(count);
+
+  if (H5Tis_variable_str(file_type.get()) > 0) {
+    Id mem_type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem_type.get(), H5T_VARIABLE);
+    // HDF5 1.10 will not convert between ASCII and UTF-8: read in the file's character set.
+    H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));
+    std::vector<char*> strings(count, nullptr);
+    if (H5Aread(attr.get(), mem_type.get(), strings.data()) < 0) throw Error("cannot read " + where);
+    size_t total = 0;
+    for (char* s : strings) {
+      const size_t length = s ? std::strlen(s) : 0;
+      total += length;
+      out.emplace_back(s ? s : "", length);
+    }
+    H5Dvlen_reclaim(mem_type.get(), space.get(), H5P_DEFAULT, strings.data());
+    if (total > kMaxAttributeBytes) throw Error(where + " is too large");
+    return out;
+  }
+
+  const size_t width = H5Tget_size(file_type.get());
+  if (width == 0 || width > kMaxAttributeBytes / std::max<size_t>(count, 1)) throw Error(where + " is too large");
+  Id mem_type(H5Tcopy(file_type.get()), H5Tclose);
+  std::vector<char> buffer(width * count);
+  if (H5Aread(attr.get(), mem_type.get(), buffer.data()) < 0) throw Error("cannot read " + where);
+  for (size_t i = 0; i < count; ++i) {
+    const char* s = buffer.data() + i * width;
+    out.emplace_back(s, strnlen(s, width));
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> Group::chunked_string_attribute(const std::string& name) const {
+  if (has_attribute(name)) return string_attribute(name);
+  if (!has_attribute(name + "0")) return std::nullopt;
+  std::vector<std::string> all;
+  for (int chunk = 0; has_attribute(name + std::to_string(chunk)); ++chunk) {
+    auto part = string_attribute(name + std::to_string(chunk));
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+std::vector<std::string> Group::children() const {
+  Lock lock(library_mutex());
+  Id group(H5Gopen2(handle_->file(), path_.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!group.valid()) throw Error("cannot open HDF5 group '" + path_ + "'");
+  H5G_info_t info;
+  if (H5Gget_info(group.get(), &info) < 0) throw Error("cannot list HDF5 group '" + path_ + "'");
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t length = H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i,
+                                              nullptr, 0, H5P_DEFAULT);
+    if (length < 0 || length > 65535) throw Error("bad link name in HDF5 group '" + path_ + "'");
+    std::string name(static_cast<size_t>(length) + 1, '\0');
+    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    name.resize(static_cast<size_t>(length));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+namespace {
+
+// The type of the object at `path`, or H5I_BADID when any link on the way is missing.
+H5I_type_t object_type(hid_t file, const std::string& path) {
+  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    const std::string prefix = path.substr(0, slash);
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return H5I_BADID;
+    if (slash == std::string::npos) break;
+  }
+  Id object(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
+  return object.valid() ? H5Iget_type(object.get()) : H5I_BADID;
+}
+
+}  // namespace
+
+bool Group::has_group(const std::string& relative_path) const {
+  Lock lock(library_mutex());
+  return object_type(handle_->file(), join(path_, relative_path)) == H5I_GROUP;
+}
+
+bool Group::has_dataset(const std::string& relative_path) const {
+  Lock lock(library_mutex());
+  return object_type(handle_->file(), join(path_, relative_path)) == H5I_DATASET;
+}
+
+Group Group::group(const std::string& relative_path) const {
+  if (!has_group(relative_path))
+    throw Error("HDF5 group '" + join(path_, relative_path) + "' is missing");
+  return Group(handle_, join(path_, relative_path));
+}
+
+Array Group::dataset(const std::string& relative_path) const {
+  Lock lock(library_mutex());
+  const std::string path = join(path_, relative_path);
+  const std::string where = "HDF5 dataset '" + path + "'";
+  if (object_type(handle_->file(), path) != H5I_DATASET) throw Error(where + " is missing");
+  Id dataset(H5Dopen2(handle_->file(), path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) throw Error("cannot open " + where);
+  Id type(H5Dget_type(dataset.get()), H5Tclose);
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
+    throw Error(where + " does not hold numbers (HDF5 type class " + std::to_string(type_class) + ")");
+  Id space(H5Dget_space(dataset.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0 || rank > 32) throw Error(where + " has an unsupported rank");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Array array;
+  array.name = relative_path;
+  for (hsize_t d : dims) {
+    if (d > static_cast<hsize_t>(kMaxTensorElements)) throw Error(where + " has a dimension that is too large");
+    array.shape.push_back(static_cast<int64_t>(d));
+  }
+  const int64_t count = num_elements(array.shape);
+  array.values.resize(static_cast<size_t>(count));
+  if (count > 0 &&
+      H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, array.values.data()) < 0)
+    throw Error("cannot read " + where + " (corrupt or unsupported storage)");
+  return array;
+}
+
+File File::open(const std::string& path) {
+  Lock lock(library_mutex());
+  silence_library_errors();
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated file)");
+  return File(Group(std::make_shared<Handle>(file), "/"));
+}
+
+File File::open_memory(std::span<const std::byte> bytes, const std::string& name) {
+  Lock lock(library_mutex());
+  silence_library_errors();
+  Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (H5Pset_fapl_core(access.get(), 1 << 20, 0) < 0 ||
+      H5Pset_file_image(access.get(), const_cast<std::byte*>(bytes.data()), bytes.size()) < 0)
+    throw Error("cannot prepare an in-memory HDF5 image");
+  // HDF5 treats two open files with the same name as one: make the name unique per image.
+  static uint64_t images_opened = 0;  // guarded by library_mutex()
+  const std::string unique = name + "#image" + std::to_string(++images_opened);
+  const hid_t file = H5Fopen(unique.c_str(), H5F_ACC_RDONLY, access.get());
+  if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated data)");
+  return File(Group(std::make_shared<Handle>(file), "/"));
+}
+
+bool has_signature(std::span<const std::byte> head) {
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  return head.size() >= 8 && std::memcmp(head.data(), kSignature, 8) == 0;
+}
+
+}  // namespace kerasrt::h5

@@ -1,0 +1,60 @@
+// A small read-only view of an HDF5 file, just what the Keras layouts need.
+//
+// Debian's HDF5 is built without thread safety, so every HDF5 call made by kerasrt goes
+// through this file and holds one process-wide mutex. Loading is rare and predict never
+// touches HDF5, so the lock costs nothing where it matters.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace kerasrt::h5 {
+
+class Handle;  // an open HDF5 object id, closed on destruction
+
+class Group {
+ public:
+  Group(std::shared_ptr<Handle> handle, std::string path);
+
+  const std::string& path() const { return path_; }
+  bool has_attribute(const std::string& name) const;
+  // A string attribute: fixed- or variable-length, ASCII or UTF-8, scalar or a 1-D array.
+  std::vector<std::string> string_attribute(const std::string& name) const;
+  // Keras splits attributes over 64 KiB into name0, name1, ...: reads `name`, else joins those.
+  std::optional<std::vector<std::string>> chunked_string_attribute(const std::string& name) const;
+
+  // Child names in HDF5's (alphabetical) order.
+  std::vector<std::string> children() const;
+  bool has_group(const std::string& relative_path) const;
+  bool has_dataset(const std::string& relative_path) const;
+  Group group(const std::string& relative_path) const;  // throws if missing
+  // Reads a float dataset (float16/32/64, any integer) as float32.
+  Array dataset(const std::string& relative_path) const;
+
+ private:
+  std::shared_ptr<Handle> handle_;
+  std::string path_;
+};
+
+class File {
+ public:
+  static File open(const std::string& path);
+  static File open_memory(std::span<const std::byte> bytes, const std::string& name);
+  Group root() const { return root_; }
+
+ private:
+  explicit File(Group root) : root_(std::move(root)) {}
+  Group root_;
+};
+
+// True if the bytes start with the HDF5 signature (at offset 0; Keras never writes a user block).
+bool has_signature(std::span<const std::byte> head);
+
+}  // namespace kerasrt::h5

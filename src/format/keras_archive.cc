@@ -1,0 +1,121 @@
+// Keras 3 `.keras` archives (also written by tf.keras 2.13+): a zip holding metadata.json,
+// config.json and model.weights.h5, whose layer variables sit at `layers/<key>/vars/<i>`.
+// `<key>` is not the layer's name: Keras derives it from the class name in snake case and
+// numbers repeats in layer order (`dense`, `dense_1`, ...); see `_save_container_state` in
+// keras/src/saving/saving_lib.py.
+#include <algorithm>
+#include <map>
+
+#include "format/readers.h"
+#include "format/zip_archive.h"
+#include "spec/config_reader.h"
+
+namespace kerasrt {
+namespace {
+
+constexpr size_t kMaxConfigBytes = size_t{512} << 20;
+constexpr size_t kMaxWeightsBytes = size_t{64} << 30;
+
+// A path in the weights file. Keras joins with os.path.join, so archives written on Windows
+// hold single links named "layers\dense"; tf.keras 2.13 used "_layer_checkpoint_dependencies"
+// where later versions use "layers".
+std::vector<std::string> path_spellings(const std::string& path) {
+  std::string windows = path;
+  std::replace(windows.begin(), windows.end(), '/', '\\');
+  std::vector<std::string> spellings{path, windows};
+  if (path.rfind("layers", 0) == 0) spellings.push_back(std::string("_layer_checkpoint_dependencies").append(path, 6));
+  return spellings;
+}
+
+// The layer's own variables (vars/0, vars/1, ... in numeric order).
+void read_vars(const h5::Group& root, const std::string& path, std::vector<Array>& out) {
+  for (const std::string& spelling : path_spellings(path)) {
+    if (!root.has_group(spelling + "/vars")) continue;
+    const h5::Group vars = root.group(spelling + "/vars");
+    const size_t count = vars.children().size();
+    for (size_t i = 0; i < count; ++i) {
+      Array array = vars.dataset(std::to_string(i));
+      array.name = spelling + "/vars/" + std::to_string(i);
+      out.push_back(std::move(array));
+    }
+    return;
+  }
+}
+
+// Sub-objects holding a layer's further variables, in the order Keras lists `layer.weights`.
+void read_layer_weights(const h5::Group& root, const std::string& path, const std::string& class_name,
+                        const Json& config, std::vector<Array>& out) {
+  read_vars(root, path, out);
+  static const char* kRecurrent[] = {"SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN"};
+  if (std::find(std::begin(kRecurrent), std::end(kRecurrent), class_name) != std::end(kRecurrent)) {
+    read_vars(root, path + "/cell", out);
+    return;
+  }
+  const bool bidirectional = class_name == "Bidirectional";
+  if (bidirectional || class_name == "TimeDistributed") {
+    const Json inner = config.value("layer", Json::object());
+    const std::string inner_class = inner.value("class_name", "");
+    const Json inner_config = inner.value("config", Json::object());
+    if (bidirectional) {
+      read_layer_weights(root, path + "/forward_layer", inner_class, inner_config, out);
+      const Json backward = config.value("backward_layer", inner);
+      read_layer_weights(root, path + "/backward_layer", backward.value("class_name", inner_class),
+                         backward.value("config", inner_config), out);
+    } else {
+      read_layer_weights(root, path + "/layer", inner_class, inner_config, out);
+    }
+  }
+}
+
+void attach_model(ModelSpec& model, const h5::Group& root, const std::string& prefix) {
+  std::map<std::string, int> used;
+  for (LayerSpec& layer : model.layers) {
+    std::string key = snake_case(layer.class_name == "Functional" || layer.class_name == "Model"
+                                     ? std::string("Functional")
+                                     : layer.class_name);
+    auto [it, fresh] = used.emplace(key, 0);
+    if (!fresh) key.append("_").append(std::to_string(++it->second));
+    const std::string path = prefix + "layers/" + key;
+    if (layer.model) {
+      attach_model(*layer.model, root, path + "/");
+    } else {
+      layer.weights.clear();
+      read_layer_weights(root, path, layer.class_name, layer.config, layer.weights);
+    }
+  }
+}
+
+}  // namespace
+
+void attach_keras3_weights(ModelSpec& model, const h5::Group& root) { attach_model(model, root, ""); }
+
+LoadedSpec read_keras_archive(std::span<const std::byte> bytes) {
+  const ZipArchive zip(bytes);
+  if (!zip.contains("config.json")) throw Error("the archive has no config.json; not a .keras model");
+  const auto text_of = [&](const std::string& entry) {
+    const auto data = zip.read(entry, kMaxConfigBytes);
+    return std::string(reinterpret_cast<const char*>(data.data()), data.size());
+  };
+  const Json config = parse_json(text_of("config.json"), "config.json");
+  std::string version;
+  if (zip.contains("metadata.json")) {
+    const Json metadata = parse_json(text_of("metadata.json"), "metadata.json");
+    if (metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string())
+      version = metadata["keras_version"].get<std::string>();
+  }
+  LoadedSpec spec;
+  spec.format = "keras";
+  spec.keras = parse_keras_version(version, "tensorflow", config);
+  spec.model = read_model_config(config);
+  if (!zip.contains("model.weights.h5")) {
+    if (zip.contains("model.weights.npz"))
+      throw Error("weights stored as model.weights.npz are not supported yet; save with the default h5 format");
+    throw Error("the archive has no model.weights.h5");
+  }
+  const auto weights = zip.read("model.weights.h5", kMaxWeightsBytes);
+  const h5::File file = h5::File::open_memory(weights, "model.weights.h5");
+  attach_keras3_weights(spec.model, file.root());
+  return spec;
+}
+
+}  // namespace kerasrt

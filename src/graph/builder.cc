@@ -1,0 +1,358 @@
+// ModelSpec -> Graph. Walks Sequential and Functional models (nested ones inlined), builds each
+// layer once (shared layers are reused), infers static shapes, and hands every layer its
+// weights.
+#include <map>
+#include <set>
+
+#include "graph/graph.h"
+#include "layers/registry.h"
+
+namespace kerasrt {
+namespace {
+
+bool is_input_layer(const LayerSpec& layer) { return layer.class_name == "InputLayer"; }
+
+DType dtype_from(const Json& config) {
+  const std::string name = config.is_object() ? config.value("dtype", std::string("float32")) : "float32";
+  if (name == "float32" || name.find("float") != std::string::npos) return DType::kFloat32;
+  if (name == "int32" || name == "int8" || name == "int16" || name == "uint8") return DType::kInt32;
+  if (name == "int64") return DType::kInt64;
+  if (name == "bool") return DType::kBool;
+  if (name == "string") return DType::kString;
+  return DType::kFloat32;
+}
+
+Dims input_shape_of(const LayerSpec& input) {
+  const LayerConfig config(input.config);
+  if (config.has("batch_input_shape")) return config.get_int_list("batch_input_shape");
+  if (config.has("input_shape")) {
+    Dims dims{kAnyDim};
+    for (int64_t d : config.get_int_list("input_shape")) dims.push_back(d);
+    return dims;
+  }
+  throw Error("the InputLayer has no shape", input.name);
+}
+
+// Explains why a class cannot be loaded, or returns "" when it can.
+std::string unsupported_reason(const std::string& class_name, const Registry& registry) {
+  if (class_name == "Lambda")
+    return "a Lambda layer holds Python code; kerasrt never runs code from a model file";
+  if (class_name.rfind("custom:", 0) == 0)
+    return "custom layer '" + class_name.substr(7) + "' is user code; kerasrt never runs code from a model file";
+  if (class_name == "InputLayer" || registry.find(class_name)) return "";
+  return "layer type '" + class_name + "' is not supported";
+}
+
+void find_unsupported(const ModelSpec& model, const Registry& registry, const std::string& prefix,
+                      std::vector<std::string>& problems) {
+  for (const LayerSpec& layer : model.layers) {
+    if (layer.model) {
+      find_unsupported(*layer.model, registry, prefix + layer.name + "/", problems);
+      continue;
+    }
+    std::string reason = unsupported_reason(layer.class_name, registry);
+    // Wrappers (Bidirectional, TimeDistributed) name their inner layer in the config.
+    if (reason.empty() && layer.config.contains("layer") && layer.config["layer"].is_object()) {
+      const Json& inner = layer.config["layer"];
+      reason = unsupported_reason(inner.value("class_name", std::string("?")), registry);
+      if (!reason.empty()) reason = "wraps an unsupported layer: " + reason;
+    }
+    if (!reason.empty()) problems.push_back("'" + prefix + layer.name + "' (" + layer.class_name + "): " + reason);
+  }
+}
+
+struct WeightSlot {
+  const LayerSpec* layer;
+  size_t index;
+};
+
+class Builder {
+ public:
+  Builder(const Registry& registry, int keras_major, bool declaring)
+      : registry_(registry), keras_major_(keras_major), declaring_(declaring) {}
+
+  Graph graph;
+
+  // Runs `model` on `given` tensors (nested call) or on fresh input tensors (top level).
+  std::vector<int> run_model(const ModelSpec& model, const std::vector<int>* given, const std::string& prefix,
+                             int depth) {
+    return model.class_name == "Sequential" ? run_sequential(model, given, prefix, depth)
+                                            : run_functional(model, given, prefix, depth);
+  }
+
+  const std::map<const LayerSpec*, std::vector<WeightDecl>>& declared() const { return declared_; }
+
+ private:
+  int add_tensor(Dims shape) {
+    graph.static_shapes.push_back(std::move(shape));
+    return static_cast<int>(graph.static_shapes.size() - 1);
+  }
+
+  int add_model_input(const LayerSpec& input) {
+    const Dims shape = input_shape_of(input);
+    if (shape.empty()) throw Error("the InputLayer has an empty shape", input.name);
+    const int tensor = add_tensor(shape);
+    graph.inputs.push_back(tensor);
+    graph.input_info.push_back({input.name, shape, dtype_from(input.config)});
+    return tensor;
+  }
+
+  std::vector<int> run_sequential(const ModelSpec& model, const std::vector<int>* given,
+                                  const std::string& prefix, int depth) {
+    std::vector<int> current;
+    if (given) {
+      current = *given;
+    } else {
+      if (model.layers.empty() || !is_input_layer(model.layers.front()))
+        throw Error("the Sequential model has no input shape (it was never built)");
+      current = {add_model_input(model.layers.front())};
+    }
+    for (const LayerSpec& layer : model.layers) {
+      if (is_input_layer(layer)) continue;
+      current = call(layer, current, prefix, depth);
+    }
+    return current;
+  }
+
+  std::vector<int> run_functional(const ModelSpec& model, const std::vector<int>* given,
+                                  const std::string& prefix, int depth) {
+    std::map<std::string, const LayerSpec*> by_name;
+    for (const LayerSpec& layer : model.layers) by_name[layer.name] = &layer;
+    // Outputs of each call: produced[{layer, call index}] = tensor ids.
+    std::map<std::pair<std::string, int>, std::vector<int>> produced;
+
+    if (given && given->size() != model.inputs.size())
+      throw Error("model '" + model.name + "' takes " + std::to_string(model.inputs.size()) + " input(s), got " +
+                  std::to_string(given->size()));
+    for (size_t i = 0; i < model.inputs.size(); ++i) {
+      const InboundRef& ref = model.inputs[i];
+      auto it = by_name.find(ref.layer);
+      if (it == by_name.end() || !is_input_layer(*it->second))
+        throw Error("model input '" + ref.layer + "' is not an InputLayer of the model");
+      produced[{ref.layer, 0}] = {given ? (*given)[i] : add_model_input(*it->second)};
+    }
+
+    struct Pending {
+      const LayerSpec* layer;
+      int call;
+    };
+    std::vector<Pending> pending;
+    for (const LayerSpec& layer : model.layers)
+      if (!is_input_layer(layer))
+        for (size_t c = 0; c < layer.calls.size(); ++c) pending.push_back({&layer, static_cast<int>(c)});
+
+    const auto resolve = [&](const InboundRef& ref, int& tensor) {
+      auto it = produced.find({ref.layer, ref.node});
+      if (it == produced.end()) return false;
+      if (ref.tensor >= static_cast<int>(it->second.size()))
+        throw Error("refers to output " + std::to_string(ref.tensor) + " of '" + ref.layer + "', which has only " +
+                    std::to_string(it->second.size()));
+      tensor = it->second[static_cast<size_t>(ref.tensor)];
+      return true;
+    };
+
+    while (!pending.empty()) {
+      std::vector<Pending> waiting;
+      for (const Pending& p : pending) {
+        const LayerCall& call_spec = p.layer->calls[static_cast<size_t>(p.call)];
+        std::vector<int> inputs(call_spec.inputs.size());
+        bool ready = true;
+        for (size_t i = 0; i < inputs.size() && ready; ++i) {
+          try {
+            ready = resolve(call_spec.inputs[i], inputs[i]);
+          } catch (const Error& e) {
+            throw e.in_layer(prefix + p.layer->name);
+          }
+        }
+        if (!ready) {
+          waiting.push_back(p);
+          continue;
+        }
+        produced[{p.layer->name, p.call}] = call(*p.layer, inputs, prefix, depth);
+      }
+      if (waiting.size() == pending.size()) {
+        const Pending& stuck = waiting.front();
+        for (const InboundRef& ref : stuck.layer->calls[static_cast<size_t>(stuck.call)].inputs) {
+          int unused;
+          if (!resolve(ref, unused))
+            throw Error("needs call " + std::to_string(ref.node) + " of layer '" + ref.layer +
+                            "', which nothing produces (unknown layer, bad node index, or a cycle)",
+                        prefix + stuck.layer->name);
+        }
+      }
+      pending = std::move(waiting);
+    }
+
+    std::vector<int> outputs;
+    for (const InboundRef& ref : model.outputs) {
+      int tensor;
+      if (!resolve(ref, tensor))
+        throw Error("model output '" + ref.layer + "' (call " + std::to_string(ref.node) + ") is never computed");
+      outputs.push_back(tensor);
+    }
+    return outputs;
+  }
+
+  std::vector<int> call(const LayerSpec& spec, const std::vector<int>& inputs, const std::string& prefix, int depth) {
+    if (spec.model) {
+      const bool first = summarized_.insert(&spec).second;
+      size_t row = graph.summary.layers.size();
+      if (first) graph.summary.layers.push_back({spec.name, spec.model->class_name, {}, 0, 0, depth});
+      if (!spec.weights.empty() && !declaring_) distribute_nested_weights(spec, inputs, prefix);
+      std::vector<int> outputs = run_model(*spec.model, &inputs, prefix + spec.name + "/", depth + 1);
+      if (first) {
+        LayerSummary& summary = graph.summary.layers[row];
+        for (size_t r = row + 1; r < graph.summary.layers.size(); ++r)
+          if (graph.summary.layers[r].depth == depth + 1) {
+            summary.params += graph.summary.layers[r].params;
+            summary.trainable_params += graph.summary.layers[r].trainable_params;
+          }
+        for (int t : outputs) summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+      }
+      return outputs;
+    }
+
+    std::vector<Dims> input_shapes;
+    for (int t : inputs) input_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+    const std::string name = prefix + spec.name;
+    const bool first_call = !built_.count(&spec);
+    const std::shared_ptr<const Layer> layer = layer_for(spec, input_shapes, name, depth);
+    std::vector<Dims> output_shapes;
+    try {
+      output_shapes = layer->output_shapes(input_shapes);
+    } catch (const Error& e) {
+      throw e.in_layer(name + " (" + spec.class_name + ")");
+    }
+    Node node{layer, name, spec.class_name, inputs, {}};
+    for (Dims& shape : output_shapes) node.outputs.push_back(add_tensor(std::move(shape)));
+    std::vector<int> outputs = node.outputs;
+    graph.nodes.push_back(std::move(node));
+    if (first_call) {
+      LayerSummary& summary = graph.summary.layers[summary_row_.at(&spec)];
+      for (int t : outputs) summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+    }
+    return outputs;
+  }
+
+  std::shared_ptr<const Layer> layer_for(const LayerSpec& spec, const std::vector<Dims>& input_shapes,
+                                         const std::string& name, int depth) {
+    auto it = built_.find(&spec);
+    if (it != built_.end()) return it->second;
+    const LayerConfig config(spec.config);
+    auto distributed = distributed_.find(&spec);
+    WeightReader weights =
+        declaring_ ? WeightReader::declaring(spec.trainable)
+                   : WeightReader(distributed != distributed_.end() ? std::move(distributed->second) : spec.weights,
+                                  spec.trainable);
+    const BuildContext context{spec.class_name, name, config, input_shapes, weights, registry_, keras_major_};
+    std::shared_ptr<const Layer> layer = registry_.build(context);
+    if (declaring_) declared_[&spec] = weights.taken();
+    summary_row_[&spec] = graph.summary.layers.size();
+    graph.summary.layers.push_back({spec.name, spec.class_name, {}, weights.params(), weights.trainable_params(), depth});
+    built_[&spec] = layer;
+    return layer;
+  }
+
+  // Keras's legacy order of a layer's weights: `layer.trainable_weights` followed by
+  // `layer.non_trainable_weights`, where a frozen layer or model counts all of its weights
+  // (its children's `weights`, in layer order) as non-trainable.
+  void split_weights(const LayerSpec& spec, const std::map<const LayerSpec*, std::vector<WeightDecl>>& declared,
+                     std::set<const LayerSpec*>& seen, std::vector<WeightSlot>& trainable,
+                     std::vector<WeightSlot>& non_trainable) const {
+    if (!seen.insert(&spec).second) return;
+    if (spec.model) {
+      const bool model_trainable = spec.trainable && spec.model->trainable;
+      for (const LayerSpec& child : spec.model->layers) {
+        std::vector<WeightSlot> child_trainable, child_non_trainable;
+        split_weights(child, declared, seen, child_trainable, child_non_trainable);
+        std::vector<WeightSlot>& first = model_trainable ? trainable : non_trainable;
+        first.insert(first.end(), child_trainable.begin(), child_trainable.end());
+        non_trainable.insert(non_trainable.end(), child_non_trainable.begin(), child_non_trainable.end());
+      }
+      return;
+    }
+    auto it = declared.find(&spec);
+    if (it == declared.end()) return;
+    for (size_t i = 0; i < it->second.size(); ++i)
+      if (it->second[i].trainable) (spec.trainable ? trainable : non_trainable).push_back({&spec, i});
+    for (size_t i = 0; i < it->second.size(); ++i)
+      if (!it->second[i].trainable) non_trainable.push_back({&spec, i});
+  }
+
+  // Legacy HDF5 stores a nested model's weights as one flat list; learn each sublayer's
+  // weights by building the nested model once in declaring mode, then deal the list out.
+  void distribute_nested_weights(const LayerSpec& spec, const std::vector<int>& inputs, const std::string& prefix) {
+    Builder probe(registry_, keras_major_, /*declaring=*/true);
+    std::vector<int> probe_inputs;
+    for (int t : inputs) probe_inputs.push_back(probe.add_tensor(graph.static_shapes[static_cast<size_t>(t)]));
+    probe.run_model(*spec.model, &probe_inputs, prefix + spec.name + "/", 0);
+
+    std::set<const LayerSpec*> seen;
+    std::vector<WeightSlot> order, non_trainable;
+    split_weights(spec, probe.declared(), seen, order, non_trainable);
+    order.insert(order.end(), non_trainable.begin(), non_trainable.end());
+    if (order.size() != spec.weights.size())
+      throw Error("the nested model needs " + std::to_string(order.size()) + " weights, the file has " +
+                      std::to_string(spec.weights.size()),
+                  prefix + spec.name);
+    for (const auto& [layer, decls] : probe.declared()) distributed_[layer].resize(decls.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      distributed_[order[i].layer][order[i].index] = spec.weights[i];
+  }
+
+  const Registry& registry_;
+  int keras_major_;
+  bool declaring_;
+  std::map<const LayerSpec*, std::shared_ptr<const Layer>> built_;
+  std::map<const LayerSpec*, std::vector<Array>> distributed_;
+  std::map<const LayerSpec*, std::vector<WeightDecl>> declared_;
+  std::set<const LayerSpec*> summarized_;
+  std::map<const LayerSpec*, size_t> summary_row_;
+};
+
+// Keras names outputs after their layers, numbering repeats: "lstm", "lstm_1", ...
+std::vector<std::string> output_names(const ModelSpec& model, const Graph& graph) {
+  std::vector<std::string> names;
+  std::map<std::string, int> seen;
+  for (size_t i = 0; i < graph.outputs.size(); ++i) {
+    std::string name = model.class_name == "Sequential" ? model.layers.back().name
+                                                        : (i < model.outputs.size() ? model.outputs[i].layer : "output");
+    const int count = seen[name]++;
+    names.push_back(count ? name + "_" + std::to_string(count) : name);
+  }
+  return names;
+}
+
+}  // namespace
+
+Graph build_graph(const LoadedSpec& spec) {
+  const Registry& registry = Registry::builtin();
+  std::vector<std::string> problems;
+  find_unsupported(spec.model, registry, "", problems);
+  if (!problems.empty()) {
+    std::string message = std::to_string(problems.size()) + " layer(s) cannot be loaded:";
+    for (const std::string& problem : problems) message += "\n  " + problem;
+    throw Error(message);
+  }
+
+  Builder builder(registry, spec.keras.major, /*declaring=*/false);
+  builder.graph.outputs = builder.run_model(spec.model, nullptr, "", 0);
+  Graph graph = std::move(builder.graph);
+  const std::vector<std::string> names = output_names(spec.model, graph);
+  for (size_t i = 0; i < graph.outputs.size(); ++i)
+    graph.output_info.push_back({names[i], graph.static_shapes[static_cast<size_t>(graph.outputs[i])], DType::kFloat32});
+
+  ModelSummary& summary = graph.summary;
+  summary.name = spec.model.name;
+  summary.class_name = spec.model.class_name;
+  summary.keras_version = spec.keras.text;
+  summary.format = spec.format;
+  for (const LayerSummary& row : summary.layers)
+    if (row.depth == 0) {
+      summary.total_params += row.params;
+      summary.trainable_params += row.trainable_params;
+    }
+  return graph;
+}
+
+}  // namespace kerasrt

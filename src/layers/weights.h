@@ -1,0 +1,44 @@
+// Hands a layer its weights, in Keras order, checking each shape as the layer asks for it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace kerasrt {
+
+struct WeightDecl {
+  std::string name;
+  Dims shape;
+  bool trainable = true;
+};
+
+class WeightReader {
+ public:
+  // Serves `arrays` in order. `layer_trainable` = false counts every weight as non-trainable.
+  explicit WeightReader(std::vector<Array> arrays, bool layer_trainable = true);
+  // Serves zero-filled arrays of whatever shape is asked and records the requests; used to
+  // learn a nested model's weight layout before its real weights are distributed.
+  static WeightReader declaring(bool layer_trainable = true);
+
+  // The next weight, which must have shape `shape`.
+  std::vector<float> take(const std::string& what, const Dims& shape, bool trainable = true);
+  // Throws if the file holds weights the layer did not use.
+  void finish() const;
+
+  bool layer_trainable() const { return layer_trainable_; }
+  const std::vector<WeightDecl>& taken() const { return taken_; }
+  int64_t params() const { return params_; }
+  int64_t trainable_params() const { return trainable_params_; }
+
+ private:
+  std::vector<Array> arrays_;
+  bool declaring_ = false;
+  bool layer_trainable_ = true;
+  size_t next_ = 0;
+  std::vector<WeightDecl> taken_;
+  int64_t params_ = 0, trainable_params_ = 0;
+};
+
+}  // namespace kerasrt

@@ -1,0 +1,240 @@
+#include "spec/config_reader.h"
+
+#include <cctype>
+#include <regex>
+#include <set>
+
+namespace kerasrt {
+namespace {
+
+constexpr size_t kMaxJsonBytes = size_t{512} << 20;
+constexpr int kMaxJsonDepth = 256;
+
+bool is_model_class(const std::string& name) {
+  return name == "Sequential" || name == "Functional" || name == "Model";
+}
+
+std::string string_or(const Json& object, const char* key, const std::string& fallback = {}) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+// Keras 3 and tf.keras 2.13+ record where a class comes from; built-in layers live in a
+// `keras...` module. Anything else (or a registered "package>Name") is user code, which we
+// never run.
+bool is_builtin(const Json& entry) {
+  const std::string module = string_or(entry, "module");
+  const std::string registered = string_or(entry, "registered_name");
+  if (!registered.empty() && registered.find('>') != std::string::npos) return false;
+  return module.empty() || module.rfind("keras", 0) == 0 || module.rfind("tf_keras", 0) == 0 ||
+         module.rfind("tensorflow", 0) == 0;
+}
+
+// Keras 3 writes dtype as a DTypePolicy object; earlier versions as a string.
+void normalise_dtype(Json& config) {
+  auto it = config.find("dtype");
+  if (it == config.end() || !it->is_object()) return;
+  const Json& policy = *it;
+  std::string name = "float32";
+  if (policy.contains("config") && policy["config"].is_object()) name = string_or(policy["config"], "name", name);
+  config["dtype"] = name;
+}
+
+InboundRef read_history(const Json& triple, const std::string& where) {
+  if (!triple.is_array() || triple.size() < 3 || !triple[0].is_string() || !triple[1].is_number_integer() ||
+      !triple[2].is_number_integer())
+    throw Error(where + ": malformed tensor reference " + triple.dump());
+  InboundRef ref{triple[0].get<std::string>(), triple[1].get<int>(), triple[2].get<int>()};
+  if (ref.node < 0 || ref.tensor < 0) throw Error(where + ": negative index in " + triple.dump());
+  return ref;
+}
+
+bool is_keras_tensor(const Json& value) {
+  return value.is_object() && string_or(value, "class_name") == "__keras_tensor__";
+}
+
+// Collects Keras 3 tensor references from call args (tensors may sit in nested lists).
+void collect_tensors(const Json& value, const std::string& where, std::vector<InboundRef>& out) {
+  if (is_keras_tensor(value)) {
+    const Json& config = value.at("config");
+    out.push_back(read_history(config.at("keras_history"), where));
+  } else if (value.is_array()) {
+    for (const Json& item : value) collect_tensors(item, where, out);
+  }
+}
+
+std::vector<LayerCall> read_inbound_nodes(const Json& nodes, const std::string& where) {
+  std::vector<LayerCall> calls;
+  if (nodes.is_null()) return calls;
+  if (!nodes.is_array()) throw Error(where + ": 'inbound_nodes' must be a list");
+  for (const Json& node : nodes) {
+    LayerCall call;
+    if (node.is_object() && node.contains("args")) {  // Keras 3
+      collect_tensors(node["args"], where, call.inputs);
+      if (node.contains("kwargs") && node["kwargs"].is_object()) call.kwargs = node["kwargs"];
+    } else if (node.is_array()) {  // Keras 1/2: [[name, node, tensor, kwargs?], ...]
+      for (const Json& inbound : node) {
+        call.inputs.push_back(read_history(inbound, where));
+        if (inbound.size() >= 4 && inbound[3].is_object()) call.kwargs = inbound[3];
+      }
+    } else if (node.is_object()) {  // tf.keras: a dict of named inputs
+      for (const auto& [key, inbound] : node.items()) call.inputs.push_back(read_history(inbound, where));
+    } else {
+      throw Error(where + ": malformed inbound node " + node.dump());
+    }
+    calls.push_back(std::move(call));
+  }
+  return calls;
+}
+
+std::vector<InboundRef> read_io_layers(const Json& value, const std::string& what) {
+  std::vector<InboundRef> refs;
+  if (value.is_null()) return refs;
+  if (value.is_array() && !value.empty() && value[0].is_string()) {  // one [name, node, tensor]
+    refs.push_back(read_history(value, what));
+  } else if (value.is_array()) {
+    for (const Json& item : value) refs.push_back(read_history(item, what));
+  } else if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) refs.push_back(read_history(item, what));
+  } else {
+    throw Error(what + " is malformed");
+  }
+  return refs;
+}
+
+ModelSpec read_model(const Json& entry);
+
+LayerSpec read_layer(const Json& entry, bool functional) {
+  if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string())
+    throw Error("a layer entry has no class_name: " + entry.dump().substr(0, 200));
+  LayerSpec layer;
+  layer.class_name = entry["class_name"].get<std::string>();
+  layer.config = entry.contains("config") && entry["config"].is_object() ? entry["config"] : Json::object();
+  layer.name = string_or(layer.config, "name", string_or(entry, "name"));
+  if (layer.name.empty()) throw Error("a layer of class " + layer.class_name + " has no name");
+  if (!is_builtin(entry)) {
+    const std::string registered = string_or(entry, "registered_name", layer.class_name);
+    layer.class_name = "custom:" + registered;
+  }
+  normalise_dtype(layer.config);
+  if (layer.config.contains("batch_shape") && !layer.config.contains("batch_input_shape"))
+    layer.config["batch_input_shape"] = layer.config["batch_shape"];  // Keras 3 InputLayer
+  if (layer.config.contains("trainable") && layer.config["trainable"].is_boolean())
+    layer.trainable = layer.config["trainable"].get<bool>();
+  if (is_model_class(layer.class_name)) {
+    layer.model = std::make_shared<ModelSpec>(read_model(entry));
+    layer.model->name = layer.name;
+    layer.trainable = layer.model->trainable;
+  }
+  if (functional) layer.calls = read_inbound_nodes(entry.value("inbound_nodes", Json()), "layer " + layer.name);
+  return layer;
+}
+
+ModelSpec read_model(const Json& entry) {
+  ModelSpec model;
+  model.class_name = string_or(entry, "class_name");
+  if (!is_model_class(model.class_name))
+    throw Error("the model class '" + model.class_name +
+                "' is not Sequential or Functional (subclassed models keep their architecture in "
+                "Python code, which kerasrt cannot run)");
+  if (!is_builtin(entry)) throw Error("the model is a custom class '" + string_or(entry, "registered_name") + "'");
+  const bool functional = model.class_name != "Sequential";
+  model.class_name = functional ? "Functional" : "Sequential";
+  const Json& config = entry.contains("config") ? entry["config"] : Json();
+  // Keras <= 2.2.2 writes a Sequential config as a bare list of layers.
+  const Json& layers = config.is_array() ? config : config.is_object() ? config.value("layers", Json()) : Json();
+  if (!layers.is_array()) throw Error("the model config has no list of layers");
+  if (config.is_object()) {
+    model.name = string_or(config, "name");
+    if (config.contains("trainable") && config["trainable"].is_boolean()) model.trainable = config["trainable"].get<bool>();
+  }
+  std::set<std::string> names;
+  for (const Json& item : layers) {
+    model.layers.push_back(read_layer(item, functional));
+    if (!names.insert(model.layers.back().name).second)
+      throw Error("two layers are named '" + model.layers.back().name + "'");
+  }
+  if (functional) {
+    model.inputs = read_io_layers(config.value("input_layers", Json()), "input_layers");
+    model.outputs = read_io_layers(config.value("output_layers", Json()), "output_layers");
+    if (model.inputs.empty() || model.outputs.empty())
+      throw Error("the functional model '" + model.name + "' lists no inputs or outputs");
+  } else if (!model.layers.empty() && model.layers.front().class_name != "InputLayer" &&
+             model.layers.front().config.contains("batch_input_shape")) {
+    // Keras 2 puts the input shape on the first layer; Keras names the implicit input
+    // "<first layer>_input".
+    LayerSpec input;
+    input.class_name = "InputLayer";
+    input.name = model.layers.front().name + "_input";
+    input.config = {{"name", input.name},
+                    {"batch_input_shape", model.layers.front().config["batch_input_shape"]},
+                    {"dtype", model.layers.front().config.value("dtype", Json("float32"))}};
+    model.layers.insert(model.layers.begin(), std::move(input));
+  } else if (!model.layers.empty() && model.layers.front().class_name != "InputLayer" &&
+             entry.contains("build_config") && entry["build_config"].contains("input_shape")) {
+    // Keras 3 Sequential built without an Input: the shape is in build_config.
+    LayerSpec input;
+    input.class_name = "InputLayer";
+    input.name = model.name + "_input";
+    input.config = {{"name", input.name}, {"batch_input_shape", entry["build_config"]["input_shape"]}};
+    model.layers.insert(model.layers.begin(), std::move(input));
+  }
+  return model;
+}
+
+}  // namespace
+
+Json parse_json(std::string_view text, const std::string& what) {
+  if (text.size() > kMaxJsonBytes) throw Error(what + " is larger than the limit of " + std::to_string(kMaxJsonBytes) + " bytes");
+  // Reject deep nesting before the recursive parser sees it.
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  if (deepest > kMaxJsonDepth)
+    throw Error(what + " nests deeper than the limit of " + std::to_string(kMaxJsonDepth) + " levels");
+  Json json = Json::parse(text, nullptr, false);
+  if (json.is_discarded()) throw Error(what + " is not valid JSON");
+  return json;
+}
+
+KerasVersion parse_keras_version(const std::string& text, const std::string& backend, const Json& config) {
+  KerasVersion version;
+  version.text = text;
+  version.backend = backend;
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
+    version.major = std::stoi(text.substr(0, text.find('.')));
+  } else {
+    // No version: Keras 3 configs carry "module" on every entry.
+    version.major = config.is_object() && config.contains("module") ? 3 : 2;
+  }
+  return version;
+}
+
+ModelSpec read_model_config(const Json& config) {
+  if (!config.is_object()) throw Error("the model config is not a JSON object");
+  return read_model(config);
+}
+
+std::string snake_case(const std::string& class_name) {
+  std::string name;
+  for (char c : class_name)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') name += c;
+  name = std::regex_replace(name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
+  name = std::regex_replace(name, std::regex("([a-z])([A-Z])"), "$1_$2");
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+}  // namespace kerasrt

@@ -1,0 +1,53 @@
+#include "test_util.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace kerasrt::test {
+
+std::filesystem::path source_dir() { return KERASRT_SOURCE_DIR; }
+std::filesystem::path shared_dir() { return KERASRT_SHARED_DIR; }
+std::filesystem::path fixtures_dir() { return source_dir() / "tests" / "fixtures"; }
+
+::testing::AssertionResult all_close(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  if (got.shape() != want.shape()) {
+    std::string g, w;
+    for (auto d : got.shape()) g += std::to_string(d) + " ";
+    for (auto d : want.shape()) w += std::to_string(d) + " ";
+    return ::testing::AssertionFailure() << "shape mismatch: got (" << g << ") want (" << w << ")";
+  }
+  int64_t worst = -1, bad = 0;
+  double worst_excess = 0;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    const double g = got.data()[i], w = want.data()[i];
+    if (std::isnan(g) && std::isnan(w)) continue;
+    const double excess = std::fabs(g - w) - (atol + rtol * std::fabs(w));
+    if (!(excess <= 0)) {
+      ++bad;
+      if (worst < 0 || excess > worst_excess || std::isnan(excess)) worst = i, worst_excess = excess;
+    }
+  }
+  if (bad == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << bad << " of " << got.size() << " elements differ; worst at flat index "
+                                       << worst << ": got " << got.data()[worst] << ", want " << want.data()[worst]
+                                       << " (rtol " << rtol << ", atol " << atol << ")";
+}
+
+bool identical(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() &&
+         std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(float)) == 0;
+}
+
+int run_command(const std::string& command, std::string* output) {
+  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  char buffer[4096];
+  std::string text;
+  while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) text.append(buffer, n);
+  const int status = pclose(pipe);
+  if (output) *output = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace kerasrt::test
