@@ -1,6 +1,6 @@
-// Every built-in layer: KERASRT_LAYER(Keras class name, factory). Old names are aliases to
-// the same factory. Keep sorted by family, one line per class name.
-// (InputLayer, Sequential and Functional are handled by the graph builder.)
+// Built-in core and activation layers: KERASRT_LAYER(Keras class name, factory). Old names are
+// aliases to the same factory. Other families have their own list files (layer_list_*.h),
+// all included by registry.cc. InputLayer, Sequential and Functional belong to the graph builder.
 
 // core
 KERASRT_LAYER(Dense, make_dense)

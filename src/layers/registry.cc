@@ -6,6 +6,9 @@ namespace kerasrt {
 
 #define KERASRT_LAYER(class_name, factory) std::unique_ptr<Layer> factory(const BuildContext& ctx);
 #include "layers/layer_list.h"
+#include "layers/layer_list_conv.h"
+#include "layers/layer_list_recurrent.h"
+#include "layers/layer_list_structure.h"
 #undef KERASRT_LAYER
 
 const Registry& Registry::builtin() {
@@ -13,6 +16,9 @@ const Registry& Registry::builtin() {
     Registry r;
 #define KERASRT_LAYER(class_name, factory) r.entries_.push_back({#class_name, &factory});
 #include "layers/layer_list.h"
+#include "layers/layer_list_conv.h"
+#include "layers/layer_list_recurrent.h"
+#include "layers/layer_list_structure.h"
 #undef KERASRT_LAYER
     std::sort(r.entries_.begin(), r.entries_.end(),
               [](const Entry& a, const Entry& b) { return a.class_name < b.class_name; });
