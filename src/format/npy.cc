@@ -2,7 +2,7 @@
 #include <bit>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <cctype>
 
 #include "core/shape.h"
 #include "format/readers.h"
@@ -63,23 +63,42 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   if (header_length > kMaxHeaderBytes || header_start + header_length > bytes.size()) throw Error("truncated .npy header");
   const std::string header(reinterpret_cast<const char*>(bytes.data() + header_start), header_length);
 
-  std::smatch match;
-  if (!std::regex_search(header, match, std::regex(R"('descr'\s*:\s*'([<>|=])([a-z])(\d+)')")))
-    throw Error(".npy header has no supported 'descr': " + header);
-  const char order = match[1].str()[0];
-  const char kind = match[2].str()[0];
-  const size_t width = std::stoul(match[3].str());
+  // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+  const auto value_after = [&](const std::string& key) {
+    const size_t at = header.find("'" + key + "'");
+    if (at == std::string::npos) throw Error(".npy header has no '" + key + "': " + header);
+    size_t colon = header.find(':', at);
+    if (colon == std::string::npos) throw Error(".npy header is malformed: " + header);
+    ++colon;
+    while (colon < header.size() && header[colon] == ' ') ++colon;
+    return colon;
+  };
+  size_t at = value_after("descr");
+  const size_t close = header.find('\'', at + 1);
+  if (header[at] != '\'' || close == std::string::npos || close - at < 4) throw Error(".npy 'descr' is malformed: " + header);
+  const std::string descr = header.substr(at + 1, close - at - 1);  // e.g. <f4
+  const char order = descr[0];
+  const char kind = descr[1];
+  if (descr.size() > 4 || !std::isdigit(static_cast<unsigned char>(descr[2])) || std::string("<>|=").find(order) == std::string::npos)
+    throw Error(".npy dtype '" + descr + "' is not supported");
+  const size_t width = std::stoul(descr.substr(2));
   const bool swap = (order == '>') != (std::endian::native == std::endian::big) && width > 1 && order != '|';
-  const bool fortran = std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*True)"));
-  if (!std::regex_search(header, match, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
-    throw Error(".npy header has no 'shape': " + header);
+  const bool fortran = header.compare(value_after("fortran_order"), 4, "True") == 0;
+  at = value_after("shape");
+  const size_t end = header.find(')', at);
+  if (header[at] != '(' || end == std::string::npos) throw Error(".npy 'shape' is malformed: " + header);
   Dims shape;
-  const std::string dims = match[1].str();
-  const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    const std::string digits = it->str();
-    if (digits.size() > 15) throw Error(".npy dimension " + digits + " is too large");
-    shape.push_back(std::stoll(digits));
+  for (size_t i = at + 1; i < end;) {
+    if (!std::isdigit(static_cast<unsigned char>(header[i]))) {
+      if (header[i] != ',' && header[i] != ' ') throw Error(".npy 'shape' is malformed: " + header);
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < end && std::isdigit(static_cast<unsigned char>(header[j]))) ++j;
+    if (j - i > 15) throw Error(".npy dimension " + header.substr(i, j - i) + " is too large");
+    shape.push_back(std::stoll(header.substr(i, j - i)));
+    i = j;
   }
   const int64_t count = num_elements(shape);
   const size_t data_start = header_start + header_length;

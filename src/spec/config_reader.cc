@@ -1,7 +1,6 @@
 #include "spec/config_reader.h"
 
 #include <cctype>
-#include <regex>
 #include <set>
 
 namespace kerasrt {
@@ -228,13 +227,39 @@ ModelSpec read_model_config(const Json& config) {
 }
 
 std::string snake_case(const std::string& class_name) {
-  std::string name;
+  // Keras: drop non-word characters, then re.sub("(.)([A-Z][a-z]+)", r"\1_\2"), then
+  // re.sub("([a-z])([A-Z])", r"\1_\2"), then lower-case.
+  const auto upper = [](char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; };
+  const auto lower = [](char c) { return std::islower(static_cast<unsigned char>(c)) != 0; };
+  std::string word;
   for (char c : class_name)
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') name += c;
-  name = std::regex_replace(name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  name = std::regex_replace(name, std::regex("([a-z])([A-Z])"), "$1_$2");
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') word += c;
+  std::string first;
+  for (size_t i = 0; i < word.size();) {
+    if (i + 2 < word.size() && upper(word[i + 1]) && lower(word[i + 2])) {
+      size_t end = i + 2;
+      while (end < word.size() && lower(word[end])) ++end;
+      first += word[i];
+      first += '_';
+      first.append(word, i + 1, end - i - 1);
+      i = end;
+    } else {
+      first += word[i++];
+    }
+  }
+  std::string second;
+  for (size_t i = 0; i < first.size();) {
+    if (i + 1 < first.size() && lower(first[i]) && upper(first[i + 1])) {
+      second += first[i];
+      second += '_';
+      second += first[i + 1];
+      i += 2;
+    } else {
+      second += first[i++];
+    }
+  }
+  for (char& c : second) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return second;
 }
 
 }  // namespace kerasrt
