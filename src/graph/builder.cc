@@ -142,7 +142,9 @@ class Builder {
         for (size_t c = 0; c < layer.calls.size(); ++c) pending.push_back({&layer, static_cast<int>(c)});
 
     const auto resolve = [&](const InboundRef& ref, int& tensor) {
-      auto it = produced.find({ref.layer, ref.node});
+      auto layer = by_name.find(ref.layer);
+      const int node = ref.node - (layer != by_name.end() ? first_call_index(*layer->second) : 0);
+      auto it = produced.find({ref.layer, node});
       if (it == produced.end()) return false;
       if (ref.tensor >= static_cast<int>(it->second.size()))
         throw Error("refers to output " + std::to_string(ref.tensor) + " of '" + ref.layer + "', which has only " +
@@ -191,6 +193,15 @@ class Builder {
       outputs.push_back(tensor);
     }
     return outputs;
+  }
+
+  // Keras numbers a nested model's calls from 1 when the model has a built-in first node
+  // linking its own inputs to its outputs: in Keras 3 every Functional model (not Sequential);
+  // in Keras 2 every model that starts with an InputLayer (tf.keras `_should_skip_first_node`).
+  int first_call_index(const LayerSpec& layer) const {
+    if (!layer.model) return 0;
+    if (keras_major_ >= 3) return layer.model->class_name == "Functional" ? 1 : 0;
+    return !layer.model->layers.empty() && is_input_layer(layer.model->layers.front()) ? 1 : 0;
   }
 
   std::vector<int> call(const LayerSpec& spec, const std::vector<int>& inputs, const std::string& prefix, int depth) {

@@ -1,0 +1,640 @@
+"""Independent NumPy reference for Keras inference.
+
+Runs a Keras model config (Keras 2 form: `{"class_name", "config"}` with
+`inbound_nodes` as nested lists, as `model.to_json()` in tf.keras 2.x writes
+it) on given weights and inputs. Written from the Keras semantics (tf-keras
+and keras 3 source), readable rather than fast: float64 throughout, cast to
+float32 at the end.
+
+`keras_major` selects the activation semantics that changed between Keras 2
+and Keras 3 (`hard_sigmoid`, and so `hard_silu`).
+
+Weights are given per layer as an ordered list of (variable_name, array) in
+the layer's own Keras order (e.g. BatchNormalization: gamma, beta,
+moving_mean, moving_variance; Bidirectional: forward then backward).
+"""
+
+import math
+
+import numpy as np
+
+# ----------------------------------------------------------------- activations
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _sigmoid(x):
+    # stable logistic
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def _softmax(x, axis=-1):
+    z = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    z = x - np.max(x, axis=axis, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _gelu(x, approximate=False):
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def _hard_sigmoid_k2(x):
+    # tf.keras 2.x backend.hard_sigmoid: clip(0.2 x + 0.5, 0, 1)
+    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def _hard_sigmoid_k3(x):
+    # keras 3 ops.hard_sigmoid: relu6(x + 3) / 6
+    return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def activation(name, x, keras_major):
+    """Apply a Keras built-in activation given by its serialized name."""
+    if isinstance(name, dict):  # {"class_name": "...", "config": ...} forms
+        name = name.get("config", name.get("class_name"))
+        if isinstance(name, dict):
+            name = name.get("name")
+    if name in (None, "linear"):
+        return x
+    if name == "relu":
+        return np.maximum(x, 0.0)
+    if name == "relu6":
+        return np.clip(x, 0.0, 6.0)
+    if name == "leaky_relu":  # tf.nn.leaky_relu / keras 3 default slope 0.2
+        return np.where(x >= 0, x, 0.2 * x)
+    if name == "sigmoid":
+        return _sigmoid(x)
+    if name == "hard_sigmoid":
+        return _hard_sigmoid_k2(x) if keras_major < 3 else _hard_sigmoid_k3(x)
+    if name in ("hard_silu", "hard_swish"):
+        return x * _hard_sigmoid_k3(x)
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "softmax":
+        return _softmax(x, -1)
+    if name == "log_softmax":
+        return _log_softmax(x, -1)
+    if name == "softplus":
+        return _softplus(x)
+    if name == "softsign":
+        return x / (1.0 + np.abs(x))
+    if name == "elu":
+        return _elu(x, 1.0)
+    if name == "selu":
+        return _SELU_SCALE * _elu(x, _SELU_ALPHA)
+    if name == "gelu":
+        return _gelu(x, approximate=False)
+    if name in ("swish", "silu"):
+        return x * _sigmoid(x)
+    if name == "mish":
+        return x * np.tanh(_softplus(x))
+    if name == "exponential":
+        return np.exp(x)
+    raise NotImplementedError(f"activation {name!r}")
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _tuple(v, n):
+    if isinstance(v, (list, tuple)):
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _same_pads(size, k, s, d):
+    """TF 'same' padding: output ceil(size/s), extra pixel at the end."""
+    eff = (k - 1) * d + 1
+    out = -(-size // s)
+    total = max((out - 1) * s + eff - size, 0)
+    return total // 2, total - total // 2
+
+
+def _to_channels_last(x, data_format):
+    if data_format == "channels_first":
+        return np.moveaxis(x, 1, -1)
+    return x
+
+
+def _from_channels_last(x, data_format):
+    if data_format == "channels_first":
+        return np.moveaxis(x, -1, 1)
+    return x
+
+
+def _conv_nd(x, kernel, strides, padding, dilation, groups=1):
+    """Channels-last N-D convolution (cross-correlation, as Keras).
+
+    x: (B, *spatial, Cin); kernel: (*k, Cin/groups, Cout)."""
+    nd = x.ndim - 2
+    ks = kernel.shape[:nd]
+    if padding == "same":
+        pads = [_same_pads(x.shape[1 + i], ks[i], strides[i], dilation[i]) for i in range(nd)]
+    elif padding == "causal":  # Conv1D only: all padding on the left
+        pads = [((ks[0] - 1) * dilation[0], 0)]
+    else:
+        pads = [(0, 0)] * nd
+    x = np.pad(x, [(0, 0)] + list(pads) + [(0, 0)])
+    out_sizes = [(x.shape[1 + i] - ((ks[i] - 1) * dilation[i] + 1)) // strides[i] + 1 for i in range(nd)]
+    cin = x.shape[-1]
+    cout = kernel.shape[-1]
+    cin_g = cin // groups
+    cout_g = cout // groups
+    y = np.zeros((x.shape[0],) + tuple(out_sizes) + (cout,))
+    for offs in np.ndindex(*ks):
+        sl = [slice(None)]
+        for i in range(nd):
+            start = offs[i] * dilation[i]
+            sl.append(slice(start, start + (out_sizes[i] - 1) * strides[i] + 1, strides[i]))
+        patch = x[tuple(sl)]  # (B, *out, Cin)
+        w = kernel[offs]  # (Cin/groups, Cout)
+        for g in range(groups):
+            y[..., g * cout_g:(g + 1) * cout_g] += (
+                patch[..., g * cin_g:(g + 1) * cin_g] @ w[:, g * cout_g:(g + 1) * cout_g])
+    return y
+
+
+def _depthwise_conv2d(x, kernel, strides, padding, dilation):
+    """x: (B,H,W,C); kernel (kh,kw,C,M) -> (B,H',W',C*M), channel c*M+m."""
+    c = x.shape[-1]
+    m = kernel.shape[-1]
+    out = []
+    for ci in range(c):
+        out.append(_conv_nd(x[..., ci:ci + 1], kernel[:, :, ci:ci + 1, :], strides, padding, dilation))
+    y = np.stack(out, axis=-2)  # (B,H,W,C,M)
+    return y.reshape(y.shape[:-2] + (c * m,))
+
+
+def _pool_nd(x, pool, strides, padding, kind):
+    """Channels-last pooling. Average 'same' divides by the number of real
+    (unpadded) elements, as TF does."""
+    nd = x.ndim - 2
+    if padding == "same":
+        pads = [_same_pads(x.shape[1 + i], pool[i], strides[i], 1) for i in range(nd)]
+    else:
+        pads = [(0, 0)] * nd
+    fill = -np.inf if kind == "max" else 0.0
+    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)], constant_values=fill)
+    ones = np.pad(np.ones(x.shape[1:-1]), pads, constant_values=0.0)
+    out_sizes = [(xp.shape[1 + i] - pool[i]) // strides[i] + 1 for i in range(nd)]
+    acc = np.full((x.shape[0],) + tuple(out_sizes) + (x.shape[-1],), fill)
+    cnt = np.zeros(tuple(out_sizes))
+    for offs in np.ndindex(*pool):
+        sl = tuple(slice(offs[i], offs[i] + (out_sizes[i] - 1) * strides[i] + 1, strides[i]) for i in range(nd))
+        patch = xp[(slice(None),) + sl]
+        if kind == "max":
+            acc = np.maximum(acc, patch)
+        else:
+            acc = acc + patch
+            cnt = cnt + ones[sl]
+    if kind == "avg":
+        acc = acc / cnt[None, ..., None]
+    return acc
+
+
+def _resize_bilinear_half_pixel(x, out_h, out_w):
+    """tf.image.resize(method='bilinear') (half-pixel centers, no antialias
+    when upsampling). x: (B,H,W,C)."""
+    _, h, w, _ = x.shape
+
+    def coords(out_n, in_n):
+        scale = in_n / out_n
+        src = (np.arange(out_n) + 0.5) * scale - 0.5
+        src = np.clip(src, 0.0, None)
+        lo = np.floor(src).astype(int)
+        lo = np.minimum(lo, in_n - 1)
+        hi = np.minimum(lo + 1, in_n - 1)
+        frac = src - lo
+        return lo, hi, frac
+
+    y0, y1, fy = coords(out_h, h)
+    x0, x1, fx = coords(out_w, w)
+    top = x[:, y0][:, :, x0] * (1 - fx)[None, None, :, None] + x[:, y0][:, :, x1] * fx[None, None, :, None]
+    bot = x[:, y1][:, :, x0] * (1 - fx)[None, None, :, None] + x[:, y1][:, :, x1] * fx[None, None, :, None]
+    return top * (1 - fy)[None, :, None, None] + bot * fy[None, :, None, None]
+
+
+def _l2_normalize(x, axis):
+    sq = np.sum(x * x, axis=axis, keepdims=True)
+    return x / np.sqrt(np.maximum(sq, 1e-12))
+
+
+# ----------------------------------------------------------------- recurrent
+
+
+def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None):
+    """Run SimpleRNN / LSTM / GRU over x (B,T,F). Returns (outputs over time
+    in processing order (B,T,U), final states list)."""
+    units = int(cfg["units"])
+    act = cfg.get("activation", "tanh")
+    rec_act = cfg.get("recurrent_activation", "sigmoid")
+    use_bias = cfg.get("use_bias", True)
+    if go_backwards is None:
+        go_backwards = cfg.get("go_backwards", False)
+    kernel = w["kernel"]
+    rkernel = w["recurrent_kernel"]
+    bias = w.get("bias") if use_bias else None
+    b, t = x.shape[0], x.shape[1]
+    steps = range(t - 1, -1, -1) if go_backwards else range(t)
+    h = np.zeros((b, units))
+    c = np.zeros((b, units))
+    outs = []
+    A = lambda name, v: activation(name, v, keras_major)  # noqa: E731
+    reset_after = kind == "GRU" and cfg.get("reset_after", False)
+    for s in steps:
+        xt = x[:, s]
+        if kind == "SimpleRNN":
+            z = xt @ kernel + h @ rkernel
+            if bias is not None:
+                z = z + bias
+            h = A(act, z)
+        elif kind == "LSTM":
+            z = xt @ kernel + h @ rkernel
+            if bias is not None:
+                z = z + bias
+            zi, zf, zc, zo = np.split(z, 4, axis=-1)
+            i = A(rec_act, zi)
+            f = A(rec_act, zf)
+            c = f * c + i * A(act, zc)
+            o = A(rec_act, zo)
+            h = o * A(act, c)
+        elif kind == "GRU":
+            if reset_after:
+                bx = bias[0] if bias is not None else 0.0
+                bh = bias[1] if bias is not None else 0.0
+                mx = xt @ kernel + bx
+                mh = h @ rkernel + bh
+                xz, xr, xh = np.split(mx, 3, axis=-1)
+                hz, hr, hh = np.split(mh, 3, axis=-1)
+                zg = A(rec_act, xz + hz)
+                rg = A(rec_act, xr + hr)
+                cand = A(act, xh + rg * hh)
+            else:
+                bz = br = bhh = 0.0
+                if bias is not None:
+                    bz, br, bhh = np.split(bias, 3, axis=-1)
+                kz, kr, kh = np.split(kernel, 3, axis=-1)
+                rz, rr, rh = np.split(rkernel, 3, axis=-1)
+                zg = A(rec_act, xt @ kz + bz + h @ rz)
+                rg = A(rec_act, xt @ kr + br + h @ rr)
+                cand = A(act, xt @ kh + bhh + (rg * h) @ rh)
+            h = zg * h + (1.0 - zg) * cand
+        else:
+            raise NotImplementedError(kind)
+        outs.append(h)
+    seq = np.stack(outs, axis=1)
+    states = [h, c] if kind == "LSTM" else [h]
+    return seq, states
+
+
+def _rnn_layer(kind, cfg, w, x, keras_major):
+    seq, states = _rnn_run(kind, cfg, w, x, keras_major)
+    out = seq if cfg.get("return_sequences", False) else seq[:, -1]
+    if cfg.get("return_state", False):
+        return [out] + states
+    return [out]
+
+
+# ----------------------------------------------------------------- layers
+
+
+def _wdict(weights):
+    return {name: np.asarray(v, dtype=np.float64) for name, v in weights}
+
+
+def call_layer(class_name, cfg, weights, inputs, keras_major):
+    """Run one (non-model) layer. weights: list of (var_name, array)."""
+    w = _wdict(weights)
+    x = inputs[0] if inputs else None
+    cn = class_name
+
+    if cn == "InputLayer":
+        return [x]
+    if cn == "Dense":
+        y = np.tensordot(x, w["kernel"], axes=([x.ndim - 1], [0]))
+        if cfg.get("use_bias", True):
+            y = y + w["bias"]
+        return [activation(cfg.get("activation"), y, keras_major)]
+    if cn == "Activation":
+        return [activation(cfg["activation"], x, keras_major)]
+    if cn == "ReLU":
+        mv = cfg.get("max_value")
+        slope = float(cfg.get("negative_slope", 0.0) or 0.0)
+        thr = float(cfg.get("threshold", 0.0) or 0.0)
+        pos = np.where(x > thr, x, 0.0) if thr != 0 else np.maximum(x, 0.0)
+        if mv is not None:
+            pos = np.clip(pos, 0.0, float(mv))
+        neg = np.maximum(thr - x, 0.0)
+        return [pos - slope * neg]
+    if cn == "LeakyReLU":
+        a = cfg.get("negative_slope", cfg.get("alpha", 0.3))
+        return [np.where(x >= 0, x, float(a) * x)]
+    if cn == "PReLU":
+        alpha = w["alpha"]
+        return [np.maximum(x, 0.0) + alpha * np.minimum(x, 0.0)]
+    if cn == "ELU":
+        return [_elu(x, float(cfg.get("alpha", 1.0)))]
+    if cn == "ThresholdedReLU":
+        return [np.where(x > float(cfg.get("theta", 1.0)), x, 0.0)]
+    if cn == "Softmax":
+        axis = cfg.get("axis", -1)
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        z = x - np.max(x, axis=axis, keepdims=True)
+        e = np.exp(z)
+        return [e / np.sum(e, axis=axis, keepdims=True)]
+
+    if cn in ("Conv1D", "Conv2D"):
+        nd = 1 if cn == "Conv1D" else 2
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        y = _conv_nd(xl, w["kernel"], _tuple(cfg.get("strides", 1), nd), cfg.get("padding", "valid"),
+                     _tuple(cfg.get("dilation_rate", 1), nd), int(cfg.get("groups", 1) or 1))
+        if cfg.get("use_bias", True):
+            y = y + w["bias"]
+        y = activation(cfg.get("activation"), y, keras_major)
+        return [_from_channels_last(y, df)]
+    if cn == "DepthwiseConv2D":
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        y = _depthwise_conv2d(xl, w["depthwise_kernel"], _tuple(cfg.get("strides", 1), 2),
+                              cfg.get("padding", "valid"), _tuple(cfg.get("dilation_rate", 1), 2))
+        if cfg.get("use_bias", True):
+            y = y + w["bias"]
+        y = activation(cfg.get("activation"), y, keras_major)
+        return [_from_channels_last(y, df)]
+    if cn == "SeparableConv2D":
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        y = _depthwise_conv2d(xl, w["depthwise_kernel"], _tuple(cfg.get("strides", 1), 2),
+                              cfg.get("padding", "valid"), _tuple(cfg.get("dilation_rate", 1), 2))
+        y = _conv_nd(y, w["pointwise_kernel"], (1, 1), "valid", (1, 1))
+        if cfg.get("use_bias", True):
+            y = y + w["bias"]
+        y = activation(cfg.get("activation"), y, keras_major)
+        return [_from_channels_last(y, df)]
+
+    if cn in ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"):
+        nd = 1 if cn.endswith("1D") else 2
+        df = cfg.get("data_format", "channels_last")
+        pool = _tuple(cfg.get("pool_size", 2), nd)
+        strides = cfg.get("strides")
+        strides = pool if strides is None else _tuple(strides, nd)
+        xl = _to_channels_last(x, df)
+        y = _pool_nd(xl, pool, strides, cfg.get("padding", "valid"), "max" if cn.startswith("Max") else "avg")
+        return [_from_channels_last(y, df)]
+    if cn in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"):
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        axes = tuple(range(1, xl.ndim - 1))
+        y = np.mean(xl, axis=axes, keepdims=True) if "Average" in cn else np.max(xl, axis=axes, keepdims=True)
+        if cfg.get("keepdims", False):
+            return [_from_channels_last(y, df)]
+        return [y.reshape(y.shape[0], -1)]
+
+    if cn == "BatchNormalization":
+        axis = cfg.get("axis", -1)
+        if isinstance(axis, list):
+            axis = axis[0] if len(axis) == 1 else axis
+        axes = [axis] if isinstance(axis, int) else list(axis)
+        axes = [a % x.ndim for a in axes]
+        bshape = [x.shape[i] if i in axes else 1 for i in range(x.ndim)]
+        gamma = w["gamma"].reshape(bshape) if cfg.get("scale", True) else 1.0
+        beta = w["beta"].reshape(bshape) if cfg.get("center", True) else 0.0
+        mean = w["moving_mean"].reshape(bshape)
+        var = w["moving_variance"].reshape(bshape)
+        eps = float(cfg.get("epsilon", 1e-3))
+        return [(x - mean) / np.sqrt(var + eps) * gamma + beta]
+    if cn == "LayerNormalization":
+        axis = cfg.get("axis", -1)
+        axes = [axis] if isinstance(axis, int) else list(axis)
+        axes = sorted(a % x.ndim for a in axes)
+        mean = np.mean(x, axis=tuple(axes), keepdims=True)
+        var = np.mean((x - mean) ** 2, axis=tuple(axes), keepdims=True)
+        eps = float(cfg.get("epsilon", 1e-3))
+        y = (x - mean) / np.sqrt(var + eps)
+        bshape = [x.shape[i] if i in axes else 1 for i in range(x.ndim)]
+        if cfg.get("scale", True):
+            y = y * w["gamma"].reshape(bshape)
+        if cfg.get("center", True):
+            y = y + w["beta"].reshape(bshape)
+        return [y]
+
+    if cn == "Flatten":
+        if cfg.get("data_format") == "channels_first" and x.ndim > 2:
+            x = np.moveaxis(x, 1, -1)
+        return [x.reshape(x.shape[0], -1)]
+    if cn == "Reshape":
+        return [x.reshape((x.shape[0],) + tuple(cfg["target_shape"]))]
+    if cn == "Permute":
+        return [np.transpose(x, [0] + [int(d) for d in cfg["dims"]])]
+    if cn == "RepeatVector":
+        return [np.repeat(x[:, None, :], int(cfg["n"]), axis=1)]
+    if cn == "ZeroPadding2D":
+        (t, b), (l, r) = cfg["padding"]
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        return [_from_channels_last(np.pad(xl, [(0, 0), (t, b), (l, r), (0, 0)]), df)]
+    if cn == "Cropping2D":
+        (t, b), (l, r) = cfg["cropping"]
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        h, wd = xl.shape[1], xl.shape[2]
+        return [_from_channels_last(xl[:, t:h - b, l:wd - r], df)]
+    if cn == "UpSampling2D":
+        sh, sw = _tuple(cfg.get("size", 2), 2)
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        if cfg.get("interpolation", "nearest") == "bilinear":
+            y = _resize_bilinear_half_pixel(xl, xl.shape[1] * sh, xl.shape[2] * sw)
+        else:
+            y = np.repeat(np.repeat(xl, sh, axis=1), sw, axis=2)
+        return [_from_channels_last(y, df)]
+
+    if cn in ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+              "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Masking"):
+        return [x]  # inference: identity (Masking without masked steps)
+
+    if cn == "Add":
+        return [sum(inputs[1:], inputs[0])]
+    if cn == "Subtract":
+        return [inputs[0] - inputs[1]]
+    if cn == "Multiply":
+        y = inputs[0]
+        for v in inputs[1:]:
+            y = y * v
+        return [y]
+    if cn == "Average":
+        return [sum(inputs[1:], inputs[0]) / len(inputs)]
+    if cn == "Maximum":
+        return [np.maximum.reduce(inputs)]
+    if cn == "Minimum":
+        return [np.minimum.reduce(inputs)]
+    if cn == "Concatenate":
+        return [np.concatenate(inputs, axis=int(cfg.get("axis", -1)))]
+    if cn == "Dot":
+        a, b = inputs
+        axes = cfg["axes"]
+        axes = [axes, axes] if isinstance(axes, int) else list(axes)
+        axes = [ax % v.ndim for ax, v in zip(axes, (a, b))]
+        if cfg.get("normalize", False):
+            a = _l2_normalize(a, axes[0])
+            b = _l2_normalize(b, axes[1])
+        out = np.stack([np.tensordot(a[i], b[i], axes=([axes[0] - 1], [axes[1] - 1])) for i in range(a.shape[0])])
+        if out.ndim == 1:
+            out = out[:, None]
+        return [out]
+
+    if cn == "Embedding":
+        idx = x.astype(np.int32)  # Keras casts float indices to int32 (truncation)
+        return [w["embeddings"][idx]]
+
+    if cn in ("SimpleRNN", "LSTM", "GRU"):
+        return _rnn_layer(cn, cfg, w, x, keras_major)
+
+    if cn == "Bidirectional":
+        inner = cfg["layer"]
+        icn, icfg = inner["class_name"], inner["config"]
+        n = len(weights) // 2
+        wf, wb = _wdict(weights[:n]), _wdict(weights[n:])
+        fwd_seq, fwd_states = _rnn_run(icn, icfg, wf, x, keras_major, go_backwards=icfg.get("go_backwards", False))
+        bwd_seq, bwd_states = _rnn_run(icn, icfg, wb, x, keras_major, go_backwards=not icfg.get("go_backwards", False))
+        if icfg.get("return_sequences", False):
+            yf, yb = fwd_seq, bwd_seq[:, ::-1]
+        else:
+            yf, yb = fwd_seq[:, -1], bwd_seq[:, -1]
+        mode = cfg.get("merge_mode", "concat")
+        if mode == "concat":
+            out = [np.concatenate([yf, yb], axis=-1)]
+        elif mode == "sum":
+            out = [yf + yb]
+        elif mode == "mul":
+            out = [yf * yb]
+        elif mode == "ave":
+            out = [(yf + yb) / 2.0]
+        elif mode is None:
+            out = [yf, yb]
+        else:
+            raise NotImplementedError(mode)
+        if icfg.get("return_state", False):
+            out = out + fwd_states + bwd_states
+        return out
+
+    if cn == "TimeDistributed":
+        inner = cfg["layer"]
+        b, t = x.shape[0], x.shape[1]
+        flat = x.reshape((b * t,) + x.shape[2:])
+        y = call_layer(inner["class_name"], inner["config"], weights, [flat], keras_major)[0]
+        return [y.reshape((b, t) + y.shape[1:])]
+
+    raise NotImplementedError(f"numpy_ref: layer class {cn}")
+
+
+# ----------------------------------------------------------------- models
+
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+class Recorder:
+    """Records the input shapes of every layer call: {(path, node): [shapes]}."""
+
+    def __init__(self):
+        self.calls = {}
+
+    def add(self, path, node, shapes):
+        self.calls[(path, node)] = shapes
+
+
+def run_model(model, weights, inputs, keras_major, path=(), rec=None):
+    """model: {"class_name", "config"}; weights: {path tuple: [(name, arr)]};
+    inputs: list of arrays. Returns list of outputs."""
+    cn, cfg = model["class_name"], model["config"]
+    if cn == "Sequential":
+        layers = cfg["layers"] if isinstance(cfg, dict) else cfg
+        x = inputs[0]
+        for layer in layers:
+            if layer["class_name"] == "InputLayer":
+                continue
+            name = layer["config"]["name"]
+            if rec is not None:
+                rec.add(path + (name,), 0, [x.shape])
+            x = call_any(layer, weights, [x], keras_major, path + (name,), rec)[0]
+        return [x]
+    # Functional
+    layers = cfg["layers"]
+    by_name = {layer["name"]: layer for layer in layers}
+    produced = {}  # (layer, node_index) -> outputs
+    for (lname, node, idx), x in zip(_as_list3(cfg["input_layers"]), inputs):
+        produced[(lname, node)] = [x]
+    pending = [(layer["name"], k) for layer in layers for k in range(len(layer["inbound_nodes"]))]
+    while pending:
+        progressed = False
+        for item in list(pending):
+            lname, k = item
+            node = by_name[lname]["inbound_nodes"][k]
+            refs = _node_inputs(node)
+            if not all((r[0], r[1]) in produced for r in refs):
+                continue
+            xs = [produced[(r[0], r[1])][r[2]] for r in refs]
+            layer = by_name[lname]
+            if rec is not None:
+                rec.add(path + (lname,), k, [v.shape for v in xs])
+            # Nested models start with an internal node that configs skip, so
+            # their call k is referenced as node k + 1 (tf.keras and keras 3).
+            key = k + 1 if layer["class_name"] in MODEL_CLASSES else k
+            produced[(lname, key)] = call_any(layer, weights, xs, keras_major, path + (lname,), rec)
+            pending.remove(item)
+            progressed = True
+        if not progressed:
+            raise ValueError(f"graph cannot be executed; pending {pending}")
+    return [produced[(lname, node)][idx] for lname, node, idx in _as_list3(cfg["output_layers"])]
+
+
+def _as_list3(v):
+    if len(v) == 3 and isinstance(v[0], str):
+        return [v]
+    return v
+
+
+def _node_inputs(node):
+    """Keras 2 node: [[layer, node, tensor, kwargs], ...]."""
+    return [(r[0], r[1], r[2]) for r in node]
+
+
+def call_any(layer, weights, xs, keras_major, path, rec):
+    cn = layer["class_name"]
+    if cn in MODEL_CLASSES:
+        return run_model(layer, weights, xs, keras_major, path, rec)
+    return call_layer(cn, layer["config"], weights.get(path, []), xs, keras_major)
+
+
+def predict(model, weights, inputs, keras_major, record=False):
+    """Float64 compute, float32 result. Returns (outputs, recorder|None)."""
+    rec = Recorder() if record else None
+    xs = [np.asarray(x, dtype=np.float64) for x in inputs]
+    outs = run_model(model, weights, xs, keras_major, (), rec)
+    return [np.asarray(o, dtype=np.float32) for o in outs], rec

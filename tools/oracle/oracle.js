@@ -1,0 +1,188 @@
+'use strict';
+// Builds every case of cases.js with TensorFlow.js layers (pure-JS cpu
+// backend), gives it seeded random weights, runs predict on seeded random
+// inputs and dumps config + weights + inputs + outputs as JSON for
+// write_fixtures.py.
+//
+//   node oracle.js OUT_DIR [case-name-substring ...]
+
+const fs = require('fs');
+const path = require('path');
+
+// Silence the "install tfjs-node" banner; it goes to console.log.
+const origLog = console.log;
+const origWarn = console.warn;
+console.log = console.warn = () => {};
+const tf = require('@tensorflow/tfjs');
+console.log = origLog;
+console.warn = origWarn;
+
+const {Rng, fnv1a32} = require('./prng');
+const {CASES} = require('./cases');
+
+const TFJS_VERSION = tf.version['tfjs-layers'];
+
+function b64(f32) {
+  return Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64');
+}
+
+function prod(a) {
+  return a.reduce((x, y) => x * y, 1);
+}
+
+// Value range for a weight, chosen by its role (last name component).
+function defaultRange(varName, shape) {
+  const fanIn = shape.length > 1 ? prod(shape.slice(0, -1)) : shape[0];
+  switch (varName) {
+    case 'gamma':
+    case 'moving_variance':
+      return [0.5, 1.5];
+    case 'beta':
+    case 'moving_mean':
+    case 'bias':
+      return [-0.5, 0.5];
+    case 'alpha':
+      return [0.05, 0.5];
+    case 'embeddings':
+      return [-1, 1];
+    default: {
+      const s = Math.min(1.0, Math.sqrt(3 / Math.max(1, fanIn))) * 1.2;
+      return [-s, s];
+    }
+  }
+}
+
+function isModel(layer) {
+  return layer instanceof tf.LayersModel;
+}
+
+// Assign weights layer by layer (Keras order within each layer), recursing
+// into nested models. Returns the dumped layer tree.
+function assignAndDump(layer, rng, c) {
+  if (isModel(layer)) {
+    return {
+      name: layer.name,
+      class_name: layer.getClassName(),
+      trainable: layer.trainable,
+      is_model: true,
+      layers: layer.layers.map((l) => assignAndDump(l, rng, c)),
+    };
+  }
+  const override = (c.weightShapes || {})[layer.name];
+  const entries = [];
+  if (override) {
+    // Option tfjs cannot build: the weights have other shapes than the tfjs
+    // stand-in layer (reference is numpy).
+    for (const [vname, shape] of override) {
+      const [lo, hi] = ((c.weightRanges || {})[vname]) || defaultRange(vname, shape);
+      entries.push({name: vname, shape, data: rng.uniform(prod(shape), lo, hi)});
+    }
+  } else {
+    const values = [];
+    for (const w of layer.weights) {
+      const vname = w.name.split('/').pop().replace(/_\d+$/, '');
+      const [lo, hi] = ((c.weightRanges || {})[vname]) || defaultRange(vname, w.shape);
+      const data = rng.uniform(prod(w.shape), lo, hi);
+      values.push(tf.tensor(data, w.shape, 'float32'));
+      entries.push({name: w.name, shape: w.shape, data});
+    }
+    if (values.length) layer.setWeights(values);
+    values.forEach((t) => t.dispose());
+  }
+  return {
+    name: layer.name,
+    class_name: layer.getClassName(),
+    trainable: layer.trainable,
+    weights: entries.map((e) => ({name: e.name, shape: e.shape, data: b64(e.data)})),
+  };
+}
+
+function runCase(c, outDir) {
+  const seed = fnv1a32(c.name);
+  const rng = new Rng(seed);
+  const model = c.build(tf.layers, tf);
+  const layers = model.layers.map((l) => assignAndDump(l, rng, c));
+
+  // Inputs: batch-first float32, uniform or integer-valued.
+  const batch = c.batch;
+  const inputs = model.inputs.map((t, i) => {
+    const spec = (c.inputs || [])[i] || {};
+    const shape = [batch].concat(
+        (spec.shape || t.shape.slice(1)).map((d) => (d == null ? 3 : d)));
+    const n = prod(shape);
+    let data;
+    if (spec.int != null) {
+      data = rng.integers(n, spec.int);
+      // fractional parts: Keras casts float indices to int32 (truncation)
+      if (spec.frac) for (let k = 0; k < n; k++) data[k] = Math.fround(data[k] + 0.9 * rng.next());
+    } else {
+      data = rng.uniform(n, spec.lo ?? -2, spec.hi ?? 2);
+    }
+    return {shape, data};
+  });
+
+  let outputs = null;
+  if (!c.numpyReference) {
+    const xs = inputs.map((x) => tf.tensor(x.data, x.shape, 'float32'));
+    let ys = model.predict(xs.length === 1 ? xs[0] : xs);
+    if (!Array.isArray(ys)) ys = [ys];
+    outputs = ys.map((y) => ({shape: y.shape, data: b64(y.dataSync())}));
+    xs.forEach((t) => t.dispose());
+    ys.forEach((t) => t.dispose());
+  }
+
+  const dump = {
+    case: c.name,
+    description: c.description,
+    seed,
+    tfjs_version: TFJS_VERSION,
+    numpy_reference: !!c.numpyReference,
+    numpy_reason: c.numpyReference || null,
+    k2: c.k2 === undefined ? '2.15.0' : c.k2,
+    k3: c.k3 === undefined ? '3.12.0' : c.k3,
+    skip_k2: c.skipK2 || null,
+    skip_k3: c.skipK3 || null,
+    compiled: !!c.compiled,
+    example: c.example || null,
+    rtol: c.rtol || null,
+    atol: c.atol || null,
+    patch: c.patch || null,
+    model_config: model.toJSON(null, false),
+    layers,
+    inputs: inputs.map((x, i) => ({name: model.inputLayers[i] ? model.inputLayers[i].name : null,
+                                   shape: x.shape, data: b64(x.data)})),
+    outputs,
+  };
+  fs.mkdirSync(outDir, {recursive: true});
+  fs.writeFileSync(path.join(outDir, c.name + '.json'), JSON.stringify(dump));
+  model.dispose && model.dispose();
+}
+
+async function main() {
+  const [outDir, ...filters] = process.argv.slice(2);
+  if (!outDir) {
+    console.error('usage: node oracle.js OUT_DIR [filter ...]');
+    process.exit(2);
+  }
+  console.log = console.warn = () => {};  // tfjs banners
+  await tf.setBackend('cpu');
+  const names = new Set();
+  let n = 0;
+  for (const c of CASES) {
+    if (names.has(c.name)) throw new Error('duplicate case ' + c.name);
+    names.add(c.name);
+    if (filters.length && !filters.some((f) => c.name.includes(f))) continue;
+    try {
+      runCase(c, outDir);
+    } catch (e) {
+      console.error(`case ${c.name}: ${e.stack || e}`);
+      process.exit(1);
+    }
+    n++;
+  }
+  console.log = origLog;
+  console.warn = origWarn;
+  console.error(`oracle.js: ${n} cases dumped to ${outDir} (tfjs-layers ${TFJS_VERSION}, backend ${tf.getBackend()})`);
+}
+
+main();
