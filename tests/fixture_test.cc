@@ -19,6 +19,9 @@ struct FixtureModel {
   std::string label;
 };
 
+// gtest prints parameters of failed tests; show the label, not the bytes.
+void PrintTo(const FixtureModel& model, std::ostream* out) { *out << model.label; }
+
 Json manifest_of(const std::string& case_name) {
   std::ifstream in(fixtures_dir() / case_name / "manifest.json");
   return Json::parse(in);
