@@ -112,6 +112,43 @@ TEST(BadInput, CustomKeras3LayerIsRefused) {
   EXPECT_CONTAINS(message, "never runs code");
 }
 
+TEST(BadInput, CustomLayerInsideWrapperIsRefused) {
+  Json config = dense_model_config(4, 3);
+  config["config"]["layers"][0]["config"]["batch_input_shape"] = {nullptr, 5, 4};
+  config["config"]["layers"].push_back(
+      {{"class_name", "Bidirectional"},
+       {"config", {{"name", "bidi"}, {"layer", {{"module", "my_package"}, {"class_name", "MyCell"},
+                                                 {"registered_name", "my_package>MyCell"},
+                                                 {"config", {{"name", "cell"}}}}}}}});
+  const std::string message = load_error(dense_file("custom_wrapped.h5", config));
+  EXPECT_CONTAINS(message, "'bidi' (Bidirectional)");
+  EXPECT_CONTAINS(message, "my_package>MyCell");
+}
+
+TEST(BadInput, TensorKeywordArgumentsAreRefused) {
+  // Keras 3 records `lstm(x, initial_state=[h])` with the state tensor among the kwargs; running
+  // without it would silently start from zero states.
+  const auto tensor = [](const std::string& layer) {
+    return Json{{"class_name", "__keras_tensor__"}, {"config", {{"shape", {nullptr, 2}}, {"keras_history", {layer, 0, 0}}}}};
+  };
+  Json layers = Json::array();
+  layers.push_back({{"module", "keras.layers"}, {"class_name", "InputLayer"}, {"name", "x"},
+                    {"config", {{"name", "x"}, {"batch_shape", {nullptr, 3, 2}}}}, {"inbound_nodes", Json::array()}});
+  layers.push_back({{"module", "keras.layers"}, {"class_name", "InputLayer"}, {"name", "h"},
+                    {"config", {{"name", "h"}, {"batch_shape", {nullptr, 2}}}}, {"inbound_nodes", Json::array()}});
+  layers.push_back({{"module", "keras.layers"}, {"class_name", "SimpleRNN"}, {"name", "rnn"},
+                    {"config", {{"name", "rnn"}, {"units", 2}}},
+                    {"inbound_nodes", {{{"args", {tensor("x")}}, {"kwargs", {{"initial_state", {tensor("h")}}}}}}}});
+  const Json config = {{"module", "keras.src.models.functional"}, {"class_name", "Functional"},
+                       {"config", {{"name", "f"}, {"layers", layers}, {"input_layers", {{"x", 0, 0}, {"h", 0, 0}}},
+                                   {"output_layers", {{"rnn", 0, 0}}}}}};
+  const std::string path = temp_path("kwargs.keras");
+  write_zip(path, {{"config.json", config.dump()}, {"model.weights.h5", empty_h5_bytes()}});
+  const std::string message = load_error(path);
+  EXPECT_CONTAINS(message, "layer rnn");
+  EXPECT_CONTAINS(message, "keyword argument 'initial_state'");
+}
+
 TEST(BadInput, WrongWeightShape) {
   const std::string message =
       load_error(dense_file("wrong_shape.h5", dense_model_config(4, 3), {array("dense/kernel:0", {5, 3}), array("dense/bias:0", {3})}));

@@ -157,6 +157,10 @@ class Builder {
       std::vector<Pending> waiting;
       for (const Pending& p : pending) {
         const LayerCall& call_spec = p.layer->calls[static_cast<size_t>(p.call)];
+        if (!call_spec.tensor_kwargs.empty())
+          throw Error("is called with a tensor as keyword argument '" + call_spec.tensor_kwarg_names.front() +
+                          "', which is not supported yet",
+                      prefix + p.layer->name);
         std::vector<int> inputs(call_spec.inputs.size());
         bool ready = true;
         for (size_t i = 0; i < inputs.size() && ready; ++i) {

@@ -142,14 +142,9 @@ InnerLayerSpec read_inner_layer(const LayerConfig& config, const char* key) {
                        entry.value("config", Json::object())};
   if (!inner.config.is_object())
     throw Error(std::string("config '") + key + "' has a malformed layer config");
-  // Keras 3 names where a class comes from; anything outside Keras is user code.
-  const std::string module = string_or(entry, "module", "");
-  const std::string registered = string_or(entry, "registered_name", "");
-  const bool builtin = (module.empty() || module.rfind("keras", 0) == 0 ||
-                        module.rfind("tf_keras", 0) == 0 || module.rfind("tensorflow", 0) == 0) &&
-                       registered.find('>') == std::string::npos;
-  if (!builtin)
-    throw Error("wraps the custom layer '" + (registered.empty() ? inner.class_name : registered) +
+  // The config reader marks classes from outside Keras (user code) as "custom:<name>".
+  if (inner.class_name.rfind("custom:", 0) == 0)
+    throw Error("wraps the custom layer '" + inner.class_name.substr(7) +
                 "', which is user code; kerasrt never runs code from a model file");
   return inner;
 }

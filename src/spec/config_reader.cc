@@ -70,7 +70,14 @@ std::vector<LayerCall> read_inbound_nodes(const Json& nodes, const std::string& 
     LayerCall call;
     if (node.is_object() && node.contains("args")) {  // Keras 3
       collect_tensors(node["args"], where, call.inputs);
-      if (node.contains("kwargs") && node["kwargs"].is_object()) call.kwargs = node["kwargs"];
+      if (node.contains("kwargs") && node["kwargs"].is_object()) {
+        call.kwargs = node["kwargs"];
+        for (const auto& [key, value] : call.kwargs.items()) {
+          const size_t before = call.tensor_kwargs.size();
+          collect_tensors(value, where, call.tensor_kwargs);
+          call.tensor_kwarg_names.insert(call.tensor_kwarg_names.end(), call.tensor_kwargs.size() - before, key);
+        }
+      }
     } else if (node.is_array()) {  // Keras 1/2: [[name, node, tensor, kwargs?], ...]
       for (const Json& inbound : node) {
         call.inputs.push_back(read_history(inbound, where));
@@ -103,6 +110,22 @@ std::vector<InboundRef> read_io_layers(const Json& value, const std::string& wha
 
 ModelSpec read_model(const Json& entry);
 
+// Wrappers (Bidirectional, TimeDistributed) hold whole layer entries in their config under
+// "layer" and "backward_layer": normalise those the same way, recursively.
+void normalise_wrapped_layers(Json& config) {
+  for (const char* key : {"layer", "backward_layer"}) {
+    auto it = config.find(key);
+    if (it == config.end() || !it->is_object() || !it->contains("class_name")) continue;
+    Json& inner = *it;
+    if (!is_builtin(inner))
+      inner["class_name"] = "custom:" + string_or(inner, "registered_name", string_or(inner, "class_name"));
+    if (inner.contains("config") && inner["config"].is_object()) {
+      normalise_dtype(inner["config"]);
+      normalise_wrapped_layers(inner["config"]);
+    }
+  }
+}
+
 LayerSpec read_layer(const Json& entry, bool functional) {
   if (!entry.is_object() || !entry.contains("class_name") || !entry["class_name"].is_string())
     throw Error("a layer entry has no class_name: " + entry.dump().substr(0, 200));
@@ -116,6 +139,7 @@ LayerSpec read_layer(const Json& entry, bool functional) {
     layer.class_name = "custom:" + registered;
   }
   normalise_dtype(layer.config);
+  normalise_wrapped_layers(layer.config);
   if (layer.config.contains("batch_shape") && !layer.config.contains("batch_input_shape"))
     layer.config["batch_input_shape"] = layer.config["batch_shape"];  // Keras 3 InputLayer
   if (layer.config.contains("trainable") && layer.config["trainable"].is_boolean())

@@ -25,6 +25,10 @@ struct InboundRef {
 struct LayerCall {
   std::vector<InboundRef> inputs;
   Json kwargs = Json::object();
+  // Keyword arguments that carry tensors (Keras 3 `initial_state=`, `mask=`, ...): their names,
+  // and their tensors in the same order.
+  std::vector<std::string> tensor_kwarg_names;
+  std::vector<InboundRef> tensor_kwargs;
 };
 
 struct ModelSpec;
