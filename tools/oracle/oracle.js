@@ -97,6 +97,24 @@ function assignAndDump(layer, rng, c) {
   };
 }
 
+// tfjs's SeparableConv getConfig() omits depthMultiplier (DepthwiseConv2D writes it): put the
+// live layer's value into the config so the written Keras config matches the weights.
+function completeConfig(config, model) {
+  const live = new Map();
+  const collect = (m) => m.layers.forEach((l) => { live.set(l.name, l); if (isModel(l)) collect(l); });
+  collect(model);
+  const visit = (entry) => {
+    const cfg = entry && entry.config;
+    if (!cfg) return;
+    if (Array.isArray(cfg.layers)) cfg.layers.forEach(visit);
+    const layer = live.get(cfg.name);
+    if (/^SeparableConv[12]D$/.test(entry.class_name) && cfg.depth_multiplier == null && layer)
+      cfg.depth_multiplier = layer.depthMultiplier;
+  };
+  visit(config);
+  return config;
+}
+
 function runCase(c, outDir) {
   const seed = fnv1a32(c.name);
   const rng = new Rng(seed);
@@ -147,7 +165,7 @@ function runCase(c, outDir) {
     rtol: c.rtol || null,
     atol: c.atol || null,
     patch: c.patch || null,
-    model_config: model.toJSON(null, false),
+    model_config: completeConfig(model.toJSON(null, false), model),
     layers,
     inputs: inputs.map((x, i) => ({name: model.inputLayers[i] ? model.inputLayers[i].name : null,
                                    shape: x.shape, data: b64(x.data)})),
