@@ -1,48 +1,17 @@
 // Convolution, pooling, padding, cropping and upsampling layers: config validation, shape
 // propagation (kAnyDim), and hand-computable edge cases of TensorFlow's padding rules.
 // Numerical agreement with Keras is checked by the oracle fixtures and the real Keras files.
-#include <functional>
-#include <nlohmann/json.hpp>
-
-#include "layers/registry.h"
-#include "test_util.h"
+#include "layer_test_util.h"
 
 namespace kerasrt::test {
 namespace {
 
-using Json = nlohmann::json;
-
 std::unique_ptr<Layer> build(const std::string& class_name, const Json& config, const Dims& input,
                              std::vector<Array> weights = {}, int keras_major = 2) {
-  const LayerConfig layer_config(config);
-  WeightReader reader(std::move(weights));
-  const std::string name = "layer";
-  const std::vector<Dims> inputs{input};
-  const BuildContext ctx{class_name,          name,       layer_config, inputs, reader,
-                         Registry::builtin(), keras_major};
-  return Registry::builtin().build(ctx);
+  return build_layer(class_name, config, {input}, std::move(weights), keras_major);
 }
-
-// The message of the Error `body` throws ("" if none).
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR(body, text)                                              \
-  do {                                                                        \
-    const std::string message = error_of([&] { body; });                      \
-    EXPECT_NE(message.find(text), std::string::npos) << "error: " << message; \
-  } while (0)
 
 Array values(const Dims& shape, std::vector<float> data) { return {"w", shape, std::move(data)}; }
-Array filled(const Dims& shape, float value) {
-  return values(shape, std::vector<float>(static_cast<size_t>(num_elements(shape)), value));
-}
 
 Dims output_shape(const Layer& layer, const Dims& input) {
   return layer.output_shapes({&input, 1}).at(0);

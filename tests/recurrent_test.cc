@@ -1,46 +1,15 @@
 // Recurrent layers and wrappers (SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed): config
 // validation, shape propagation, and hand-computable edge cases. Numerical agreement with Keras
 // is checked by the oracle fixtures and the real Keras files.
-#include <functional>
-#include <nlohmann/json.hpp>
-
-#include "layers/registry.h"
-#include "test_util.h"
+#include "layer_test_util.h"
 
 namespace kerasrt::test {
 namespace {
 
-using Json = nlohmann::json;
-
 std::unique_ptr<Layer> build(const std::string& class_name, const Json& config,
                              const std::vector<Dims>& inputs, std::vector<Array> weights,
                              int keras_major = 2) {
-  const LayerConfig layer_config(config);
-  WeightReader reader(std::move(weights));
-  const std::string name = "layer";
-  const BuildContext ctx{class_name,          name,       layer_config, inputs, reader,
-                         Registry::builtin(), keras_major};
-  return Registry::builtin().build(ctx);
-}
-
-// The message of the Error `body` throws ("" if none).
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR(body, text)                                              \
-  do {                                                                        \
-    const std::string message = error_of([&] { body; });                      \
-    EXPECT_NE(message.find(text), std::string::npos) << "error: " << message; \
-  } while (0)
-
-Array filled(const Dims& shape, float value) {
-  return {"w", shape, std::vector<float>(static_cast<size_t>(num_elements(shape)), value)};
+  return build_layer(class_name, config, inputs, std::move(weights), keras_major);
 }
 
 // Weights of a recurrent layer with `gates` blocks; `bias_shape` empty for use_bias=False.

@@ -5,8 +5,7 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/transpose.h"
-#include "layers/registry.h"
-#include "test_util.h"
+#include "layer_test_util.h"
 
 namespace kerasrt::test {
 namespace {
@@ -20,12 +19,7 @@ struct TestLayer {
 
   TestLayer(const std::string& class_name, const Json& config, std::vector<Dims> input_shapes,
             std::vector<Array> weights = {}, int keras_major = 2) {
-    const LayerConfig layer_config(config);
-    WeightReader reader(std::move(weights));
-    const std::string name = "test";
-    const BuildContext ctx{class_name,          name,       layer_config, input_shapes, reader,
-                           Registry::builtin(), keras_major};
-    layer = Registry::builtin().build(ctx);
+    layer = build_layer(class_name, config, input_shapes, std::move(weights), keras_major);
   }
 
   Dims shape(std::vector<Dims> inputs) const { return layer->output_shapes(inputs).at(0); }
@@ -48,17 +42,6 @@ Tensor iota(Dims shape, float start = 0.0f) {
   Tensor t(shape);
   for (int64_t i = 0; i < t.size(); ++i) t.data()[i] = start + static_cast<float>(i);
   return t;
-}
-
-// Runs `f` and returns the Error's message, or "" if nothing was thrown.
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // ---------------------------------------------------------------- kernels
