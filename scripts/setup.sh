@@ -7,10 +7,13 @@ packages=(
   libhdf5-dev libzip-dev nlohmann-json3-dev libdnnl-dev
   libgtest-dev googletest
   python3-h5py python3-numpy
-  nodejs npm
+  python3-dev pybind11-dev python3-pytest python3-flask python3-venv python3-setuptools python3-wheel
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# The oracle needs node and npm; these machines ship them outside Debian (Debian's npm package
+# would conflict), so install Debian's only when there is none.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
