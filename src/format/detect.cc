@@ -4,6 +4,7 @@
 #include "format/readers.h"
 #include "format/zip_archive.h"
 #include "spec/config_reader.h"
+#include "spec/legacy_upgrade.h"
 
 namespace kerasrt {
 namespace {
@@ -47,13 +48,14 @@ LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std
   if (weight_root.has_attribute("layer_names") || weight_root.has_group("model_weights")) {
     spec.format = "json+h5weights";
     attach_legacy_weights(spec.model, weight_root.has_group("model_weights") ? weight_root.group("model_weights") : weight_root);
-    if (version.empty() && weight_root.has_attribute("keras_version"))
-      version = weight_root.string_attribute("keras_version").front();
+    if (version.empty()) version = weight_root.string_attribute_or_empty("keras_version");
   } else {
     spec.format = "json+weights.h5";
     attach_keras3_weights(spec.model, weight_root);
   }
+  if (backend.empty()) backend = weight_root.string_attribute_or_empty("backend");
   spec.keras = parse_keras_version(version, backend, root);
+  upgrade_legacy(spec);
   return spec;
 }
 

@@ -120,6 +120,12 @@ std::vector<std::string> Group::string_attribute(const std::string& name) const 
   return out;
 }
 
+std::string Group::string_attribute_or_empty(const std::string& name) const {
+  if (!has_attribute(name)) return {};
+  auto values = string_attribute(name);
+  return values.empty() ? std::string() : values.front();
+}
+
 std::optional<std::vector<std::string>> Group::chunked_string_attribute(const std::string& name) const {
   if (has_attribute(name)) return string_attribute(name);
   if (!has_attribute(name + "0")) return std::nullopt;

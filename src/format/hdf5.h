@@ -27,6 +27,8 @@ class Group {
   bool has_attribute(const std::string& name) const;
   // A string attribute: fixed- or variable-length, ASCII or UTF-8, scalar or a 1-D array.
   std::vector<std::string> string_attribute(const std::string& name) const;
+  // The first string of an attribute, or "" when it is missing or empty.
+  std::string string_attribute_or_empty(const std::string& name) const;
   // Keras splits attributes over 64 KiB into name0, name1, ...: reads `name`, else joins those.
   std::optional<std::vector<std::string>> chunked_string_attribute(const std::string& name) const;
 

@@ -5,15 +5,10 @@
 
 #include "format/readers.h"
 #include "spec/config_reader.h"
+#include "spec/legacy_upgrade.h"
 
 namespace kerasrt {
 namespace {
-
-std::string first_or_empty(const h5::Group& group, const char* name) {
-  if (!group.has_attribute(name)) return {};
-  auto values = group.string_attribute(name);
-  return values.empty() ? std::string() : values.front();
-}
 
 void collect_layers(ModelSpec& model, std::map<std::string, LayerSpec*>& by_name) {
   for (LayerSpec& layer : model.layers) by_name.emplace(layer.name, &layer);
@@ -52,13 +47,14 @@ LoadedSpec read_legacy_h5(const h5::Group& root) {
   const Json config = parse_json(text, "model_config");
   LoadedSpec spec;
   spec.format = "h5";
-  spec.keras = parse_keras_version(first_or_empty(root, "keras_version"), first_or_empty(root, "backend"), config);
+  spec.keras = parse_keras_version(root.string_attribute_or_empty("keras_version"), root.string_attribute_or_empty("backend"), config);
   spec.model = read_model_config(config);
   if (root.has_group("model_weights")) {
     attach_legacy_weights(spec.model, root.group("model_weights"));
   } else if (root.has_attribute("layer_names")) {
     attach_legacy_weights(spec.model, root);  // very old files keep weights at the root
   }
+  upgrade_legacy(spec);
   return spec;
 }
 

@@ -341,9 +341,6 @@ std::vector<std::string> output_names(const ModelSpec& model, const Graph& graph
 }  // namespace
 
 Graph build_graph(const LoadedSpec& spec) {
-  if (spec.keras.major < 2)
-    throw Error("files written by Keras " + spec.keras.text +
-                " are not supported yet (Keras 1 layer and option names, Theano kernels)");
   const Registry& registry = Registry::builtin();
   std::vector<std::string> problems;
   find_unsupported(spec.model, registry, "", problems);

@@ -1,5 +1,7 @@
 #include "spec/config_reader.h"
 
+#include "spec/legacy_upgrade.h"
+
 #include <cctype>
 #include <set>
 
@@ -239,8 +241,8 @@ KerasVersion parse_keras_version(const std::string& text, const std::string& bac
   if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))) {
     version.major = std::stoi(text.substr(0, text.find('.')));
   } else {
-    // No version: Keras 3 configs carry "module" on every entry.
-    version.major = config.is_object() && config.contains("module") ? 3 : 2;
+    // No version: Keras 3 configs carry "module" on every entry; Keras 1 used other option names.
+    version.major = config.is_object() && config.contains("module") ? 3 : looks_like_keras1(config) ? 1 : 2;
   }
   return version;
 }
