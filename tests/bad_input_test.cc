@@ -268,6 +268,14 @@ TEST_F(PredictErrors, UnknownInputName) {
     ADD_FAILURE() << "should fail";
   } catch (const Error& e) {
     EXPECT_CONTAINS(std::string(e.what()), "no input named 'nope'");
+    EXPECT_CONTAINS(std::string(e.what()), "good.h5");
+  }
+  try {
+    model_->predict(std::map<std::string, Tensor>{});
+    ADD_FAILURE() << "should fail";
+  } catch (const Error& e) {
+    EXPECT_CONTAINS(std::string(e.what()), "no value given for input 'input_1'");
+    EXPECT_EQ(e.file(), model_->source());
   }
 }
 

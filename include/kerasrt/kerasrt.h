@@ -77,10 +77,36 @@ struct TensorView {
   std::vector<int64_t> shape;
 };
 
+// Bounds on what a model file (and later a predict call) may make kerasrt read, allocate or
+// walk. The defaults accept any real Keras model up to ~1 billion parameters and stop corrupt
+// or hostile files early, before the memory is allocated, with an Error naming the limit:
+// "... over the limit Limits::max_file_bytes = 4294967296". Raise one for an unusually large
+// model; lower them when loading files you do not trust (see SECURITY.md).
+struct Limits {
+  uint64_t max_file_bytes = uint64_t{4} << 30;      // a model or weights file (or load_from_memory bytes)
+  int64_t max_total_parameters = int64_t{1} << 30;  // weight values read from the file, and in the built model
+  int64_t max_tensor_elements = int64_t{1} << 31;   // any one tensor: a weight, a layer output, a predict input
+  uint64_t max_workspace_bytes = uint64_t{16} << 30;  // one predict call's intermediate tensors and scratch
+  int64_t max_graph_nodes = 10000;                   // layer calls, nested models inlined (each call counts)
+  int max_nesting_depth = 32;                        // models inside models
+  uint64_t max_json_bytes = uint64_t{64} << 20;      // a config JSON (model_config, config.json, ...)
+  int max_json_depth = 256;                          // nesting of JSON arrays and objects
+  uint64_t max_string_bytes = uint64_t{64} << 20;    // one HDF5 string attribute, chunks joined
+  uint64_t max_name_bytes = 4096;                    // a layer, input, output or weight name
+  int64_t max_zip_entries = 10000;                   // entries in a .keras archive
+  uint64_t max_zip_expanded_bytes = uint64_t{4} << 30;  // bytes expanded from a .keras archive, in total
+};
+
 struct LoadOptions {
   // Threads each predict call may use inside one layer (oneDNN/OpenMP). 1 suits many
   // concurrent callers (one core each); raise it when a single caller wants low latency.
   int intra_op_threads = 1;
+  // See Limits above; checked while loading, and per call by predict.
+  Limits limits;
+  // NaN or Inf among the weights. Keras loads such files and so does kerasrt by default (the
+  // predictions are then what Keras computes: NaN/Inf propagate by IEEE arithmetic). Set
+  // this to refuse them at load instead, with an Error naming the weight.
+  bool reject_non_finite_weights = false;
 };
 
 // One row of `Model::summary()`, as Keras's `model.summary()` prints it.
@@ -129,6 +155,10 @@ class Model {
   std::vector<Tensor> predict(std::span<const TensorView> inputs) const;
   // Inputs by name (all of them); returns every output by name.
   std::map<std::string, Tensor> predict(const std::map<std::string, Tensor>& inputs) const;
+  std::map<std::string, Tensor> predict(const std::map<std::string, TensorView>& inputs) const;
+
+  // Where the model came from (path, "json + weights" paths, or the in-memory name).
+  const std::string& source() const;
 
  private:
   explicit Model(std::shared_ptr<const detail::Runtime> runtime);

@@ -1,4 +1,5 @@
 // The public API: file -> LoadedSpec (format readers) -> Graph (builder) -> Runtime.
+#include <algorithm>
 #include <filesystem>
 
 #include "format/readers.h"
@@ -25,7 +26,7 @@ auto attributed(const std::string& file, F&& step) -> decltype(step()) {
 
 std::shared_ptr<const detail::Runtime> make_runtime(const LoadedSpec& spec, const LoadOptions& options,
                                                     const std::string& file) {
-  return std::make_shared<const detail::Runtime>(build_graph(spec), options, file);
+  return std::make_shared<const detail::Runtime>(build_graph(spec, options.limits), options, file);
 }
 
 }  // namespace
@@ -47,21 +48,22 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
   return attributed(path, [&] {
     if (std::filesystem::is_directory(path))
       throw Error("is a directory; TensorFlow SavedModel directories are not supported yet");
-    const std::vector<std::byte> bytes = read_binary_file(path);
-    return Model(make_runtime(read_model_bytes(bytes, path), options, path));
+    const std::vector<std::byte> bytes = read_binary_file(path, options.limits.max_file_bytes);
+    return Model(make_runtime(read_model_bytes(bytes, path, options), options, path));
   });
 }
 
 Model Model::load_from_memory(std::span<const std::byte> bytes, const std::string& name, const LoadOptions& options) {
-  return attributed(name, [&] { return Model(make_runtime(read_model_bytes(bytes, name), options, name)); });
+  return attributed(name, [&] { return Model(make_runtime(read_model_bytes(bytes, name, options), options, name)); });
 }
 
 Model Model::load_json(const std::string& json_path, const std::string& weights_path, const LoadOptions& options) {
   const std::string label = json_path + " + " + weights_path;
   return attributed(label, [&] {
-    const std::string json = attributed(json_path, [&] { return read_text_file(json_path); });
-    const std::vector<std::byte> weights = attributed(weights_path, [&] { return read_binary_file(weights_path); });
-    return Model(make_runtime(read_json_and_weights(json, weights, weights_path), options, label));
+    const uint64_t max_bytes = options.limits.max_file_bytes;
+    const std::string json = attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
+    const std::vector<std::byte> weights = attributed(weights_path, [&] { return read_binary_file(weights_path, max_bytes); });
+    return Model(make_runtime(read_json_and_weights(json, weights, weights_path, options), options, label));
   });
 }
 
@@ -77,24 +79,31 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
   return runtime_->predict(views);
 }
 
-std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
+std::map<std::string, Tensor> Model::predict(const std::map<std::string, TensorView>& inputs) const {
+  // Inputs in the model's order; every name must be one of the model's inputs.
   std::vector<TensorView> views;
   for (const TensorInfo& info : runtime_->inputs()) {
     auto it = inputs.find(info.name);
-    if (it == inputs.end()) throw Error("no value given for input '" + info.name + "'", "", runtime_->summary().name);
-    views.push_back({it->second.data(), it->second.shape()});
+    if (it == inputs.end()) throw Error("no value given for input '" + info.name + "'", "", runtime_->file());
+    views.push_back(it->second);
   }
-  if (inputs.size() != views.size()) {
-    for (const auto& [name, tensor] : inputs) {
-      bool known = false;
-      for (const TensorInfo& info : runtime_->inputs()) known = known || info.name == name;
-      if (!known) throw Error("the model has no input named '" + name + "'");
-    }
+  for (const auto& [name, view] : inputs) {
+    const auto& known = runtime_->inputs();
+    if (std::none_of(known.begin(), known.end(), [&](const TensorInfo& info) { return info.name == name; }))
+      throw Error("the model has no input named '" + name + "'", "", runtime_->file());
   }
   std::vector<Tensor> outputs = runtime_->predict(views);
   std::map<std::string, Tensor> named;
   for (size_t i = 0; i < outputs.size(); ++i) named.emplace(runtime_->outputs()[i].name, std::move(outputs[i]));
   return named;
 }
+
+std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
+  std::map<std::string, TensorView> views;
+  for (const auto& [name, tensor] : inputs) views.emplace(name, TensorView{tensor.data(), tensor.shape()});
+  return predict(views);
+}
+
+const std::string& Model::source() const { return runtime_->file(); }
 
 }  // namespace kerasrt

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/limits.h"
+
 namespace kerasrt::h5 {
 namespace {
 
@@ -22,10 +24,6 @@ void silence_library_errors() {
   static std::once_flag once;
   std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
 }
-
-// Largest string attribute we read: Keras splits its own at 64 KiB, configs of huge models
-// stay far below this.
-constexpr size_t kMaxAttributeBytes = size_t{256} << 20;
 
 // Owns one hid_t and closes it with the matching H5*close.
 class Id {
@@ -53,19 +51,71 @@ std::string join(const std::string& base, const std::string& relative) {
   return base + "/" + relative;
 }
 
+// HDF5 1.10 trusts the global heap (where variable-length strings live: Keras's model_config,
+// layer_names, ...): an object larger than its collection makes H5HG_read copy past the heap
+// buffer, a zero-sized free-space entry makes the collection loader loop forever, and a
+// collection that runs past the end of an in-memory image is read as zeros (which loop the
+// same way). Both were found by fuzz/fuzz_h5. Walk every collection in the image the way
+// H5HG__cache_heap_deserialize does and refuse the file before the library sees one of these.
+void check_global_heaps(std::span<const std::byte> image) {
+  const auto byte = [&](size_t at) { return static_cast<uint8_t>(image[at]); };
+  const auto decode = [&](size_t at, size_t width) {
+    uint64_t value = 0;
+    for (size_t i = width; i-- > 0;) value = value << 8 | byte(at + i);
+    return value;
+  };
+  // Size of lengths, from the superblock (version 0/1: byte 14; version 2/3: byte 10).
+  if (image.size() < 16) return;
+  const uint8_t version = byte(8);
+  const size_t length_size = version <= 1 ? byte(14) : byte(10);
+  if (length_size != 2 && length_size != 4 && length_size != 8) return;  // HDF5 refuses the file itself
+  const size_t header = 8 + length_size, object_header = 8 + length_size;
+  static constexpr char kMagic[4] = {'G', 'C', 'O', 'L'};
+  const char* data = reinterpret_cast<const char*>(image.data());
+  for (size_t at = 0; at + header <= image.size(); ++at) {
+    const void* found = std::memchr(data + at, 'G', image.size() - at);
+    if (!found) break;
+    at = static_cast<size_t>(static_cast<const char*>(found) - data);
+    if (at + header > image.size() || std::memcmp(data + at, kMagic, 4) != 0 || byte(at + 4) != 1) continue;
+    const std::string where = "HDF5 global heap at byte " + std::to_string(at);
+    const uint64_t size = decode(at + 8, length_size);
+    if (size < header || size > image.size() - at)
+      throw Error(where + " claims " + std::to_string(size) + " bytes, past the end of the file (corrupt file)");
+    const size_t end = at + static_cast<size_t>(size);
+    for (size_t p = at + header; p < end;) {
+      if (p + object_header > end) break;  // a tail too small for an object: free space
+      const unsigned index = static_cast<unsigned>(decode(p, 2));
+      const uint64_t object_size = decode(p + 8, length_size);
+      uint64_t need = object_size;
+      if (index > 0) need = object_size > UINT64_MAX - object_header - 7 ? UINT64_MAX : object_header + ((object_size + 7) & ~uint64_t{7});
+      if (need == 0 || need > end - p || (index > 0 && object_size > end - p - object_header))
+        throw Error(where + ": object " + std::to_string(index) + " of " + std::to_string(object_size) +
+                    " bytes does not fit its collection (corrupt file)");
+      p += static_cast<size_t>(need);
+    }
+  }
+}
+
 }  // namespace
 
 class Handle {
  public:
-  explicit Handle(hid_t file) : file_(file, H5Fclose) {}
+  Handle(hid_t file, LoadOptions options) : file_(file, H5Fclose), options_(std::move(options)) {}
   hid_t file() const { return file_.get(); }
+  const LoadOptions& options() const { return options_; }
+  const Limits& limits() const { return options_.limits; }
+  // Values read from this file so far (all datasets), against Limits::max_total_parameters.
+  int64_t values_read = 0;  // guarded by library_mutex()
 
  private:
   Id file_;
+  LoadOptions options_;
 };
 
 Group::Group(std::shared_ptr<Handle> handle, std::string path)
     : handle_(std::move(handle)), path_(std::move(path)) {}
+
+const LoadOptions& Group::options() const { return handle_->options(); }
 
 bool Group::has_attribute(const std::string& name) const {
   Lock lock(library_mutex());
@@ -81,7 +131,9 @@ std::vector<std::string> Group::string_attribute(const std::string& name) const 
   Id file_type(H5Aget_type(attr.get()), H5Tclose);
   Id space(H5Aget_space(attr.get()), H5Sclose);
   const hssize_t points = H5Sget_simple_extent_npoints(space.get());
-  if (points < 0 || static_cast<size_t>(points) > kMaxAttributeBytes) throw Error(where + " has a bad size");
+  const uint64_t max_bytes = handle_->limits().max_string_bytes;
+  if (points < 0) throw Error(where + " has a bad size");
+  check_limit(points, max_bytes, "max_string_bytes", where, "strings");
   // Keras writes an empty list (a layer without weights) as an empty float array.
   if (points == 0) return {};
   if (!file_type.valid() || H5Tget_class(file_type.get()) != H5T_STRING)
@@ -104,12 +156,15 @@ std::vector<std::string> Group::string_attribute(const std::string& name) const 
       out.emplace_back(s ? s : "", length);
     }
     H5Dvlen_reclaim(mem_type.get(), space.get(), H5P_DEFAULT, strings.data());
-    if (total > kMaxAttributeBytes) throw Error(where + " is too large");
+    check_limit(total, max_bytes, "max_string_bytes", where, "bytes");
     return out;
   }
 
   const size_t width = H5Tget_size(file_type.get());
-  if (width == 0 || width > kMaxAttributeBytes / std::max<size_t>(count, 1)) throw Error(where + " is too large");
+  if (width == 0) throw Error(where + " has a bad size");
+  uint64_t bytes = 0;
+  if (__builtin_mul_overflow(uint64_t{width}, uint64_t{count}, &bytes)) bytes = UINT64_MAX;
+  check_limit(bytes, max_bytes, "max_string_bytes", where, "bytes");
   Id mem_type(H5Tcopy(file_type.get()), H5Tclose);
   std::vector<char> buffer(width * count);
   if (H5Aread(attr.get(), mem_type.get(), buffer.data()) < 0) throw Error("cannot read " + where);
@@ -130,8 +185,12 @@ std::optional<std::vector<std::string>> Group::chunked_string_attribute(const st
   if (has_attribute(name)) return string_attribute(name);
   if (!has_attribute(name + "0")) return std::nullopt;
   std::vector<std::string> all;
+  uint64_t total = 0;
   for (int chunk = 0; has_attribute(name + std::to_string(chunk)); ++chunk) {
     auto part = string_attribute(name + std::to_string(chunk));
+    for (const std::string& s : part) total += s.size();
+    check_limit(total, handle_->limits().max_string_bytes, "max_string_bytes",
+                "HDF5 attribute '" + name + "0..' of '" + path_ + "'", "bytes");
     all.insert(all.end(), part.begin(), part.end());
   }
   return all;
@@ -159,10 +218,17 @@ std::vector<std::string> Group::children() const {
 namespace {
 
 // The type of the object at `path`, or H5I_BADID when any link on the way is missing.
+// Every link on the way must be a hard link: an external link would make HDF5 open another
+// file named in this one, and a soft link may lead through one. Keras files hold neither.
 H5I_type_t object_type(hid_t file, const std::string& path) {
   for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
     const std::string prefix = path.substr(0, slash);
     if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return H5I_BADID;
+    H5L_info_t info;
+    if (H5Lget_info(file, prefix.c_str(), &info, H5P_DEFAULT) < 0) return H5I_BADID;
+    if (info.type != H5L_TYPE_HARD)
+      throw Error("HDF5 link '" + prefix + "' is " + (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
+                  " link; kerasrt follows only hard links and reads only the given file");
     if (slash == std::string::npos) break;
   }
   Id object(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
@@ -198,22 +264,48 @@ Array Group::dataset(const std::string& relative_path) const {
   const H5T_class_t type_class = H5Tget_class(type.get());
   if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
     throw Error(where + " does not hold numbers (HDF5 type class " + std::to_string(type_class) + ")");
+  const size_t value_bytes = H5Tget_size(type.get());
+  if (value_bytes == 0 || value_bytes > 16) throw Error(where + " has an unsupported number type");
   Id space(H5Dget_space(dataset.get()), H5Sclose);
+  const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
+  if (space_class != H5S_SIMPLE && space_class != H5S_SCALAR) throw Error(where + " has no data space");
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0 || rank > 32) throw Error(where + " has an unsupported rank");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) throw Error(where + " has a bad shape");
   Array array;
   array.name = relative_path;
   for (hsize_t d : dims) {
     if (d > static_cast<hsize_t>(kMaxTensorElements)) throw Error(where + " has a dimension that is too large");
     array.shape.push_back(static_cast<int64_t>(d));
   }
-  const int64_t count = num_elements(array.shape);
+  // Sizes first, allocation after.
+  const Limits& limits = handle_->limits();
+  const int64_t count = check_tensor_elements(array.shape, limits, where);
+  check_limit(handle_->values_read + count, limits.max_total_parameters, "max_total_parameters",
+              "the number of weight values read from the file (at " + where + ")");
+  // Only data stored in this file: no external raw-data files, no virtual datasets (both make
+  // HDF5 read other files). A contiguous or compact dataset must hold all its bytes; a chunked
+  // one must hold some (Keras writes every value; compressed chunks may be much smaller).
+  Id create(H5Dget_create_plist(dataset.get()), H5Pclose);
+  if (!create.valid()) throw Error("cannot read " + where + " (corrupt)");
+  const H5D_layout_t layout = H5Pget_layout(create.get());
+  if (H5Pget_external_count(create.get()) != 0 ||
+      (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED))
+    throw Error(where + " keeps its data outside the file (external or virtual storage); kerasrt reads only the given file");
+  if (count > 0) {
+    const uint64_t stored = H5Dget_storage_size(dataset.get());
+    const uint64_t needed = static_cast<uint64_t>(count) * value_bytes;
+    if (layout == H5D_CHUNKED ? stored == 0 : stored < needed)
+      throw Error(where + " is truncated or holds no data (" + std::to_string(stored) + " of " +
+                  std::to_string(needed) + " bytes stored)");
+  }
+  handle_->values_read += count;
   array.values.resize(static_cast<size_t>(count));
   if (count > 0 &&
       H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, array.values.data()) < 0)
     throw Error("cannot read " + where + " (corrupt or unsupported storage)");
+  if (handle_->options().reject_non_finite_weights) check_finite(array.values, where);
   return array;
 }
 
@@ -222,10 +314,12 @@ File File::open(const std::string& path) {
   silence_library_errors();
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated file)");
-  return File(Group(std::make_shared<Handle>(file), "/"));
+  return File(Group(std::make_shared<Handle>(file, LoadOptions{}), "/"));
 }
 
-File File::open_memory(std::span<const std::byte> bytes, const std::string& name) {
+File File::open_memory(std::span<const std::byte> bytes, const std::string& name, const LoadOptions& options) {
+  check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes", "the HDF5 data '" + name + "'", "bytes");
+  check_global_heaps(bytes);
   Lock lock(library_mutex());
   silence_library_errors();
   Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -237,7 +331,7 @@ File File::open_memory(std::span<const std::byte> bytes, const std::string& name
   const std::string unique = name + "#image" + std::to_string(++images_opened);
   const hid_t file = H5Fopen(unique.c_str(), H5F_ACC_RDONLY, access.get());
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated data)");
-  return File(Group(std::make_shared<Handle>(file), "/"));
+  return File(Group(std::make_shared<Handle>(file, options), "/"));
 }
 
 bool has_signature(std::span<const std::byte> head) {

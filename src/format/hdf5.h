@@ -24,6 +24,8 @@ class Group {
   Group(std::shared_ptr<Handle> handle, std::string path);
 
   const std::string& path() const { return path_; }
+  // The options the file was opened with (limits apply to everything read through it).
+  const LoadOptions& options() const;
   bool has_attribute(const std::string& name) const;
   // A string attribute: fixed- or variable-length, ASCII or UTF-8, scalar or a 1-D array.
   std::vector<std::string> string_attribute(const std::string& name) const;
@@ -48,7 +50,10 @@ class Group {
 class File {
  public:
   static File open(const std::string& path);
-  static File open_memory(std::span<const std::byte> bytes, const std::string& name);
+  // Sizes are checked against options.limits before anything is allocated: the image size,
+  // string attributes, each dataset and the total of values read through this file.
+  static File open_memory(std::span<const std::byte> bytes, const std::string& name,
+                          const LoadOptions& options = {});
   Group root() const { return root_; }
 
  private:

@@ -13,9 +13,6 @@
 namespace kerasrt {
 namespace {
 
-constexpr size_t kMaxConfigBytes = size_t{512} << 20;
-constexpr size_t kMaxWeightsBytes = size_t{64} << 30;
-
 // A path in the weights file. Keras joins with os.path.join, so archives written on Windows
 // hold single links named "layers\dense"; tf.keras 2.13 used "_layer_checkpoint_dependencies"
 // where later versions use "layers".
@@ -89,17 +86,21 @@ void attach_model(ModelSpec& model, const h5::Group& root, const std::string& pr
 
 void attach_keras3_weights(ModelSpec& model, const h5::Group& root) { attach_model(model, root, ""); }
 
-LoadedSpec read_keras_archive(std::span<const std::byte> bytes) {
-  const ZipArchive zip(bytes);
+LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOptions& options) {
+  const Limits& limits = options.limits;
+  const ZipArchive zip(bytes, limits);
   if (!zip.contains("config.json")) throw Error("the archive has no config.json; not a .keras model");
+  // Everything expanded from the archive counts against max_zip_expanded_bytes.
+  uint64_t expanded = 0;
   const auto text_of = [&](const std::string& entry) {
-    const auto data = zip.read(entry, kMaxConfigBytes);
+    const auto data = zip.read(entry, limits.max_json_bytes, "max_json_bytes");
+    expanded += data.size();
     return std::string(reinterpret_cast<const char*>(data.data()), data.size());
   };
-  const Json config = parse_json(text_of("config.json"), "config.json");
+  const Json config = parse_json(text_of("config.json"), "config.json", limits);
   std::string version;
   if (zip.contains("metadata.json")) {
-    const Json metadata = parse_json(text_of("metadata.json"), "metadata.json");
+    const Json metadata = parse_json(text_of("metadata.json"), "metadata.json", limits);
     if (metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string())
       version = metadata["keras_version"].get<std::string>();
   }
@@ -112,8 +113,8 @@ LoadedSpec read_keras_archive(std::span<const std::byte> bytes) {
       throw Error("weights stored as model.weights.npz are not supported yet; save with the default h5 format");
     throw Error("the archive has no model.weights.h5");
   }
-  const auto weights = zip.read("model.weights.h5", kMaxWeightsBytes);
-  const h5::File file = h5::File::open_memory(weights, "model.weights.h5");
+  const auto weights = zip.read("model.weights.h5", limits.max_zip_expanded_bytes, "max_zip_expanded_bytes", expanded);
+  const h5::File file = h5::File::open_memory(weights, "model.weights.h5", options);
   attach_keras3_weights(spec.model, file.root());
   return spec;
 }

@@ -3,6 +3,7 @@
 // the order of its weights (HDF5's own iteration order is alphabetical, which is wrong).
 #include <map>
 
+#include "core/limits.h"
 #include "format/readers.h"
 #include "spec/config_reader.h"
 #include "spec/legacy_upgrade.h"
@@ -21,7 +22,9 @@ void attach_legacy_weights(ModelSpec& model, const h5::Group& group) {
   if (!layer_names) throw Error("HDF5 group '" + group.path() + "' has no 'layer_names' attribute");
   std::map<std::string, LayerSpec*> by_name;
   collect_layers(model, by_name);
+  const Limits& limits = group.options().limits;
   for (const std::string& layer_name : *layer_names) {
+    check_limit(layer_name.size(), limits.max_name_bytes, "max_name_bytes", "a layer name in 'layer_names'", "bytes");
     if (!group.has_group(layer_name)) throw Error("weights of layer '" + layer_name + "' are missing");
     const h5::Group layer_group = group.group(layer_name);
     const auto weight_names = layer_group.chunked_string_attribute("weight_names");
@@ -31,7 +34,10 @@ void attach_legacy_weights(ModelSpec& model, const h5::Group& group) {
       throw Error("the weights file has weights for layer '" + layer_name + "', which the model does not have");
     std::vector<Array>& weights = it->second->weights;
     weights.clear();
-    for (const std::string& weight_name : *weight_names) weights.push_back(layer_group.dataset(weight_name));
+    for (const std::string& weight_name : *weight_names) {
+      check_limit(weight_name.size(), limits.max_name_bytes, "max_name_bytes", "a weight name of layer '" + layer_name + "'", "bytes");
+      weights.push_back(layer_group.dataset(weight_name));
+    }
   }
 }
 
@@ -44,7 +50,7 @@ LoadedSpec read_legacy_h5(const h5::Group& root) {
   }
   std::string text;
   for (const auto& part : *config_text) text += part;
-  const Json config = parse_json(text, "model_config");
+  const Json config = parse_json(text, "model_config", root.options().limits);
   LoadedSpec spec;
   spec.format = "h5";
   spec.keras = parse_keras_version(root.string_attribute_or_empty("keras_version"), root.string_attribute_or_empty("backend"), config);

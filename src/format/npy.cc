@@ -75,13 +75,15 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   };
   size_t at = value_after("descr");
   const size_t close = header.find('\'', at + 1);
-  if (header[at] != '\'' || close == std::string::npos || close - at < 4) throw Error(".npy 'descr' is malformed: " + header);
+  if (header[at] != '\'' || close == std::string::npos) throw Error(".npy 'descr' is malformed: " + header);
   const std::string descr = header.substr(at + 1, close - at - 1);  // e.g. <f4
+  if (descr.size() < 3 || descr.size() > 4 || !std::isdigit(static_cast<unsigned char>(descr[2])) ||
+      std::string("<>|=").find(descr[0]) == std::string::npos)
+    throw Error(".npy dtype '" + descr + "' is not supported");
   const char order = descr[0];
   const char kind = descr[1];
-  if (descr.size() > 4 || !std::isdigit(static_cast<unsigned char>(descr[2])) || std::string("<>|=").find(order) == std::string::npos)
-    throw Error(".npy dtype '" + descr + "' is not supported");
   const size_t width = std::stoul(descr.substr(2));
+  if (width == 0 || width > 8) throw Error(".npy dtype '" + descr + "' is not supported");
   const bool swap = (order == '>') != (std::endian::native == std::endian::big) && width > 1 && order != '|';
   const bool fortran = header.compare(value_after("fortran_order"), 4, "True") == 0;
   at = value_after("shape");

@@ -11,12 +11,15 @@
 
 namespace kerasrt {
 
+// Readers check sizes against `options.limits` before they allocate (see core/limits.h).
+
 // Detects the format from the content and reads a full model (legacy .h5 or .keras archive).
-LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name);
+LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name,
+                            const LoadOptions& options = {});
 
 // Architecture JSON text plus a weights file (legacy save_weights .h5, or Keras 3 .weights.h5).
 LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std::byte> weights,
-                                 const std::string& weights_name);
+                                 const std::string& weights_name, const LoadOptions& options = {});
 
 // Legacy HDF5 (Keras 1/2, tf.keras, Keras 3 `model.save("m.h5")`).
 LoadedSpec read_legacy_h5(const h5::Group& root);
@@ -25,12 +28,13 @@ LoadedSpec read_legacy_h5(const h5::Group& root);
 void attach_legacy_weights(ModelSpec& model, const h5::Group& group);
 
 // Keras 3 `.keras` archive.
-LoadedSpec read_keras_archive(std::span<const std::byte> bytes);
+LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOptions& options = {});
 // Attaches weights stored the Keras 3 way (`layers/<key>/vars/<i>`), as in model.weights.h5
 // inside a .keras archive and in `.weights.h5` files.
 void attach_keras3_weights(ModelSpec& model, const h5::Group& root);
 
-std::string read_text_file(const std::string& path);
-std::vector<std::byte> read_binary_file(const std::string& path);
+// Whole files; a file larger than `max_bytes` is refused before it is read (Limits::max_file_bytes).
+std::string read_text_file(const std::string& path, uint64_t max_bytes = UINT64_MAX);
+std::vector<std::byte> read_binary_file(const std::string& path, uint64_t max_bytes = UINT64_MAX);
 
 }  // namespace kerasrt

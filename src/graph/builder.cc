@@ -1,9 +1,11 @@
 // ModelSpec -> Graph. Walks Sequential and Functional models (nested ones inlined), builds each
-// layer once (shared layers are reused), infers static shapes, and hands every layer its
-// weights.
+// layer once (shared layers are reused), infers static shapes, hands every layer its weights,
+// and wires Keras masks between the nodes that make, pass or read them.
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include "core/limits.h"
 #include "graph/graph.h"
 #include "layers/registry.h"
 
@@ -233,15 +235,24 @@ class Builder {
     const bool first_call = !built_.count(&spec);
     const std::shared_ptr<const Layer> layer = layer_for(spec, input_shapes, name, depth);
     std::vector<Dims> output_shapes;
+    std::vector<int> node_inputs;
     try {
-      output_shapes = layer->output_shapes(input_shapes);
+      node_inputs = with_input_masks(*layer, inputs, name);
+      std::vector<Dims> node_shapes;
+      for (int t : node_inputs) node_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+      output_shapes = layer->output_shapes(node_shapes);
     } catch (const Error& e) {
       throw e.in_layer(name + " (" + spec.class_name + ")");
     }
-    Node node{layer, name, spec.class_name, inputs, {}};
+    Node node{layer, name, spec.class_name, node_inputs, {}};
     for (Dims& shape : output_shapes) node.outputs.push_back(add_tensor(std::move(shape)));
     std::vector<int> outputs = node.outputs;
     graph.nodes.push_back(std::move(node));
+    try {
+      propagate_masks(*layer, spec.class_name, name, inputs, outputs);
+    } catch (const Error& e) {
+      throw e.in_layer(name + " (" + spec.class_name + ")");
+    }
     if (first_call) {
       LayerSummary& summary = graph.summary.layers[summary_row_.at(&spec)];
       for (int t : outputs) summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
@@ -256,12 +267,15 @@ class Builder {
     const LayerConfig config(spec.config);
     auto distributed = distributed_.find(&spec);
     WeightReader weights =
-        declaring_ ? WeightReader::declaring(spec.trainable)
+        declaring_ ? WeightReader::declaring(spec.trainable, declare_budget_)
                    : WeightReader(distributed != distributed_.end() ? std::move(distributed->second) : spec.weights,
                                   spec.trainable);
     const BuildContext context{spec.class_name, name, config, input_shapes, weights, registry_, keras_major_};
     std::shared_ptr<const Layer> layer = registry_.build(context);
-    if (declaring_) declared_[&spec] = weights.taken();
+    if (declaring_) {
+      declared_[&spec] = weights.taken();
+      declare_budget_ -= weights.params();
+    }
     summary_row_[&spec] = graph.summary.layers.size();
     graph.summary.layers.push_back({spec.name, spec.class_name, {}, weights.params(), weights.trainable_params(), depth});
     built_[&spec] = layer;
@@ -298,6 +312,8 @@ class Builder {
   // weights by building the nested model once in declaring mode, then deal the list out.
   void distribute_nested_weights(const LayerSpec& spec, const std::vector<int>& inputs, const std::string& prefix) {
     Builder probe(registry_, keras_major_, /*declaring=*/true);
+    probe.declare_budget_ = 0;  // the probe may declare no more values than the file holds
+    for (const Array& array : spec.weights) probe.declare_budget_ += static_cast<int64_t>(array.values.size());
     std::vector<int> probe_inputs;
     for (int t : inputs) probe_inputs.push_back(probe.add_tensor(graph.static_shapes[static_cast<size_t>(t)]));
     probe.run_model(*spec.model, &probe_inputs, prefix + spec.name + "/", 0);
@@ -315,9 +331,69 @@ class Builder {
       distributed_[order[i].layer][order[i].index] = spec.weights[i];
   }
 
+  // --- Keras masks (see MaskRule in layers/layer.h): masks_ maps a tensor to its mask tensor.
+
+  // The inputs of a node of `layer`: `inputs`, then for a mask-consuming layer one mask per
+  // input when any input has one (an all-ones mask stands in for a missing one).
+  std::vector<int> with_input_masks(const Layer& layer, const std::vector<int>& inputs,
+                                    const std::string& name) {
+    const auto has_mask = [&](int t) { return masks_.count(t) > 0; };
+    if (!layer.consumes_masks() || std::none_of(inputs.begin(), inputs.end(), has_mask))
+      return inputs;
+    std::vector<int> node_inputs = inputs;
+    for (int t : inputs)
+      node_inputs.push_back(has_mask(t) ? masks_.at(t)
+                                        : add_mask_node(make_all_ones_mask(), name + "/ones_mask", {t}));
+    return node_inputs;
+  }
+
+  // Records the masks of a node's outputs by the layer's rules. A mask the layer produces is
+  // its last output: it is taken off `outputs`.
+  void propagate_masks(const Layer& layer, const std::string& class_name, const std::string& name,
+                       const std::vector<int>& inputs, std::vector<int>& outputs) {
+    if (layer.output_mask(0) == MaskRule::kProduce) {
+      masks_[outputs.front()] = outputs.back();
+      outputs.pop_back();
+    }
+    std::vector<bool> has_mask;
+    for (int t : inputs) has_mask.push_back(masks_.count(t) > 0);
+    if (std::find(has_mask.begin(), has_mask.end(), true) == has_mask.end()) return;
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      MaskRule rule = layer.output_mask(o);
+      if (rule == MaskRule::kKerasDefault)
+        rule = o == 0 && supports_masking(class_name) ? MaskRule::kKeep : MaskRule::kNone;
+      if (rule == MaskRule::kKeep && has_mask[0]) masks_[outputs[o]] = masks_.at(inputs[0]);
+      if (rule != MaskRule::kCombine) continue;
+      std::vector<Dims> shapes;
+      for (int t : inputs) shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+      std::unique_ptr<Layer> combiner = layer.mask_combiner(shapes, has_mask);
+      if (!combiner) continue;
+      std::vector<int> combiner_inputs;
+      for (int t : inputs)
+        if (masks_.count(t)) combiner_inputs.push_back(masks_.at(t));
+      combiner_inputs.insert(combiner_inputs.end(), inputs.begin(), inputs.end());
+      masks_[outputs[o]] =
+          add_mask_node(std::move(combiner), name + "/mask", std::move(combiner_inputs));
+    }
+  }
+
+  // Adds an internal node computing one mask; returns the mask's tensor id.
+  int add_mask_node(std::unique_ptr<Layer> layer, const std::string& name,
+                    std::vector<int> inputs) {
+    std::vector<Dims> shapes;
+    for (int t : inputs) shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+    std::vector<Dims> out = layer->output_shapes(shapes);
+    if (out.size() != 1) throw Error("internal: a mask node must have one output");
+    const int mask = add_tensor(std::move(out.front()));
+    graph.nodes.push_back(Node{std::move(layer), name, "mask", std::move(inputs), {mask}});
+    return mask;
+  }
+
   const Registry& registry_;
   int keras_major_;
   bool declaring_;
+  int64_t declare_budget_ = kMaxTensorElements;  // values a declaring builder may still hand out
+  std::map<int, int> masks_;
   std::map<const LayerSpec*, std::shared_ptr<const Layer>> built_;
   std::map<const LayerSpec*, std::vector<Array>> distributed_;
   std::map<const LayerSpec*, std::vector<WeightDecl>> declared_;
@@ -338,9 +414,43 @@ std::vector<std::string> output_names(const ModelSpec& model, const Graph& graph
   return names;
 }
 
+// Checks before anything is built, on the spec alone (Limits in kerasrt.h, errors in
+// core/limits.h). Returns the number of layer calls once nested models are inlined: a nested
+// model called twice, inside one called twice, ... doubles each time, so a small file can
+// describe a huge graph. Also refuses input shapes with negative dimensions and non-numeric
+// input dtypes (a string input cannot be fed a float tensor).
+int64_t check_spec(const ModelSpec& model, const Limits& limits, int depth, const std::string& path) {
+  check_limit(depth, limits.max_nesting_depth, "max_nesting_depth", "the nesting of models at '" + path + "'", "levels");
+  const int64_t cap = limits.max_graph_nodes + 1;  // saturate: the exact count beyond the limit does not matter
+  int64_t calls_total = 0;
+  for (const LayerSpec& layer : model.layers) {
+    check_limit(layer.name.size(), limits.max_name_bytes, "max_name_bytes", "the name of a layer in '" + path + "'", "bytes");
+    if (is_input_layer(layer)) {
+      for (const char* key : {"batch_input_shape", "input_shape"})
+        if (layer.config.contains(key) && layer.config[key].is_array())
+          for (const Json& d : layer.config[key])
+            if (d.is_number() && d.get<double>() < -1)
+              throw Error("the input shape " + layer.config[key].dump() + " has a negative dimension", path + layer.name);
+      const Json dtype_json = layer.config.value("dtype", Json());
+      const std::string dtype = dtype_json.is_string() ? dtype_json.get<std::string>() : "";
+      const bool numeric = dtype.empty() || dtype.find("float") != std::string::npos || dtype.find("int") != std::string::npos ||
+                           dtype == "bool" || dtype == "half" || dtype == "double";
+      if (!numeric) throw Error("the input has dtype '" + dtype + "'; kerasrt takes numeric inputs only", path + layer.name);
+    }
+    const int64_t calls = model.class_name == "Sequential" ? 1 : static_cast<int64_t>(layer.calls.size());
+    const int64_t each = layer.model ? check_spec(*layer.model, limits, depth + 1, path + layer.name + "/") : 1;
+    int64_t product = 0;
+    if (__builtin_mul_overflow(calls, each, &product)) product = cap;
+    calls_total = std::min(cap, calls_total + std::min(cap, product));
+  }
+  return calls_total;
+}
+
 }  // namespace
 
-Graph build_graph(const LoadedSpec& spec) {
+Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
+  check_limit(check_spec(spec.model, limits, 0, ""), limits.max_graph_nodes, "max_graph_nodes",
+              "the number of layer calls (nested models inlined)");
   const Registry& registry = Registry::builtin();
   std::vector<std::string> problems;
   find_unsupported(spec.model, registry, "", problems);
@@ -367,6 +477,15 @@ Graph build_graph(const LoadedSpec& spec) {
       summary.total_params += row.params;
       summary.trainable_params += row.trainable_params;
     }
+  // The built graph against the limits: every static shape (known dimensions), the node
+  // count (masks add nodes) and the parameters.
+  for (size_t i = 0; i < graph.inputs.size(); ++i)
+    check_tensor_elements(graph.static_shapes[static_cast<size_t>(graph.inputs[i])], limits, "input '" + graph.input_info[i].name + "'");
+  for (const Node& node : graph.nodes)
+    for (int t : node.outputs)
+      check_tensor_elements(graph.static_shapes[static_cast<size_t>(t)], limits, "the output of layer '" + node.name + "'");
+  check_limit(graph.nodes.size(), limits.max_graph_nodes, "max_graph_nodes", "the number of layer calls");
+  check_limit(summary.total_params, limits.max_total_parameters, "max_total_parameters", "the model's parameter count");
   return graph;
 }
 

@@ -31,6 +31,8 @@ struct Graph {
 // Builds the executable graph: instantiates and validates every layer, distributes weights,
 // infers static shapes. Throws Error naming the layer; every unsupported layer type is listed
 // in one error.
-Graph build_graph(const LoadedSpec& spec);
+// Limits::max_graph_nodes, max_nesting_depth, max_total_parameters, max_tensor_elements and
+// max_name_bytes are checked here (see check_graph_limits in builder.cc).
+Graph build_graph(const LoadedSpec& spec, const Limits& limits = {});
 
 }  // namespace kerasrt

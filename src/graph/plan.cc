@@ -82,6 +82,8 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes) {
       for (const Dims& shape : out_shapes)
         if (!is_known(shape)) throw Error("could not infer a concrete output shape, got " + to_string(shape));
       scratch = node.layer->scratch_floats(in_shapes);
+      if (scratch > static_cast<size_t>(kMaxTensorElements))
+        throw Error("needs " + std::to_string(scratch) + " floats of scratch memory, too many");
     } catch (const Error& e) {
       throw e.in_layer(node.name + " (" + node.class_name + ")");
     }

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/limits.h"
+
 namespace kerasrt::detail {
 namespace {
 
@@ -25,6 +27,16 @@ class IntraOpThreads {
  private:
   int previous_;
 };
+
+// A plan's memory against the limits, before any of it is allocated.
+void check_plan_limits(const Graph& graph, const Plan& plan, const Limits& limits) {
+  for (const Node& node : graph.nodes)
+    for (int t : node.outputs)
+      if (num_elements(plan.shapes[static_cast<size_t>(t)]) > limits.max_tensor_elements)
+        check_tensor_elements(plan.shapes[static_cast<size_t>(t)], limits, "the output of layer '" + node.name + "'");
+  check_limit(static_cast<uint64_t>(plan.arena_floats) * sizeof(float), limits.max_workspace_bytes, "max_workspace_bytes",
+              "the memory this call needs", "bytes");
+}
 
 }  // namespace
 
@@ -57,6 +69,7 @@ std::shared_ptr<const Plan> Runtime::plan_for(const std::vector<Dims>& shapes) c
   }
   // Planning runs outside the lock; two threads may plan the same shape once each.
   auto plan = std::make_shared<const Plan>(make_plan(graph_, shapes));
+  check_plan_limits(graph_, *plan, options_.limits);
   std::lock_guard<std::mutex> lock(plans_mutex_);
   if (plans_.size() >= kMaxCachedPlans) plans_.clear();
   return plans_.emplace(shapes, std::move(plan)).first->second;
@@ -91,6 +104,8 @@ std::vector<Dims> Runtime::check_inputs(std::span<const TensorView> inputs) cons
     for (size_t d = 0; ok && d < got.size(); ++d) ok = got[d] >= 0 && (want[d] == kAnyDim || want[d] == got[d]);
     if (!ok)
       throw Error("input '" + expected[i].name + "' must have shape " + to_string(want) + ", got " + to_string(got));
+    if (num_elements(got) > options_.limits.max_tensor_elements)
+      check_tensor_elements(got, options_.limits, "input '" + expected[i].name + "'");
     if (num_elements(got) > 0 && !inputs[i].data) throw Error("input '" + expected[i].name + "' has no data");
     shapes.push_back(got);
   }
@@ -105,12 +120,17 @@ std::vector<Tensor> Runtime::predict(std::span<const TensorView> inputs) const {
         graph_.inputs.begin(), [&](const Dims& s, int t) { return workspace->plan->shapes[static_cast<size_t>(t)] == s; }))
       workspace->plan = plan_for(shapes);
     const Plan& plan = *workspace->plan;
-    workspace->reserve(plan.arena_floats);
+    workspace->reserve(std::max<int64_t>(plan.arena_floats, 16));  // never a null arena, even when all is empty
 
     const auto address = [&](int tensor) -> float* {
       const Plan::Storage& s = plan.storage[static_cast<size_t>(tensor)];
       // Model inputs are read-only caller memory; no layer writes to its inputs.
-      if (s.model_input >= 0) return const_cast<float*>(inputs[static_cast<size_t>(s.model_input)].data);
+      // An empty input may come without data; layers still get a valid pointer (memcpy(dst, nullptr, 0) is UB).
+      static constexpr float kEmptyInput = 0.0f;  // never written: no layer writes its inputs
+      if (s.model_input >= 0) {
+        const float* data = inputs[static_cast<size_t>(s.model_input)].data;
+        return const_cast<float*>(data ? data : &kEmptyInput);
+      }
       return workspace->arena + s.offset;
     };
 

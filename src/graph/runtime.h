@@ -20,6 +20,7 @@ class Runtime {
   const std::vector<TensorInfo>& inputs() const { return graph_.input_info; }
   const std::vector<TensorInfo>& outputs() const { return graph_.output_info; }
   const ModelSummary& summary() const { return graph_.summary; }
+  const std::string& file() const { return file_; }
 
   std::vector<Tensor> predict(std::span<const TensorView> inputs) const;
 

@@ -4,6 +4,9 @@
 // return_sequences its output is flipped along time before merging, as Keras does.
 // merge_mode concat / sum / mul / ave gives one output, None gives [forward, backward]; with
 // return_state the forward layer's states follow, then the backward layer's.
+// Masks: both layers read the input's mask; Keras forces zero_output_for_mask =
+// return_sequences on them, so masked timesteps of a returned sequence are zero in both
+// directions (and after merging). Returned sequences carry the input's mask.
 // Weights: the forward layer's, then the backward layer's.
 #include <algorithm>
 
@@ -23,8 +26,15 @@ class Bidirectional final : public Layer {
         merge_(merge),
         return_sequences_(return_sequences) {}
 
+  bool consumes_masks() const override { return true; }
+  MaskRule output_mask(size_t output) const override {
+    const size_t sequences = merge_ == MergeMode::kNone ? 2 : 1;
+    return return_sequences_ && output < sequences ? MaskRule::kKeep : MaskRule::kNone;
+  }
+
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
-    if (inputs.size() != 1) throw Error("takes 1 input, got " + std::to_string(inputs.size()));
+    if (inputs.empty() || inputs.size() > 2)
+      throw Error("takes 1 input (and its mask), got " + std::to_string(inputs.size()));
     const std::vector<Dims> forward = forward_->output_shapes(inputs);
     const std::vector<Dims> backward = backward_->output_shapes(inputs);
     const Dims &y = forward[0], &y_reverse = backward[0];
@@ -63,8 +73,9 @@ class Bidirectional final : public Layer {
   }
 
   void run(const RunContext& ctx) const override {
-    const Dims in_shape(ctx.inputs[0].shape.begin(), ctx.inputs[0].shape.end());
-    const std::span<const Dims> in_shapes(&in_shape, 1);
+    std::vector<Dims> in_shapes;  // the sequence's, and its mask's when there is one
+    for (const ConstTensor& in : ctx.inputs)
+      in_shapes.emplace_back(in.shape.begin(), in.shape.end());
     const std::vector<Dims> forward_shapes = forward_->output_shapes(in_shapes);
     const std::vector<Dims> backward_shapes = backward_->output_shapes(in_shapes);
     const size_t forward_states = forward_shapes.size() - 1;
@@ -186,7 +197,7 @@ std::unique_ptr<Layer> make_bidirectional(const BuildContext& ctx) {
     throw Error("config 'num_constants': RNN constants are not supported");
   const MergeMode merge = read_merge_mode(ctx.config);
 
-  const InnerLayerSpec forward = read_inner_layer(ctx.config, "layer");
+  InnerLayerSpec forward = read_inner_layer(ctx.config, "layer");
   InnerLayerSpec backward;
   if (ctx.config.has("backward_layer")) {
     backward = read_inner_layer(ctx.config, "backward_layer");
@@ -201,6 +212,8 @@ std::unique_ptr<Layer> make_bidirectional(const BuildContext& ctx) {
     backward.config["go_backwards"] = !flag(forward, "go_backwards");
   }
   const bool return_sequences = flag(forward, "return_sequences");
+  forward.config["zero_output_for_mask"] = return_sequences;
+  backward.config["zero_output_for_mask"] = return_sequences;
 
   std::unique_ptr<Layer> forward_layer =
       build_inner_layer(ctx, "forward layer", forward, ctx.input_shapes);

@@ -23,7 +23,7 @@ class Dense final : public Layer {
   void run(const RunContext& ctx) const override {
     const ConstTensor& in = ctx.inputs[0];
     const MutTensor& out = ctx.outputs[0];
-    const int64_t rows = in.size() / in_;
+    const int64_t rows = product(in.shape, 0, in.shape.size() - 1);  // not size / in_: in_ may be 0
     matmul_bias(in.data, rows, in_, kernel_.data(), units_, bias_.empty() ? nullptr : bias_.data(), out.data);
     apply_activation(act_, out.data, out.shape);
   }

@@ -6,6 +6,7 @@
 KERASRT_LAYER(Dense, make_dense)
 KERASRT_LAYER(Activation, make_activation)
 KERASRT_LAYER(Embedding, make_embedding)
+KERASRT_LAYER(Masking, make_masking)
 // identity at inference
 KERASRT_LAYER(Dropout, make_identity)
 KERASRT_LAYER(SpatialDropout1D, make_identity)

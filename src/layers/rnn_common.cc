@@ -27,7 +27,7 @@ std::string string_or(const Json& object, const char* key, const std::string& fa
 //   over between calls is the caller's business (feed the whole sequence in one call).
 // - unroll, implementation, use_cudnn: how Keras schedules the loop; same math.
 // - dropout, recurrent_dropout, seed: training only.
-// - zero_output_for_mask: only matters with a mask; kerasrt refuses masks before they get here.
+// - zero_output_for_mask: honoured with a mask (see RecurrentLayer).
 // - unit_forget_bias and the initializers / regularizers / constraints: training only.
 RnnOptions read_rnn_options(const BuildContext& ctx) {
   if (ctx.input_shapes.size() > 1)
@@ -51,6 +51,7 @@ RnnOptions read_rnn_options(const BuildContext& ctx) {
   options.return_sequences = config.get_bool("return_sequences", false);
   options.return_state = config.get_bool("return_state", false);
   options.go_backwards = config.get_bool("go_backwards", false);
+  options.zero_output_for_mask = config.get_bool("zero_output_for_mask", false);
   return options;
 }
 
@@ -76,12 +77,14 @@ RecurrentLayer::RecurrentLayer(const RnnOptions& options, int64_t gates, int sta
 }
 
 std::vector<Dims> RecurrentLayer::output_shapes(std::span<const Dims> inputs) const {
-  if (inputs.size() != 1) throw Error("takes 1 input, got " + std::to_string(inputs.size()));
+  if (inputs.empty() || inputs.size() > 2)
+    throw Error("takes 1 input (and its mask), got " + std::to_string(inputs.size()));
   const Dims& in = inputs[0];
   if (in.size() != 3 || in[2] != options_.input_dim)
     throw Error("expects input (batch, time, " + std::to_string(options_.input_dim) + "), got " +
                 to_string(in));
   if (in[1] == 0) throw Error("needs at least one timestep, got input " + to_string(in));
+  if (inputs.size() == 2) check_mask_shape(inputs[1], in, "the input sequence");
   const int64_t batch = in[0], units = options_.units;
   std::vector<Dims> out;
   out.push_back(options_.return_sequences ? Dims{batch, in[1], units} : Dims{batch, units});
@@ -94,39 +97,74 @@ size_t RecurrentLayer::scratch_floats(std::span<const Dims> inputs) const {
   const int64_t batch = inputs[0][0], steps = inputs[0][1];
   const int64_t projected = aligned_floats(mul_dim(mul_dim(batch, steps), width_));
   const int64_t states = state_count_ * aligned_floats(mul_dim(batch, options_.units));
-  return static_cast<size_t>(projected + states + step_scratch_floats(batch));
+  const int64_t kept_states = inputs.size() > 1 ? states : 0;  // masked samples' states
+  return static_cast<size_t>(projected + states + kept_states + step_scratch_floats(batch));
 }
 
-// Keras semantics: states start at zero; with go_backwards the timesteps are consumed last to
-// first and the returned sequence is in that (reversed) order; the output of a step is h.
+// Keras semantics: states start at zero; with go_backwards the timesteps (and the mask) are
+// consumed last to first and the returned sequence is in that (reversed) order; the output of
+// a step is h.
 void RecurrentLayer::run(const RunContext& ctx) const {
   const ConstTensor& in = ctx.inputs[0];
+  const float* mask = ctx.inputs.size() > 1 ? ctx.inputs[1].data : nullptr;  // [batch, steps]
   const int64_t batch = in.shape[0], steps = in.shape[1], units = options_.units;
   const int64_t state_floats = batch * units;
 
   float* projected = ctx.scratch;  // [batch, steps, width]
   float* states[kMaxStates] = {};
+  float* kept[kMaxStates] = {};  // the states of the samples masked at the current step
   float* next = projected + aligned_floats(batch * steps * width_);
   for (int s = 0; s < state_count_; ++s) {
     states[s] = next;
     std::fill(states[s], states[s] + state_floats, 0.0f);
     next += aligned_floats(state_floats);
   }
+  if (mask)
+    for (int s = 0; s < state_count_; ++s) {
+      kept[s] = next;
+      next += aligned_floats(state_floats);
+    }
   float* step_scratch = next;
 
   matmul_bias(in.data, batch * steps, options_.input_dim, kernel_.data(), width_,
               input_bias_.empty() ? nullptr : input_bias_.data(), projected);
 
+  const auto unmasked = [&](int64_t b, int64_t t) { return !mask || mask[b * steps + t] != 0.0f; };
+  // Copies the masked samples' state rows between the states and `kept`.
+  const auto move_masked_rows = [&](int64_t t, bool save) {
+    for (int s = 0; s < state_count_; ++s)
+      for (int64_t b = 0; b < batch; ++b) {
+        if (unmasked(b, t)) continue;
+        float* state = states[s] + b * units;
+        float* copy = kept[s] + b * units;
+        save ? std::copy(state, state + units, copy) : std::copy(copy, copy + units, state);
+      }
+  };
+  // The output row of sample b at timestep t: h, or zero where masked with zero_output_for_mask.
+  const auto write_output = [&](int64_t b, int64_t t, float* row) {
+    const float* h = states[0] + b * units;
+    if (options_.zero_output_for_mask && !unmasked(b, t))
+      std::fill(row, row + units, 0.0f);
+    else
+      std::copy(h, h + units, row);
+  };
+
   float* out = ctx.outputs[0].data;
+  int64_t t = 0;
   for (int64_t s = 0; s < steps; ++s) {
-    const int64_t t = options_.go_backwards ? steps - 1 - s : s;
-    step(batch, StepInputs{projected + t * width_, steps * width_}, states, step_scratch);
+    t = options_.go_backwards ? steps - 1 - s : s;
+    int64_t masked = 0;
+    for (int64_t b = 0; b < batch && mask; ++b) masked += unmasked(b, t) ? 0 : 1;
+    if (masked < batch) {  // a step every sample skips changes nothing
+      if (masked > 0) move_masked_rows(t, /*save=*/true);
+      step(batch, StepInputs{projected + t * width_, steps * width_}, states, step_scratch);
+      if (masked > 0) move_masked_rows(t, /*save=*/false);
+    }
     if (options_.return_sequences)
-      for (int64_t b = 0; b < batch; ++b)
-        std::copy(states[0] + b * units, states[0] + (b + 1) * units,
-                  out + (b * steps + s) * units);
+      for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + (b * steps + s) * units);
   }
-  if (!options_.return_sequences) std::copy(states[0], states[0] + state_floats, out);
+  if (!options_.return_sequences)  // the last step's output: t is the last timestep consumed
+    for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + b * units);
   if (options_.return_state)
     for (int s = 0; s < state_count_; ++s)
       std::copy(states[s], states[s] + state_floats, ctx.outputs[1 + s].data);

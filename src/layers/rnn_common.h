@@ -20,6 +20,9 @@ struct RnnOptions {
   bool return_sequences = false;
   bool return_state = false;
   bool go_backwards = false;
+  // With a mask: the output at a masked timestep is zero instead of the last unmasked output
+  // (Bidirectional forces it to return_sequences, as Keras does).
+  bool zero_output_for_mask = false;
 };
 
 // Reads and validates the RNN options and the input (one (batch, time, features) tensor with a
@@ -33,6 +36,9 @@ Activation read_activation(const BuildContext& ctx, const char* key, const char*
 // A recurrent layer whose cell state is `state_count` vectors of `units` (h first) and whose
 // input projection has `gates` blocks of `units` columns. Runs the whole sequence: projects
 // every timestep's input with one GEMM, then calls step() once per timestep.
+// Masks (Keras's backend.rnn): a sample's states stay unchanged at its masked timesteps, and
+// its output there is the previous output (zero before the first unmasked step), or zero with
+// zero_output_for_mask. The returned sequence carries the input's mask; the states do not.
 class RecurrentLayer : public Layer {
  public:
   RecurrentLayer(const RnnOptions& options, int64_t gates, int state_count,
@@ -41,6 +47,10 @@ class RecurrentLayer : public Layer {
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const final;
   size_t scratch_floats(std::span<const Dims> inputs) const final;
   void run(const RunContext& ctx) const final;
+  bool consumes_masks() const final { return true; }
+  MaskRule output_mask(size_t output) const final {
+    return output == 0 && options_.return_sequences ? MaskRule::kKeep : MaskRule::kNone;
+  }
 
  protected:
   int64_t units() const { return options_.units; }

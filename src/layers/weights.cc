@@ -5,14 +5,18 @@ namespace kerasrt {
 WeightReader::WeightReader(std::vector<Array> arrays, bool layer_trainable)
     : arrays_(std::move(arrays)), layer_trainable_(layer_trainable) {}
 
-WeightReader WeightReader::declaring(bool layer_trainable) {
+WeightReader WeightReader::declaring(bool layer_trainable, int64_t max_values) {
   WeightReader reader({}, layer_trainable);
   reader.declaring_ = true;
+  reader.max_declared_ = max_values;
   return reader;
 }
 
 std::vector<float> WeightReader::take(const std::string& what, const Dims& shape, bool trainable) {
   const int64_t count = num_elements(shape);
+  if (declaring_ && count > max_declared_ - params_)
+    throw Error("weight '" + what + "' of shape " + to_string(shape) +
+                " needs more values than the file holds for the enclosing nested model");
   taken_.push_back({what, shape, trainable});
   params_ += count;
   if (trainable && layer_trainable_) trainable_params_ += count;

@@ -19,8 +19,10 @@ class WeightReader {
   // Serves `arrays` in order. `layer_trainable` = false counts every weight as non-trainable.
   explicit WeightReader(std::vector<Array> arrays, bool layer_trainable = true);
   // Serves zero-filled arrays of whatever shape is asked and records the requests; used to
-  // learn a nested model's weight layout before its real weights are distributed.
-  static WeightReader declaring(bool layer_trainable = true);
+  // learn a nested model's weight layout before its real weights are distributed. Refuses to
+  // declare more than `max_values` values in all (the file's own count for the nested model:
+  // a layout needing more cannot match it), so a hostile config cannot make it allocate.
+  static WeightReader declaring(bool layer_trainable = true, int64_t max_values = kMaxTensorElements);
 
   // The next weight, which must have shape `shape`.
   std::vector<float> take(const std::string& what, const Dims& shape, bool trainable = true);
@@ -35,6 +37,7 @@ class WeightReader {
  private:
   std::vector<Array> arrays_;
   bool declaring_ = false;
+  int64_t max_declared_ = kMaxTensorElements;
   bool layer_trainable_ = true;
   size_t next_ = 0;
   std::vector<WeightDecl> taken_;

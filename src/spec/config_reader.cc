@@ -5,11 +5,10 @@
 #include <cctype>
 #include <set>
 
+#include "core/limits.h"
+
 namespace kerasrt {
 namespace {
-
-constexpr size_t kMaxJsonBytes = size_t{512} << 20;
-constexpr int kMaxJsonDepth = 256;
 
 bool is_model_class(const std::string& name) {
   return name == "Sequential" || name == "Functional" || name == "Model";
@@ -209,8 +208,8 @@ ModelSpec read_model(const Json& entry) {
 
 }  // namespace
 
-Json parse_json(std::string_view text, const std::string& what) {
-  if (text.size() > kMaxJsonBytes) throw Error(what + " is larger than the limit of " + std::to_string(kMaxJsonBytes) + " bytes");
+Json parse_json(std::string_view text, const std::string& what, const Limits& limits) {
+  check_limit(text.size(), limits.max_json_bytes, "max_json_bytes", what, "bytes");
   // Reject deep nesting before the recursive parser sees it.
   int depth = 0, deepest = 0;
   bool in_string = false, escaped = false;
@@ -227,8 +226,9 @@ Json parse_json(std::string_view text, const std::string& what) {
       --depth;
     }
   }
-  if (deepest > kMaxJsonDepth)
-    throw Error(what + " nests deeper than the limit of " + std::to_string(kMaxJsonDepth) + " levels");
+  if (deepest > limits.max_json_depth)
+    throw Error(what + " nests deeper than the limit Limits::max_json_depth = " + std::to_string(limits.max_json_depth) +
+                " (" + std::to_string(deepest) + " levels)");
   Json json = Json::parse(text, nullptr, false);
   if (json.is_discarded()) throw Error(what + " is not valid JSON");
   return json;

@@ -7,8 +7,8 @@
 
 namespace kerasrt {
 
-// Parses and validates JSON text (size and nesting limits apply).
-Json parse_json(std::string_view text, const std::string& what);
+// Parses and validates JSON text (Limits::max_json_bytes and max_json_depth apply).
+Json parse_json(std::string_view text, const std::string& what, const Limits& limits = {});
 
 // Reads "2.15.0", "2.2.4-tf", "3.3.3", ... (empty: guessed from the config's form).
 KerasVersion parse_keras_version(const std::string& text, const std::string& backend, const Json& config);

@@ -66,6 +66,36 @@ void upgrade_merge(std::string& class_name, Json& config) {
     throw Error("a Keras 1 Merge of Sequential branches is not supported; save the model as a functional Model");
 }
 
+// Keras 1.2.2 ZeroPadding2D took `padding` as (rows, cols), (top, bottom, left, right) or a dict of
+// top_pad/bottom_pad/left_pad/right_pad, ZeroPadding1D as an int, (left, right) or a dict of
+// left_pad/right_pad, and get_config saved the argument as given (keras/layers/convolutional.py).
+// Keras 2 takes ((top, bottom), (left, right)) and (left, right).
+void upgrade_zero_padding(const std::string& class_name, Json& config) {
+  auto it = config.find("padding");
+  if (it == config.end()) return;
+  Json& padding = *it;
+  const auto side = [&](const char* key) {
+    return padding.contains(key) ? padding[key] : Json(0);
+  };
+  const auto check_keys = [&](std::initializer_list<const char*> allowed) {
+    for (const auto& item : padding.items())
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return item.key() == k; }))
+        throw Error("config 'padding' has the unexpected key '" + item.key() + "'");
+  };
+  if (class_name == "ZeroPadding2D") {
+    if (padding.is_array() && padding.size() == 4) {
+      padding = Json::array({Json::array({padding[0], padding[1]}), Json::array({padding[2], padding[3]})});
+    } else if (padding.is_object()) {
+      check_keys({"top_pad", "bottom_pad", "left_pad", "right_pad"});
+      padding = Json::array({Json::array({side("top_pad"), side("bottom_pad")}),
+                             Json::array({side("left_pad"), side("right_pad")})});
+    }
+  } else if (class_name == "ZeroPadding1D" && padding.is_object()) {
+    check_keys({"left_pad", "right_pad"});
+    padding = Json::array({side("left_pad"), side("right_pad")});
+  }
+}
+
 void upgrade_config(std::string& class_name, Json& config, const std::string& backend) {
   if (auto it = renamed_classes().find(class_name); it != renamed_classes().end()) {
     if (class_name.rfind("Atrous", 0) == 0) rename_key(config, "atrous_rate", "dilation_rate");
@@ -94,6 +124,7 @@ void upgrade_config(std::string& class_name, Json& config, const std::string& ba
     for (const char* key : {"kernel_dim1", "kernel_dim2", "kernel_dim3"}) config.erase(key);
   }
   upgrade_dim_ordering(config, backend);
+  upgrade_zero_padding(class_name, config);
   // Keras 1 GRU applies the reset gate before the recurrent matmul.
   if (class_name == "GRU") config["reset_after"] = false;
   for (const char* key : {"layer", "backward_layer"}) {
@@ -156,6 +187,12 @@ void upgrade_keras1_weights(const std::string& class_name, const Json& config, s
     if (w[0].shape.size() == 4 && w[0].shape[1] == 1) w[0].shape.erase(w[0].shape.begin() + 1);
   } else if (class_name == "Conv2D" && channels_first) {
     w[0] = transposed(w[0], {2, 3, 1, 0});  // (filters, in, rows, cols) -> (rows, cols, in, filters)
+  } else if (class_name == "SeparableConv2D" && channels_first && w.size() >= 2) {
+    // Keras 1.2.2 SeparableConvolution2D 'th': depthwise (multiplier, in, rows, cols) and pointwise
+    // (filters, multiplier * in, 1, 1), which its TensorFlow backend transposed (2, 3, 1, 0) before
+    // tf.nn.separable_conv2d; Keras 2's converter has no case for it.
+    w[0] = transposed(w[0], {2, 3, 1, 0});
+    w[1] = transposed(w[1], {2, 3, 1, 0});
   } else if (class_name == "Conv2DTranspose") {
     w[0] = channels_first ? transposed(w[0], {2, 3, 0, 1}) : transposed(w[0], {0, 1, 3, 2});
   } else if (class_name == "Conv3D" && channels_first) {

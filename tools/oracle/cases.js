@@ -470,6 +470,176 @@ add({name: 'graph_stacked_rnn', description: 'Stacked LSTM(return_sequences) -> 
     L.gru(Object.assign({units: 3, name: 'gru'}, REC)),
     L.dense({units: 2, name: 'dense'})])});
 
+// ---------------------------------------------------------------- masking
+// Masks from Embedding(mask_zero=True) and Masking into the layers that pass, read or combine
+// them. Inputs carry real padding (pad: the listed timesteps of each sample, cycling over the
+// batch, are the padding value): trailing padding, padding in the middle and at the end, none,
+// a fully masked sample, leading padding. Token ids are otherwise nonzero.
+const PAD7 = {steps: [[5, 6], [2, 6], [], [0, 1, 2, 3, 4, 5, 6], [0, 1]]};
+const PAD7_PARTIAL = {steps: [[5, 6], [2, 6], [], [0, 1]]};  // no fully masked sample (a masked mean would be 0/0)
+const PAD6 = {steps: [[4, 5], [1, 5], [], [0, 1, 2, 3, 4, 5], [0]]};
+const tokens = (k, pad = PAD7) => ({int: k, nonzero: true, pad});
+
+// Functional model: `steps` token ids -> Embedding(vocab, dim, mask_zero) -> body(embedded).
+function embedded(tf, L, steps, vocab, dim, body) {
+  const x = L.input({shape: [steps], name: 'input_1'});
+  const e = L.embedding({inputDim: vocab, outputDim: dim, maskZero: true, name: 'embedding'}).apply(x);
+  return tf.model({inputs: x, outputs: body(e), name: 'model'});
+}
+const rec = (ctor, opts) => (L) => L[ctor](Object.assign(ctor === 'simpleRNN' ? {} : Object.assign({}, REC), opts));
+
+add({name: 'mask_embedding_lstm', description: 'Embedding(mask_zero=True) into LSTM: last output (lstm); return_sequences + return_state (lstm_1: masked steps repeat the last unmasked output, states carried).',
+  batch: 4, inputs: [tokens(12)],
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [rec('lstm', {units: 5, name: 'lstm'})(L).apply(e)]
+    .concat(rec('lstm', {units: 3, returnSequences: true, returnState: true, name: 'lstm_1'})(L).apply(e)))});
+add({name: 'mask_embedding_gru', description: 'Embedding(mask_zero=True) into GRU reset_after=False: last output (gru); return_sequences, go_backwards (gru_1, the mask reversed with the steps).',
+  batch: 4, inputs: [tokens(12)],
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [rec('gru', {units: 4, name: 'gru'})(L).apply(e),
+    rec('gru', {units: 3, returnSequences: true, goBackwards: true, name: 'gru_1'})(L).apply(e)])});
+add({name: 'mask_embedding_gru_reset_after', description: 'Embedding(mask_zero=True) into GRU reset_after=True: last output (gru); return_sequences, go_backwards (gru_1).',
+  batch: 4, inputs: [tokens(12)], numpyReference: 'tfjs GRU does not support reset_after=True',
+  patch: {gru: {reset_after: true}, gru_1: {reset_after: true}},
+  weightShapes: {gru: [['kernel', [4, 12]], ['recurrent_kernel', [4, 12]], ['bias', [2, 12]]],
+    gru_1: [['kernel', [4, 9]], ['recurrent_kernel', [3, 9]], ['bias', [2, 9]]]},
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [rec('gru', {units: 4, name: 'gru'})(L).apply(e),
+    rec('gru', {units: 3, returnSequences: true, goBackwards: true, name: 'gru_1'})(L).apply(e)])});
+add({name: 'mask_embedding_simple_rnn', description: 'Embedding(mask_zero=True) into SimpleRNN: last output (simple_rnn); relu, return_sequences, go_backwards (simple_rnn_1).',
+  batch: 4, inputs: [tokens(12)],
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [rec('simpleRNN', {units: 4, name: 'simple_rnn'})(L).apply(e),
+    rec('simpleRNN', {units: 3, returnSequences: true, goBackwards: true, activation: 'relu', name: 'simple_rnn_1'})(L).apply(e)])});
+add({name: 'mask_masking_lstm', description: 'Masking(0) on a padded float sequence into LSTM: last output (lstm); return_sequences, go_backwards (lstm_1).',
+  batch: 4, inputs: [{pad: PAD6}],
+  build: (L, tf) => fn1(tf, L, 'model', [6, 3], (x) => {
+    const m = L.masking({maskValue: 0, name: 'masking'}).apply(x);
+    return [rec('lstm', {units: 4, name: 'lstm'})(L).apply(m),
+      rec('lstm', {units: 3, returnSequences: true, goBackwards: true, name: 'lstm_1'})(L).apply(m)];
+  })});
+add({name: 'mask_masking_value', description: 'Masking(mask_value=-1) output (masking: masked steps zeroed) into SimpleRNN (simple_rnn).',
+  batch: 4, inputs: [{pad: {steps: PAD6.steps, value: -1}}],
+  build: (L, tf) => fn1(tf, L, 'model', [6, 2], (x) => {
+    const m = L.masking({maskValue: -1, name: 'masking'}).apply(x);
+    return [m, rec('simpleRNN', {units: 3, name: 'simple_rnn'})(L).apply(m)];
+  })});
+add({name: 'mask_stacked_lstm', description: 'Sequential Embedding(mask_zero=True), LSTM(return_sequences) passing the mask on to LSTM, Dense.',
+  batch: 4, inputs: [tokens(15)],
+  build: (L, tf) => seq(tf, 'sequential', [7], [L.embedding({inputDim: 15, outputDim: 4, maskZero: true, name: 'embedding'}),
+    rec('lstm', {units: 4, returnSequences: true, name: 'lstm'})(L), rec('lstm', {units: 3, name: 'lstm_1'})(L),
+    L.dense({units: 2, name: 'dense'})])});
+add({name: 'mask_pass_through', description: 'Masking, then Dense, BatchNormalization, Activation and Dropout pass the mask on to LSTM.',
+  batch: 4, inputs: [{pad: PAD6}],
+  build: (L, tf) => seq(tf, 'sequential', [6, 3], [L.masking({maskValue: 0, name: 'masking'}),
+    L.dense({units: 4, activation: 'relu', name: 'dense'}), L.batchNormalization({name: 'batch_normalization'}),
+    L.activation({activation: 'tanh', name: 'activation'}), L.dropout({rate: 0.3, name: 'dropout'}),
+    rec('lstm', {units: 3, name: 'lstm'})(L)])});
+add({name: 'mask_time_distributed_dense', description: 'Masking, TimeDistributed(Dense) passing the mask on to LSTM.',
+  batch: 4, inputs: [{pad: PAD6}],
+  build: (L, tf) => seq(tf, 'sequential', [6, 3], [L.masking({maskValue: 0, name: 'masking'}),
+    L.timeDistributed({layer: L.dense({units: 4, name: 'dense'}), name: 'time_distributed'}),
+    rec('lstm', {units: 3, name: 'lstm'})(L)])});
+add({name: 'mask_bidirectional_last', description: 'Embedding(mask_zero=True) into Bidirectional without return_sequences: LSTM concat (bidirectional); GRU sum with return_state (bidirectional_1 and the forward then backward states).',
+  batch: 4, inputs: [tokens(12)],
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [
+    L.bidirectional({layer: rec('lstm', {units: 3, name: 'lstm'})(L), name: 'bidirectional'}).apply(e)].concat(
+    L.bidirectional({layer: rec('gru', {units: 2, returnState: true, name: 'gru'})(L), mergeMode: 'sum', name: 'bidirectional_1'}).apply(e)))});
+add({name: 'mask_bidirectional_sequences', description: 'Embedding(mask_zero=True) into Bidirectional with return_sequences, every merge mode: LSTM concat (bidirectional), GRU sum (bidirectional_1), LSTM mul (bidirectional_2), SimpleRNN ave (bidirectional_3), LSTM None (bidirectional_4, two outputs), LSTM concat with return_state (bidirectional_5 and states). Keras forces zero_output_for_mask on the wrapped layers, so masked steps are 0 (numpy: tfjs Bidirectional carries the last output instead).',
+  batch: 4, inputs: [tokens(12)], numpyReference: 'tfjs RNNs have no zero_output_for_mask, which Keras forces on the layers Bidirectional wraps',
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [
+    L.bidirectional({layer: rec('lstm', {units: 3, returnSequences: true, name: 'lstm'})(L), name: 'bidirectional'}).apply(e),
+    L.bidirectional({layer: rec('gru', {units: 2, returnSequences: true, name: 'gru'})(L), mergeMode: 'sum', name: 'bidirectional_1'}).apply(e),
+    L.bidirectional({layer: rec('lstm', {units: 2, returnSequences: true, name: 'lstm_1'})(L), mergeMode: 'mul', name: 'bidirectional_2'}).apply(e),
+    L.bidirectional({layer: rec('simpleRNN', {units: 2, returnSequences: true, name: 'simple_rnn'})(L), mergeMode: 'ave', name: 'bidirectional_3'}).apply(e)]
+    .concat(L.bidirectional({layer: rec('lstm', {units: 2, returnSequences: true, name: 'lstm_2'})(L), mergeMode: null, name: 'bidirectional_4'}).apply(e))
+    .concat(L.bidirectional({layer: rec('lstm', {units: 2, returnSequences: true, returnState: true, name: 'lstm_3'})(L), name: 'bidirectional_5'}).apply(e)))});
+add({name: 'mask_lstm_zero_output', description: 'Masking into LSTM with zero_output_for_mask=True: return_sequences (lstm: masked steps 0); last output (lstm_1: 0 where the last step is masked).',
+  batch: 4, inputs: [{pad: PAD6}], numpyReference: 'tfjs RNNs have no zero_output_for_mask',
+  patch: {lstm: {zero_output_for_mask: true}, lstm_1: {zero_output_for_mask: true}},
+  build: (L, tf) => fn1(tf, L, 'model', [6, 3], (x) => {
+    const m = L.masking({maskValue: 0, name: 'masking'}).apply(x);
+    return [rec('lstm', {units: 3, returnSequences: true, name: 'lstm'})(L).apply(m), rec('lstm', {units: 3, name: 'lstm_1'})(L).apply(m)];
+  })});
+add({name: 'mask_global_average_pooling1d', description: 'Embedding(mask_zero=True) into GlobalAveragePooling1D, the mean of the unmasked steps (then Dense: dense); keepdims=True (gap_keepdims).',
+  batch: 4, inputs: [tokens(12, PAD7_PARTIAL)], numpyReference: 'tfjs GlobalAveragePooling1D ignores masks and has no keepdims',
+  patch: {gap_keepdims: {keepdims: true}},
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [
+    L.dense({units: 2, name: 'dense'}).apply(L.globalAveragePooling1d({name: 'global_average_pooling1d'}).apply(e)),
+    L.globalAveragePooling1d({name: 'gap_keepdims'}).apply(e)])});
+add({name: 'mask_softmax', description: 'Masking into a Softmax layer, which adds -1e9 where the mask is 0; Keras broadcasts the (batch, steps) mask against the last axes, so with batch 1 and 3 steps of 3 features a masked step masks that feature column.',
+  batch: 1, inputs: [{pad: {steps: [[1]]}}],
+  build: (L, tf) => fn1(tf, L, 'model', [3, 3], (x) => L.softmax({axis: -1, name: 'softmax'}).apply(L.masking({maskValue: 0, name: 'masking'}).apply(x)))});
+add({name: 'mask_dropped', description: 'A mask reaching layers that do not support masking is dropped (Keras 3): Embedding(mask_zero=True), Conv1D, then LSTM sees every step (lstm); Embedding, Flatten, Dense (dense).',
+  batch: 4, inputs: [tokens(12)], k2: null, skipK2: 'Keras 2 refuses to build a model where a mask reaches Conv1D or Flatten',
+  numpyReference: 'the tfjs executor keeps the last mask it passed in kwargs for every later layer, so its LSTM after Conv1D is still masked',
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => [
+    rec('lstm', {units: 2, name: 'lstm'})(L).apply(L.conv1d({filters: 3, kernelSize: 2, padding: 'same', name: 'conv1d'}).apply(e)),
+    L.dense({units: 2, name: 'dense'}).apply(L.flatten({name: 'flatten'}).apply(e))])});
+
+// Merging masked tensors: the masks combine differently in Keras 2 and 3.
+const MERGE_PAD_B = {steps: [[0], [3, 4], [1, 2, 3, 4], []]};
+function maskedMerges(tf, L) {
+  const a = L.input({shape: [5], name: 'input_1'});
+  const b = L.input({shape: [5], name: 'input_2'});
+  const ea = L.embedding({inputDim: 10, outputDim: 3, maskZero: true, name: 'embedding'}).apply(a);
+  const eb = L.embedding({inputDim: 10, outputDim: 3, maskZero: true, name: 'embedding_1'}).apply(b);
+  const ec = L.embedding({inputDim: 10, outputDim: 3, name: 'unmasked'}).apply(b);  // no mask
+  const seqOf = (t, name) => rec('simpleRNN', {units: 2, returnSequences: true, name})(L).apply(t);
+  const add_ = L.add({name: 'add'}).apply([ea, eb]);
+  const max_ = L.maximum({name: 'maximum'}).apply([ea, ec]);
+  const mul_ = L.multiply({name: 'multiply'}).apply([ea, eb]);
+  const cat_ = L.concatenate({name: 'concatenate'}).apply([ea, ec]);
+  const cat1 = L.concatenate({axis: 1, name: 'concatenate_1'}).apply([ea, eb]);
+  return tf.model({inputs: [a, b], name: 'model', outputs: [
+    seqOf(add_, 'rnn_add'), max_, seqOf(max_, 'rnn_maximum'), mul_, seqOf(mul_, 'rnn_multiply'),
+    seqOf(cat_, 'rnn_concatenate'), seqOf(cat1, 'rnn_concatenate_1')]});
+}
+const MERGE_DESC = 'Two masked embeddings and an unmasked one merged by Add (then a SimpleRNN with return_sequences shows the mask: rnn_add), Maximum of a masked and an unmasked input (maximum, rnn_maximum), Multiply (multiply, rnn_multiply), Concatenate on the last axis of a masked and an unmasked input (rnn_concatenate) and on the time axis (rnn_concatenate_1).';
+add({name: 'mask_merge_k2', description: MERGE_DESC + ' Keras 2: the AND of the masks present, Concatenate on the last axis ANDs them; values ignore masks.',
+  batch: 4, inputs: [tokens(10, PAD7_PARTIAL), tokens(10, MERGE_PAD_B)], numpyReference: 'tfjs merge layers combine masks wrongly (they skip the last mask)',
+  k3: null, skipK3: 'Keras 3 merges masks differently: see mask_merge_k3',
+  build: (L, tf) => maskedMerges(tf, L)});
+add({name: 'mask_merge_k3', description: MERGE_DESC + ' Keras 3 (3.4+): the OR of the masks when every input has one, else none, and Concatenate on the last axis ORs them (all ones when an input has none); Maximum leaves masked values out, Multiply counts them as 1 and zeroes what every input masks.',
+  batch: 4, inputs: [tokens(10, PAD7_PARTIAL), tokens(10, MERGE_PAD_B)], numpyReference: 'tfjs merge layers follow neither Keras 2 nor Keras 3 masking',
+  k2: null, skipK2: 'Keras 2 merges masks differently: see mask_merge_k2',
+  build: (L, tf) => maskedMerges(tf, L)});
+
+// TimeDistributed over (samples, sentences, words) token ids.
+const SENTENCES = {int: 4, pad: {steps: [[2], [], [0, 1, 2], [1]]}};  // whole sentences padded; id 0 also at random inside
+add({name: 'mask_time_distributed_k2', description: 'Keras 2 TimeDistributed with masks over (sentences, words): Embedding(mask_zero=True) then TimeDistributed(LSTM) reads each sentence\'s word mask and returns the mask reduced to sentences, which the next LSTM reads (lstm_1); TimeDistributed(Embedding(mask_zero=True)) makes the word mask itself (lstm_3).',
+  batch: 4, inputs: [SENTENCES, SENTENCES], numpyReference: 'tfjs TimeDistributed ignores masks',
+  k3: null, skipK3: 'Keras 3 TimeDistributed passes the input mask unchanged (a word mask the next LSTM cannot read) and drops masks made inside: see mask_time_distributed_k3',
+  build: (L, tf) => {
+    const a = L.input({shape: [3, 4], name: 'input_1'});
+    const b = L.input({shape: [3, 4], name: 'input_2'});
+    const ea = L.embedding({inputDim: 4, outputDim: 3, maskZero: true, name: 'embedding'}).apply(a);
+    const sa = L.timeDistributed({layer: rec('lstm', {units: 3, name: 'lstm'})(L), name: 'time_distributed'}).apply(ea);
+    const eb = L.timeDistributed({layer: L.embedding({inputDim: 4, outputDim: 3, maskZero: true, name: 'embedding_1'}), name: 'time_distributed_1'}).apply(b);
+    const sb = L.timeDistributed({layer: rec('lstm', {units: 3, name: 'lstm_2'})(L), name: 'time_distributed_2'}).apply(eb);
+    return tf.model({inputs: [a, b], name: 'model', outputs: [
+      rec('lstm', {units: 2, name: 'lstm_1'})(L).apply(sa), rec('lstm', {units: 2, name: 'lstm_3'})(L).apply(sb)]});
+  }});
+add({name: 'mask_time_distributed_k3', description: 'Keras 3 TimeDistributed(Embedding(mask_zero=True)) calls the embedding without its mask, so TimeDistributed(LSTM) and the LSTM after it see every word and sentence.',
+  batch: 4, inputs: [SENTENCES],
+  k2: null, skipK2: 'Keras 2 TimeDistributed keeps the mask the embedding makes: see mask_time_distributed_k2',
+  build: (L, tf) => {
+    const b = L.input({shape: [3, 4], name: 'input_1'});
+    const eb = L.timeDistributed({layer: L.embedding({inputDim: 4, outputDim: 3, maskZero: true, name: 'embedding'}), name: 'time_distributed'}).apply(b);
+    const sb = L.timeDistributed({layer: rec('lstm', {units: 3, name: 'lstm'})(L), name: 'time_distributed_1'}).apply(eb);
+    return tf.model({inputs: b, name: 'model', outputs: rec('lstm', {units: 2, name: 'lstm_1'})(L).apply(sb)});
+  }});
+
+// Issue 4 item 5: LSTM text classifiers with masking.
+add({name: 'mask_text_classifier', description: 'Text classifier with masking: Embedding(mask_zero=True), LSTM, Dense sigmoid; compiled; padded token ids.',
+  compiled: true, batch: 4, inputs: [tokens(40, {steps: [[9, 10, 11], [4, 11], [], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]})],
+  build: (L, tf) => seq(tf, 'sequential', [12], [L.embedding({inputDim: 40, outputDim: 8, maskZero: true, name: 'embedding'}),
+    rec('lstm', {units: 6, name: 'lstm'})(L), L.dense({units: 1, activation: 'sigmoid', name: 'dense'})])});
+add({name: 'mask_text_classifier_bidirectional', description: 'Text classifier with masking: Embedding(mask_zero=True), SpatialDropout1D, Bidirectional(LSTM, return_sequences), GlobalAveragePooling1D over the unmasked steps, Dense relu, Dropout, Dense softmax; compiled.',
+  compiled: true, batch: 4, inputs: [tokens(40, {steps: [[9, 10, 11], [4, 11], [], [0, 1, 2]]})],
+  numpyReference: 'tfjs has neither zero_output_for_mask in Bidirectional nor a masked GlobalAveragePooling1D',
+  build: (L, tf) => seq(tf, 'sequential', [12], [L.embedding({inputDim: 40, outputDim: 8, maskZero: true, name: 'embedding'}),
+    L.spatialDropout1d({rate: 0.2, name: 'spatial_dropout1d'}),
+    L.bidirectional({layer: rec('lstm', {units: 5, returnSequences: true, name: 'lstm'})(L), name: 'bidirectional'}),
+    L.globalAveragePooling1d({name: 'global_average_pooling1d'}), L.dense({units: 4, activation: 'relu', name: 'dense'}),
+    L.dropout({rate: 0.5, name: 'dropout'}), L.dense({units: 3, activation: 'softmax', name: 'dense_1'})])});
+
 // ---------------------------------------------------------------- bundled examples (examples/models)
 add({name: 'example_mnist_cnn', description: 'MNIST-like CNN for the README demo.', batch: 1, example: {file: 'mnist_cnn.h5', format: 'h5'},
   compiled: true, inputs: [{lo: 0, hi: 1}],

@@ -137,6 +137,7 @@ K3_KEYS = {
     "Add": [], "Subtract": [], "Multiply": [], "Average": [], "Maximum": [], "Minimum": [],
     "Concatenate": [("axis", -1)],
     "Dot": [("axes", None), ("normalize", False)],
+    "Masking": [("mask_value", 0.0)],
     "Embedding": [("input_dim", None), ("output_dim", None),
                   ("embeddings_initializer", {"class_name": "RandomUniform",
                                               "config": {"minval": -0.05, "maxval": 0.05, "seed": None}}),
@@ -190,7 +191,9 @@ class K3Writer:
             if cn == "LeakyReLU" and key == "negative_slope":
                 src = "alpha"
             if cn in ("LSTM", "GRU", "SimpleRNN") and key == "zero_output_for_mask":
-                value = c.get("return_sequences", False) if getattr(layer, "_in_bidirectional", False) else False
+                # Bidirectional forces it to return_sequences on the layers it serializes
+                value = (c.get("return_sequences", False) if getattr(layer, "_in_bidirectional", False)
+                         else c.get("zero_output_for_mask", False))
             else:
                 value = c.get(src, default)
             if value is None and key in ("unit_forget_bias", "mask_zero"):

@@ -62,7 +62,7 @@ class Model:
 
 _FLOAT_KEYS = {"rate", "dropout", "recurrent_dropout", "epsilon", "momentum", "alpha", "theta", "max_value",
                "negative_slope", "threshold", "stddev", "l1", "l2", "gain", "scale", "minval", "maxval",
-               "mean"}
+               "mean", "mask_value"}
 
 
 def _floats(d):
@@ -391,6 +391,7 @@ K2_KEYS = {
     "Add": [], "Subtract": [], "Multiply": [], "Average": [], "Maximum": [], "Minimum": [],
     "Concatenate": [("axis", -1)],
     "Dot": [("axes", None), ("normalize", False)],
+    "Masking": [("mask_value", 0.0)],
     "Embedding": [("input_dim", None), ("output_dim", None),
                   ("embeddings_initializer", {"class_name": "RandomUniform",
                                               "config": {"minval": -0.05, "maxval": 0.05, "seed": None}}),
@@ -450,6 +451,8 @@ def k2_layer_config(layer, version, input_shape, first_in_sequential=False):
         if value is None and default is not None and key in ("unit_forget_bias", "implementation", "mask_zero"):
             value = default
         out[key] = _k2_value(key, value, version)
+        if key == "time_major" and c.get("zero_output_for_mask", False):
+            out["zero_output_for_mask"] = True  # tf-keras RNN.get_config writes it only when set
     cn = layer.class_name
     if cn in ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D") and out.get("strides") is None:
         out["strides"] = out["pool_size"]

@@ -247,15 +247,22 @@ def _l2_normalize(x, axis):
 # ----------------------------------------------------------------- recurrent
 
 
-def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None):
+def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None, mask=None, zero_output_for_mask=None):
     """Run SimpleRNN / LSTM / GRU over x (B,T,F). Returns (outputs over time
-    in processing order (B,T,U), final states list)."""
+    in processing order (B,T,U), final states list).
+
+    mask (B,T) bool or None, as keras backend.rnn (tensorflow) applies it: the
+    mask is reversed with the inputs; at a masked step the states keep their
+    previous values and the output is the previous step's output (zeros
+    before the first step), or zeros when zero_output_for_mask."""
     units = int(cfg["units"])
     act = cfg.get("activation", "tanh")
     rec_act = cfg.get("recurrent_activation", "sigmoid")
     use_bias = cfg.get("use_bias", True)
     if go_backwards is None:
         go_backwards = cfg.get("go_backwards", False)
+    if zero_output_for_mask is None:
+        zero_output_for_mask = cfg.get("zero_output_for_mask", False)
     kernel = w["kernel"]
     rkernel = w["recurrent_kernel"]
     bias = w.get("bias") if use_bias else None
@@ -263,16 +270,18 @@ def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None):
     steps = range(t - 1, -1, -1) if go_backwards else range(t)
     h = np.zeros((b, units))
     c = np.zeros((b, units))
+    prev_output = np.zeros((b, units))
     outs = []
     A = lambda name, v: activation(name, v, keras_major)  # noqa: E731
     reset_after = kind == "GRU" and cfg.get("reset_after", False)
     for s in steps:
         xt = x[:, s]
+        c_new = c
         if kind == "SimpleRNN":
             z = xt @ kernel + h @ rkernel
             if bias is not None:
                 z = z + bias
-            h = A(act, z)
+            h_new = A(act, z)
         elif kind == "LSTM":
             z = xt @ kernel + h @ rkernel
             if bias is not None:
@@ -280,9 +289,9 @@ def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None):
             zi, zf, zc, zo = np.split(z, 4, axis=-1)
             i = A(rec_act, zi)
             f = A(rec_act, zf)
-            c = f * c + i * A(act, zc)
+            c_new = f * c + i * A(act, zc)
             o = A(rec_act, zo)
-            h = o * A(act, c)
+            h_new = o * A(act, c_new)
         elif kind == "GRU":
             if reset_after:
                 bx = bias[0] if bias is not None else 0.0
@@ -303,17 +312,26 @@ def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None):
                 zg = A(rec_act, xt @ kz + bz + h @ rz)
                 rg = A(rec_act, xt @ kr + br + h @ rr)
                 cand = A(act, xt @ kh + bhh + (rg * h) @ rh)
-            h = zg * h + (1.0 - zg) * cand
+            h_new = zg * h + (1.0 - zg) * cand
         else:
             raise NotImplementedError(kind)
-        outs.append(h)
+        output = h_new
+        if mask is None:
+            h, c = h_new, c_new
+        else:
+            keep = mask[:, s][:, None]
+            output = np.where(keep, output, 0.0 if zero_output_for_mask else prev_output)
+            h = np.where(keep, h_new, h)
+            c = np.where(keep, c_new, c)
+        prev_output = output
+        outs.append(output)
     seq = np.stack(outs, axis=1)
     states = [h, c] if kind == "LSTM" else [h]
     return seq, states
 
 
-def _rnn_layer(kind, cfg, w, x, keras_major):
-    seq, states = _rnn_run(kind, cfg, w, x, keras_major)
+def _rnn_layer(kind, cfg, w, x, keras_major, mask=None):
+    seq, states = _rnn_run(kind, cfg, w, x, keras_major, mask=mask)
     out = seq if cfg.get("return_sequences", False) else seq[:, -1]
     if cfg.get("return_state", False):
         return [out] + states
@@ -327,10 +345,13 @@ def _wdict(weights):
     return {name: np.asarray(v, dtype=np.float64) for name, v in weights}
 
 
-def call_layer(class_name, cfg, weights, inputs, keras_major):
-    """Run one (non-model) layer. weights: list of (var_name, array)."""
+def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
+    """Run one (non-model) layer. weights: list of (var_name, array); masks:
+    the Keras mask of each input (bool arrays, None where an input has none),
+    for the layers whose call() takes a mask."""
     w = _wdict(weights)
     x = inputs[0] if inputs else None
+    mask = masks[0] if masks else None
     cn = class_name
 
     if cn == "InputLayer":
@@ -364,6 +385,8 @@ def call_layer(class_name, cfg, weights, inputs, keras_major):
     if cn == "Softmax":
         axis = cfg.get("axis", -1)
         axis = tuple(axis) if isinstance(axis, list) else axis
+        if mask is not None:  # keras Softmax.call: masked logits get -1e9 (float32)
+            x = x + (1.0 - mask.astype(np.float64)) * -1e9
         z = x - np.max(x, axis=axis, keepdims=True)
         e = np.exp(z)
         return [e / np.sum(e, axis=axis, keepdims=True)]
@@ -407,6 +430,14 @@ def call_layer(class_name, cfg, weights, inputs, keras_major):
         xl = _to_channels_last(x, df)
         y = _pool_nd(xl, pool, strides, cfg.get("padding", "valid"), "max" if cn.startswith("Max") else "avg")
         return [_from_channels_last(y, df)]
+    if cn == "GlobalAveragePooling1D" and mask is not None:
+        # keras 3 GlobalAveragePooling1D.call: where(mask, x, 0) summed over the steps,
+        # divided by the number of unmasked steps
+        df = cfg.get("data_format", "channels_last")
+        steps_axis = 1 if df == "channels_last" else 2
+        m = np.expand_dims(mask, 2 if df == "channels_last" else 1)
+        y = np.sum(np.where(m, x, 0.0), axis=steps_axis, keepdims=cfg.get("keepdims", False))
+        return [y / np.sum(m.astype(np.float64), axis=steps_axis, keepdims=cfg.get("keepdims", False))]
     if cn in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"):
         df = cfg.get("data_format", "channels_last")
         xl = _to_channels_last(x, df)
@@ -476,9 +507,14 @@ def call_layer(class_name, cfg, weights, inputs, keras_major):
         return [_from_channels_last(y, df)]
 
     if cn in ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-              "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Masking"):
-        return [x]  # inference: identity (Masking without masked steps)
+              "GaussianDropout", "AlphaDropout", "ActivityRegularization"):
+        return [x]  # inference: identity
+    if cn == "Masking":  # keras Masking.call: x * any(x != mask_value, axis=-1, keepdims=True)
+        keep = np.any(x != np.float32(cfg.get("mask_value", 0.0)), axis=-1, keepdims=True)
+        return [x * keep.astype(np.float64)]
 
+    if keras_major >= 3 and cn in ("Maximum", "Minimum", "Multiply") and masks and any(m is not None for m in masks):
+        return [_k3_masked_merge(cn, inputs, masks)]
     if cn == "Add":
         return [sum(inputs[1:], inputs[0])]
     if cn == "Subtract":
@@ -514,15 +550,20 @@ def call_layer(class_name, cfg, weights, inputs, keras_major):
         return [w["embeddings"][idx]]
 
     if cn in ("SimpleRNN", "LSTM", "GRU"):
-        return _rnn_layer(cn, cfg, w, x, keras_major)
+        return _rnn_layer(cn, cfg, w, x, keras_major, mask=mask)
 
     if cn == "Bidirectional":
         inner = cfg["layer"]
         icn, icfg = inner["class_name"], inner["config"]
         n = len(weights) // 2
         wf, wb = _wdict(weights[:n]), _wdict(weights[n:])
-        fwd_seq, fwd_states = _rnn_run(icn, icfg, wf, x, keras_major, go_backwards=icfg.get("go_backwards", False))
-        bwd_seq, bwd_states = _rnn_run(icn, icfg, wb, x, keras_major, go_backwards=not icfg.get("go_backwards", False))
+        # keras Bidirectional forces zero_output_for_mask = return_sequences on both layers
+        zero = icfg.get("return_sequences", False)
+        fwd_seq, fwd_states = _rnn_run(icn, icfg, wf, x, keras_major, go_backwards=icfg.get("go_backwards", False),
+                                       mask=mask, zero_output_for_mask=zero)
+        bwd_seq, bwd_states = _rnn_run(icn, icfg, wb, x, keras_major,
+                                       go_backwards=not icfg.get("go_backwards", False), mask=mask,
+                                       zero_output_for_mask=zero)
         if icfg.get("return_sequences", False):
             yf, yb = fwd_seq, bwd_seq[:, ::-1]
         else:
@@ -548,10 +589,130 @@ def call_layer(class_name, cfg, weights, inputs, keras_major):
         inner = cfg["layer"]
         b, t = x.shape[0], x.shape[1]
         flat = x.reshape((b * t,) + x.shape[2:])
-        y = call_layer(inner["class_name"], inner["config"], weights, [flat], keras_major)[0]
+        # the wrapped layer's call gets each timestep's slice of the mask (keras 3 mask[i],
+        # tf.keras reshape to (batch * time, ...)); a (batch, time) mask leaves it a mask without
+        # a time axis, which keras cannot run for the layers that read masks
+        inner_mask = None
+        if mask is not None and inner["class_name"] in _MASK_READERS:
+            if mask.ndim < 3:
+                raise ValueError("TimeDistributed: a (batch, time) mask cannot reach the wrapped layer")
+            inner_mask = [mask.reshape((b * t,) + mask.shape[2:])]
+        y = call_layer(inner["class_name"], inner["config"], weights, [flat], keras_major, inner_mask)[0]
         return [y.reshape((b, t) + y.shape[1:])]
 
     raise NotImplementedError(f"numpy_ref: layer class {cn}")
+
+
+# ----------------------------------------------------------------- masks
+# Keras masks (Embedding(mask_zero=True), Masking), from the keras 3 and tf-keras sources:
+# layer.py (supports_masking, default compute_mask), each layer's compute_mask and the call()
+# arguments named `mask`.
+
+# Layers whose call() reads the mask of their (single) input.
+_MASK_READERS = {"SimpleRNN", "LSTM", "GRU", "Bidirectional", "GlobalAveragePooling1D", "Softmax",
+                 "TimeDistributed"}
+
+# supports_masking = True with the default compute_mask (the input's mask passes on), in
+# tf-keras and keras 3; the inference identities return their input tensor, mask attached.
+_MASK_PASSING = {"Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU",
+                 "Softmax", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                 "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+                 "Identity", "BatchNormalization", "LayerNormalization"}
+
+_MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
+
+
+def _k3_masked_merge(cn, inputs, masks):
+    """keras 3 (>= 3.4) Maximum / Minimum (Merge._apply_merge_op_and_or_mask)
+    and Multiply._merge_function with input masks."""
+    wide = [None if m is None else np.broadcast_to(m[..., None], x.shape) for x, m in zip(inputs, masks)]
+    if cn == "Multiply":
+        has_output_mask = all(m is not None for m in wide)
+        output, output_mask = None, None
+        for x, m in zip(inputs, wide):
+            if m is not None:
+                x = np.where(m, x, 1.0)
+                if has_output_mask:
+                    output_mask = m if output_mask is None else np.logical_or(output_mask, m)
+            output = x if output is None else output * x
+        if has_output_mask:
+            output = np.where(output_mask, output, 0.0)
+        return output
+    op = np.maximum if cn == "Maximum" else np.minimum
+    output, output_mask = None, None
+    for x, m in zip(inputs, wide):
+        if output is None:
+            output, output_mask = x, m
+            continue
+        if m is not None:
+            x = np.where(m, x, output)
+        if output_mask is not None:
+            output = np.where(output_mask, output, x)
+        output_mask = np.logical_or(output_mask, m) if (m is not None and output_mask is not None) else None
+        output = op(output, x)
+    return output
+
+
+def _concatenate_mask(cfg, inputs, masks, keras_major):
+    """Concatenate.compute_mask: keras 3 broadcasts each mask over the last axis and
+    reduces with any; tf-keras expands a last axis of 1 and reduces with all."""
+    if all(m is None for m in masks):
+        return None
+    axis = int(cfg.get("axis", -1))
+    parts = []
+    for x, m in zip(inputs, masks):
+        if m is None:
+            parts.append(np.ones_like(x, dtype=bool))
+        elif m.ndim < x.ndim:
+            parts.append(np.broadcast_to(m[..., None], x.shape) if keras_major >= 3 else m[..., None])
+        else:
+            parts.append(m)
+    cat = np.concatenate(parts, axis=axis)
+    return np.any(cat, axis=-1) if keras_major >= 3 else np.all(cat, axis=-1)
+
+
+def output_masks(cn, cfg, inputs, masks, n_outputs, keras_major):
+    """The Keras masks of one layer call's outputs (None: no mask)."""
+    masks = masks or [None] * len(inputs)
+    first = masks[0]
+    none = [None] * n_outputs
+    if cn == "Embedding":  # compute_mask on the raw (uncast) input
+        return [inputs[0] != 0] + none[1:] if cfg.get("mask_zero", False) else none
+    if cn == "Masking":
+        return [np.any(inputs[0] != np.float32(cfg.get("mask_value", 0.0)), axis=-1)]
+    if cn == "TimeDistributed":
+        if keras_major >= 3:  # supports_masking, default compute_mask
+            return [first]
+        # tf-keras TimeDistributed.compute_mask: the wrapped layer's mask on (batch * time, ...)
+        # reshaped back, or else the input mask reduced with any to (batch, time)
+        inner = cfg["layer"]
+        x = inputs[0]
+        b, t = x.shape[0], x.shape[1]
+        flat = x.reshape((b * t,) + x.shape[2:])
+        flat_mask = None if first is None else first.reshape((b * t,) + first.shape[2:])
+        inner_mask = output_masks(inner["class_name"], inner["config"], [flat], [flat_mask], 1, keras_major)[0]
+        if inner_mask is not None:
+            return [inner_mask.reshape((b, t) + inner_mask.shape[1:])]
+        if first is None:
+            return [None]
+        return [np.any(first.reshape(b, t, -1), axis=-1)]
+    if all(m is None for m in masks):
+        return none
+    if cn in ("SimpleRNN", "LSTM", "GRU"):  # RNN.compute_mask
+        return [first if cfg.get("return_sequences", False) else None] + none[1:]
+    if cn == "Bidirectional":  # Bidirectional.compute_mask
+        sequences = cfg["layer"]["config"].get("return_sequences", False)
+        count = 2 if cfg.get("merge_mode", "concat") is None else 1
+        return [first if sequences and i < count else None for i in range(n_outputs)]
+    if cn in _MERGES:  # tf-keras _Merge: AND of the masks present; keras 3 Merge: OR of all, if all
+        if keras_major >= 3:
+            return none if any(m is None for m in masks) else [np.logical_or.reduce(masks)]
+        return [np.logical_and.reduce([m for m in masks if m is not None])]
+    if cn == "Concatenate":
+        return [_concatenate_mask(cfg, inputs, masks, keras_major)]
+    if cn in _MASK_PASSING:
+        return [first] + none[1:]
+    return none  # keras 3 drops the mask (keras 2 would refuse to build)
 
 
 # ----------------------------------------------------------------- models
@@ -569,27 +730,30 @@ class Recorder:
         self.calls[(path, node)] = shapes
 
 
-def run_model(model, weights, inputs, keras_major, path=(), rec=None):
+def run_model(model, weights, inputs, keras_major, path=(), rec=None, masks=None):
     """model: {"class_name", "config"}; weights: {path tuple: [(name, arr)]};
-    inputs: list of arrays. Returns list of outputs."""
+    inputs: list of arrays; masks: their Keras masks (None: none). Returns
+    (outputs, output masks)."""
+    masks = masks if masks is not None else [None] * len(inputs)
     cn, cfg = model["class_name"], model["config"]
     if cn == "Sequential":
         layers = cfg["layers"] if isinstance(cfg, dict) else cfg
-        x = inputs[0]
+        x, mask = inputs[0], masks[0]
         for layer in layers:
             if layer["class_name"] == "InputLayer":
                 continue
             name = layer["config"]["name"]
             if rec is not None:
                 rec.add(path + (name,), 0, [x.shape])
-            x = call_any(layer, weights, [x], keras_major, path + (name,), rec)[0]
-        return [x]
+            outs, out_masks = call_any(layer, weights, [x], keras_major, path + (name,), rec, [mask])
+            x, mask = outs[0], out_masks[0]
+        return [x], [mask]
     # Functional
     layers = cfg["layers"]
     by_name = {layer["name"]: layer for layer in layers}
-    produced = {}  # (layer, node_index) -> outputs
-    for (lname, node, idx), x in zip(_as_list3(cfg["input_layers"]), inputs):
-        produced[(lname, node)] = [x]
+    produced = {}  # (layer, node_index) -> (outputs, output masks)
+    for (lname, node, idx), x, m in zip(_as_list3(cfg["input_layers"]), inputs, masks):
+        produced[(lname, node)] = ([x], [m])
     pending = [(layer["name"], k) for layer in layers for k in range(len(layer["inbound_nodes"]))]
     while pending:
         progressed = False
@@ -599,19 +763,22 @@ def run_model(model, weights, inputs, keras_major, path=(), rec=None):
             refs = _node_inputs(node)
             if not all((r[0], r[1]) in produced for r in refs):
                 continue
-            xs = [produced[(r[0], r[1])][r[2]] for r in refs]
+            xs = [produced[(r[0], r[1])][0][r[2]] for r in refs]
+            ms = [produced[(r[0], r[1])][1][r[2]] for r in refs]
             layer = by_name[lname]
             if rec is not None:
                 rec.add(path + (lname,), k, [v.shape for v in xs])
             # Nested models start with an internal node that configs skip, so
             # their call k is referenced as node k + 1 (tf.keras and keras 3).
             key = k + 1 if layer["class_name"] in MODEL_CLASSES else k
-            produced[(lname, key)] = call_any(layer, weights, xs, keras_major, path + (lname,), rec)
+            produced[(lname, key)] = call_any(layer, weights, xs, keras_major, path + (lname,), rec, ms)
             pending.remove(item)
             progressed = True
         if not progressed:
             raise ValueError(f"graph cannot be executed; pending {pending}")
-    return [produced[(lname, node)][idx] for lname, node, idx in _as_list3(cfg["output_layers"])]
+    refs = _as_list3(cfg["output_layers"])
+    return ([produced[(lname, node)][0][idx] for lname, node, idx in refs],
+            [produced[(lname, node)][1][idx] for lname, node, idx in refs])
 
 
 def _as_list3(v):
@@ -625,16 +792,20 @@ def _node_inputs(node):
     return [(r[0], r[1], r[2]) for r in node]
 
 
-def call_any(layer, weights, xs, keras_major, path, rec):
+def call_any(layer, weights, xs, keras_major, path, rec, masks):
+    """One call of a layer or nested model: (outputs, output masks)."""
     cn = layer["class_name"]
     if cn in MODEL_CLASSES:
-        return run_model(layer, weights, xs, keras_major, path, rec)
-    return call_layer(cn, layer["config"], weights.get(path, []), xs, keras_major)
+        return run_model(layer, weights, xs, keras_major, path, rec, masks)
+    cfg = layer["config"]
+    reads = masks if cn in _MASK_READERS or cn in ("Maximum", "Minimum", "Multiply") else None
+    outs = call_layer(cn, cfg, weights.get(path, []), xs, keras_major, reads)
+    return outs, output_masks(cn, cfg, xs, masks, len(outs), keras_major)
 
 
 def predict(model, weights, inputs, keras_major, record=False):
     """Float64 compute, float32 result. Returns (outputs, recorder|None)."""
     rec = Recorder() if record else None
     xs = [np.asarray(x, dtype=np.float64) for x in inputs]
-    outs = run_model(model, weights, xs, keras_major, (), rec)
+    outs, _ = run_model(model, weights, xs, keras_major, (), rec)
     return [np.asarray(o, dtype=np.float32) for o in outs], rec

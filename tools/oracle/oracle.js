@@ -115,6 +115,18 @@ function completeConfig(config, model) {
   return config;
 }
 
+// Padding for masking cases: pad.steps[b % pad.steps.length] lists the timesteps (axis 1) of
+// sample b set entirely to pad.value (default 0).
+function pad(data, shape, spec) {
+  const perStep = prod(shape.slice(2));
+  for (let b = 0; b < shape[0]; b++) {
+    for (const t of spec.steps[b % spec.steps.length]) {
+      const start = (b * shape[1] + t) * perStep;
+      data.fill(spec.value ?? 0, start, start + perStep);
+    }
+  }
+}
+
 function runCase(c, outDir) {
   const seed = fnv1a32(c.name);
   const rng = new Rng(seed);
@@ -130,12 +142,14 @@ function runCase(c, outDir) {
     const n = prod(shape);
     let data;
     if (spec.int != null) {
-      data = rng.integers(n, spec.int);
+      // nonzero: ids in [1, int), so that only `pad` puts the padding id 0 in
+      data = spec.nonzero ? rng.integers(n, spec.int - 1).map((v) => v + 1) : rng.integers(n, spec.int);
       // fractional parts: Keras casts float indices to int32 (truncation)
       if (spec.frac) for (let k = 0; k < n; k++) data[k] = Math.fround(data[k] + 0.9 * rng.next());
     } else {
       data = rng.uniform(n, spec.lo ?? -2, spec.hi ?? 2);
     }
+    if (spec.pad) pad(data, shape, spec.pad);
     return {shape, data};
   });
 

@@ -21,6 +21,7 @@ import numpy as np
 import numpy_ref
 from h5_writers import (LegacyFlavour, k2_optimizer_state, write_keras_archive, write_k3_weights,
                         write_legacy_h5, write_legacy_weights)
+from keras1_config import write_keras1_flavours
 from keras3_config import K3Writer, is_new
 from keras_config import io_names, k2_model_config, parse_dump, weights_by_path
 
@@ -212,6 +213,8 @@ def process(dump, fixtures_dir, examples_dir, index):
     for i, y in enumerate(expected):
         save_npy(os.path.join(out_dir, f"output_{i}.npy"), y)
     entries = write_models(out_dir, model, dump, shapes, compiled)
+    k1_entries, k1_note = write_keras1_flavours(out_dir, model, dump, shapes, compiled)
+    entries += k1_entries
 
     description = dump["description"]
     if dump["k2"]:
@@ -222,6 +225,7 @@ def process(dump, fixtures_dir, examples_dir, index):
         description += f" No Keras-2 formats: {dump['skip_k2']}."
     if not dump["k3"]:
         description += f" No Keras-3 formats: {dump['skip_k3']}."
+    description += k1_note
     if dump["numpy_reference"]:
         description += f" Reference is numpy_ref because {dump['numpy_reason']}."
     manifest = {
