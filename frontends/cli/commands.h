@@ -38,5 +38,7 @@ Model open_model(const ModelArgs& args);
 
 int info(const std::vector<std::string>& args);
 int predict(const std::vector<std::string>& args);
+int validate(const std::vector<std::string>& args);  // validate.cc
+int bench(const std::vector<std::string>& args);     // bench.cc
 
 }  // namespace kerasrt::cli

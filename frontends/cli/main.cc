@@ -20,6 +20,12 @@ void usage(std::FILE* out) {
       "          (--output OUT.npy | --output-dir DIR) [--threads N]\n"
       "      Runs the model on NumPy inputs and writes float32 .npy outputs\n"
       "      (--output-dir writes one <output name>.npy per output).\n"
+      "  validate MODEL [--weights W] [--json] [--memory-mb N] [--cpu-seconds N] [--timeout S] [--no-predict] [--max-<limit> N]\n"
+      "      Loads an untrusted model in a child process under resource limits and reports: valid (0), invalid (1), crashed (3).\n"
+      "  bench MODEL [--weights W] [--threads N] [--batch B] [--seconds S] [--warmup S] [--intra-op-threads K]\n"
+      "        [--input X.npy ...] [--json]\n"
+      "      N concurrent callers each predicting batch B on one shared model: throughput, p50/p90/p99 latency,\n"
+      "      load time, peak RSS (inputs uniform in [0, 1) unless given).\n"
       "\n"
       "MODEL is a Keras .h5 or .keras file, or an architecture .json with --weights.\n",
       out);
@@ -38,6 +44,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "info") return kerasrt::cli::info(args);
     if (command == "predict") return kerasrt::cli::predict(args);
+    if (command == "validate") return kerasrt::cli::validate(args);
+    if (command == "bench") return kerasrt::cli::bench(args);
     std::fprintf(stderr, "kerasrt: unknown command '%s'\n\n", command.c_str());
     usage(stderr);
     return 2;

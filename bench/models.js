@@ -1,0 +1,262 @@
+'use strict';
+// Benchmark models built with TensorFlow.js layers, the oracle's independent port of Keras
+// (tools/oracle: same tfjs install, same seeded PRNG, same dump format, so that
+// tools/oracle/keras_config.py + h5_writers.py write them as tf.keras 2.15 would).
+// These are NOT test fixtures: bench/run.sh writes them into the build directory.
+//
+//   node bench/models.js OUT_DIR [name ...]
+//
+// Weights are random (seeded by the model name) with variance-preserving ranges by true fan-in
+// (He uniform for layers followed by ReLU, depthwise kernels by their 3x3 window), and
+// BatchNormalization statistics near (0, 1), so that the activations of 50-layer networks
+// stay O(1) and the classifier outputs are not saturated: that keeps the kerasrt/ONNX Runtime
+// comparison meaningful. No predictions are run here (ONNX Runtime and kerasrt are compared
+// with each other by bench/bench.py).
+//
+// The Transformer encoder is not here: tfjs-layers has no MultiHeadAttention. It is built in
+// Python by bench/write_models.py.
+
+const fs = require('fs');
+const path = require('path');
+
+const ORACLE = path.join(__dirname, '..', 'tools', 'oracle');
+const origLog = console.log;
+const origWarn = console.warn;
+console.log = console.warn = () => {};  // tfjs banners
+const tf = require(path.join(ORACLE, 'node_modules', '@tensorflow', 'tfjs'));
+console.log = origLog;
+console.warn = origWarn;
+const {Rng, fnv1a32} = require(path.join(ORACLE, 'prng'));
+
+const L = tf.layers;
+const prod = (a) => a.reduce((x, y) => x * y, 1);
+
+// ------------------------------------------------------------------ models
+
+function mlp() {
+  // keras/examples mnist_mlp.py
+  const m = tf.sequential({name: 'sequential'});
+  m.add(L.dense({units: 512, activation: 'relu', inputShape: [784], name: 'dense'}));
+  m.add(L.dropout({rate: 0.2, name: 'dropout'}));
+  m.add(L.dense({units: 512, activation: 'relu', name: 'dense_1'}));
+  m.add(L.dropout({rate: 0.2, name: 'dropout_1'}));
+  m.add(L.dense({units: 10, activation: 'softmax', name: 'dense_2'}));
+  return m;
+}
+
+function mnistCnn() {
+  // keras/examples mnist_cnn.py
+  const m = tf.sequential({name: 'sequential'});
+  m.add(L.conv2d({filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], name: 'conv2d'}));
+  m.add(L.conv2d({filters: 64, kernelSize: 3, activation: 'relu', name: 'conv2d_1'}));
+  m.add(L.maxPooling2d({poolSize: 2, name: 'max_pooling2d'}));
+  m.add(L.dropout({rate: 0.25, name: 'dropout'}));
+  m.add(L.flatten({name: 'flatten'}));
+  m.add(L.dense({units: 128, activation: 'relu', name: 'dense'}));
+  m.add(L.dropout({rate: 0.5, name: 'dropout_1'}));
+  m.add(L.dense({units: 10, activation: 'softmax', name: 'dense_1'}));
+  return m;
+}
+
+const makeDivisible = (v, divisor = 8) => {
+  let nv = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
+  if (nv < 0.9 * v) nv += divisor;
+  return nv;
+};
+
+function mobilenetV2() {
+  // keras.applications.mobilenet_v2 (tf.keras 2.15), alpha 1.0, 224x224, layer by layer.
+  const bn = (name) => L.batchNormalization({axis: -1, epsilon: 1e-3, momentum: 0.999, name});
+  const relu6 = (name) => L.reLU({maxValue: 6, name});
+  const input = L.input({shape: [224, 224, 3], name: 'input_1'});
+  let x = L.conv2d({filters: 32, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'Conv1'}).apply(input);
+  x = bn('bn_Conv1').apply(x);
+  x = relu6('Conv1_relu').apply(x);
+  const block = (inputs, filters, stride, expansion, id) => {
+    const inChannels = inputs.shape[3];
+    const pointwise = makeDivisible(filters);
+    let y = inputs;
+    let prefix = `block_${id}_`;
+    if (id) {
+      y = L.conv2d({filters: expansion * inChannels, kernelSize: 1, padding: 'same', useBias: false, name: prefix + 'expand'}).apply(y);
+      y = bn(prefix + 'expand_BN').apply(y);
+      y = relu6(prefix + 'expand_relu').apply(y);
+    } else {
+      prefix = 'expanded_conv_';
+    }
+    if (stride === 2) y = L.zeroPadding2d({padding: [[0, 1], [0, 1]], name: prefix + 'pad'}).apply(y);
+    y = L.depthwiseConv2d({kernelSize: 3, strides: stride, useBias: false, padding: stride === 1 ? 'same' : 'valid',
+      name: prefix + 'depthwise'}).apply(y);
+    y = bn(prefix + 'depthwise_BN').apply(y);
+    y = relu6(prefix + 'depthwise_relu').apply(y);
+    y = L.conv2d({filters: pointwise, kernelSize: 1, padding: 'same', useBias: false, name: prefix + 'project'}).apply(y);
+    y = bn(prefix + 'project_BN').apply(y);
+    if (inChannels === pointwise && stride === 1) return L.add({name: prefix + 'add'}).apply([inputs, y]);
+    return y;
+  };
+  const plan = [[16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6],
+    [64, 1, 6], [64, 1, 6], [96, 1, 6], [96, 1, 6], [96, 1, 6], [160, 2, 6], [160, 1, 6], [160, 1, 6], [320, 1, 6]];
+  plan.forEach(([filters, stride, expansion], id) => { x = block(x, filters, stride, expansion, id); });
+  x = L.conv2d({filters: 1280, kernelSize: 1, useBias: false, name: 'Conv_1'}).apply(x);
+  x = bn('Conv_1_bn').apply(x);
+  x = relu6('out_relu').apply(x);
+  x = L.globalAveragePooling2d({name: 'global_average_pooling2d'}).apply(x);
+  x = L.dense({units: 1000, activation: 'softmax', name: 'predictions'}).apply(x);
+  return tf.model({inputs: input, outputs: x, name: 'mobilenetv2_1.00_224'});
+}
+
+function resnet50() {
+  // keras.applications.resnet.ResNet50 (tf.keras 2.15), 224x224.
+  const bn = (name) => L.batchNormalization({axis: -1, epsilon: 1.001e-5, name});
+  const relu = (name) => L.activation({activation: 'relu', name});
+  const input = L.input({shape: [224, 224, 3], name: 'input_1'});
+  let x = L.zeroPadding2d({padding: [[3, 3], [3, 3]], name: 'conv1_pad'}).apply(input);
+  x = L.conv2d({filters: 64, kernelSize: 7, strides: 2, name: 'conv1_conv'}).apply(x);
+  x = bn('conv1_bn').apply(x);
+  x = relu('conv1_relu').apply(x);
+  x = L.zeroPadding2d({padding: [[1, 1], [1, 1]], name: 'pool1_pad'}).apply(x);
+  x = L.maxPooling2d({poolSize: 3, strides: 2, name: 'pool1_pool'}).apply(x);
+  const block1 = (inp, filters, stride, convShortcut, name) => {
+    let shortcut = inp;
+    if (convShortcut) {
+      shortcut = L.conv2d({filters: 4 * filters, kernelSize: 1, strides: stride, name: name + '_0_conv'}).apply(inp);
+      shortcut = bn(name + '_0_bn').apply(shortcut);
+    }
+    let y = L.conv2d({filters, kernelSize: 1, strides: stride, name: name + '_1_conv'}).apply(inp);
+    y = bn(name + '_1_bn').apply(y);
+    y = relu(name + '_1_relu').apply(y);
+    y = L.conv2d({filters, kernelSize: 3, padding: 'same', name: name + '_2_conv'}).apply(y);
+    y = bn(name + '_2_bn').apply(y);
+    y = relu(name + '_2_relu').apply(y);
+    y = L.conv2d({filters: 4 * filters, kernelSize: 1, name: name + '_3_conv'}).apply(y);
+    y = bn(name + '_3_bn').apply(y);
+    y = L.add({name: name + '_add'}).apply([shortcut, y]);
+    return relu(name + '_out').apply(y);
+  };
+  const stack1 = (inp, filters, blocks, stride1, name) => {
+    let y = block1(inp, filters, stride1, true, name + '_block1');
+    for (let i = 2; i <= blocks; i++) y = block1(y, filters, 1, false, name + '_block' + i);
+    return y;
+  };
+  x = stack1(x, 64, 3, 1, 'conv2');
+  x = stack1(x, 128, 4, 2, 'conv3');
+  x = stack1(x, 256, 6, 2, 'conv4');
+  x = stack1(x, 512, 3, 2, 'conv5');
+  x = L.globalAveragePooling2d({name: 'avg_pool'}).apply(x);
+  x = L.dense({units: 1000, activation: 'softmax', name: 'predictions'}).apply(x);
+  return tf.model({inputs: input, outputs: x, name: 'resnet50'});
+}
+
+function lstmText() {
+  // keras/examples imdb_lstm.py, with two stacked LSTMs: 20,000-word vocabulary, 200 tokens.
+  const m = tf.sequential({name: 'sequential'});
+  m.add(L.embedding({inputDim: 20000, outputDim: 128, inputLength: 200, inputShape: [200], name: 'embedding'}));
+  m.add(L.lstm({units: 128, returnSequences: true, recurrentActivation: 'sigmoid', name: 'lstm'}));
+  m.add(L.lstm({units: 128, recurrentActivation: 'sigmoid', name: 'lstm_1'}));
+  m.add(L.dense({units: 1, activation: 'sigmoid', name: 'dense'}));
+  return m;
+}
+
+// name -> {build, input: value range of the seeded input, ranges?: {'<layer suffix>/<var>': [lo, hi]}}
+const MODELS = {
+  mlp: {build: mlp, input: {lo: 0, hi: 1}},
+  mnist_cnn: {build: mnistCnn, input: {lo: 0, hi: 1}},
+  mobilenet_v2: {build: mobilenetV2, input: {lo: -1, hi: 1}},
+  // The last BatchNormalization of each residual branch starts small (as in "zero-gamma"
+  // initialisation), or the 16 residual additions grow the activations until softmax saturates.
+  resnet50: {build: resnet50, input: {lo: -1, hi: 1}, ranges: {'_3_bn/gamma': [0.1, 0.3]}},
+  lstm_text: {build: lstmText, input: {int: 20000}},
+};
+
+// ------------------------------------------------------------------ weights
+
+// Ranges by role and true fan-in. `last` is the classifier layer: smaller, so that its
+// softmax is not saturated.
+function range(layer, varName, shape, last, overrides) {
+  const cls = layer.getClassName();
+  for (const [suffix, r] of Object.entries(overrides || {}))
+    if ((layer.name + '/' + varName).endsWith(suffix)) return r;
+  switch (varName) {
+    case 'gamma': return [0.8, 1.2];
+    case 'moving_variance': return [0.8, 1.2];
+    case 'beta': case 'moving_mean': case 'bias': return [-0.1, 0.1];
+    case 'embeddings': return [-0.5, 0.5];
+    default: break;
+  }
+  let fanIn = shape.length > 1 ? prod(shape.slice(0, -1)) : shape[0];
+  if (cls === 'DepthwiseConv2D') fanIn = shape[0] * shape[1];
+  const reluAfter = cls === 'Conv2D' || cls === 'DepthwiseConv2D' || (cls === 'Dense' && !last);
+  const a = Math.sqrt((reluAfter ? 6 : 3) / fanIn) * (last ? 0.5 : 1);
+  return [-a, a];
+}
+
+function assignAndDump(model, rng, overrides) {
+  const last = model.layers[model.layers.length - 1].name;
+  return model.layers.map((layer) => {
+    const values = [];
+    const entries = [];
+    for (const w of layer.weights) {
+      const vname = w.name.split('/').pop().replace(/_\d+$/, '');
+      const [lo, hi] = range(layer, vname, w.shape, layer.name === last, overrides);
+      const data = rng.uniform(prod(w.shape), lo, hi);
+      values.push(tf.tensor(data, w.shape, 'float32'));
+      entries.push({name: w.name, shape: w.shape,
+        data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')});
+    }
+    if (values.length) layer.setWeights(values);
+    values.forEach((t) => t.dispose());
+    return {name: layer.name, class_name: layer.getClassName(), trainable: layer.trainable, weights: entries};
+  });
+}
+
+function dumpModel(name, spec, outDir) {
+  const seed = fnv1a32('bench:' + name);
+  const rng = new Rng(seed);
+  const model = spec.build();
+  const layers = assignAndDump(model, rng, spec.ranges);
+  // Each layer's input shape(s), for the writers' shape-dependent config keys (normalised
+  // BatchNormalization axes, as tf.keras stores them after build).
+  const inputShapes = {};
+  for (const layer of model.layers) {
+    const node = layer.inboundNodes[0];
+    if (node && node.inputShapes) inputShapes[layer.name] = Array.isArray(node.inputShapes[0]) ? node.inputShapes : [node.inputShapes];
+  }
+  const dump = {
+    case: name,
+    description: `kerasrt benchmark model ${name}`,
+    seed,
+    tfjs_version: tf.version['tfjs-layers'],
+    numpy_reference: false,
+    k2: '2.15.0',
+    k3: null,
+    patch: null,
+    model_config: model.toJSON(null, false),
+    layers,
+    input_spec: spec.input,
+    input_shapes: inputShapes,
+    params: model.countParams(),
+  };
+  fs.mkdirSync(outDir, {recursive: true});
+  fs.writeFileSync(path.join(outDir, name + '.json'), JSON.stringify(dump));
+  model.dispose();
+  console.error(`models.js: ${name}: ${dump.params.toLocaleString('en-US')} parameters`);
+}
+
+async function main() {
+  const [outDir, ...names] = process.argv.slice(2);
+  if (!outDir) {
+    console.error('usage: node bench/models.js OUT_DIR [name ...]');
+    process.exit(2);
+  }
+  console.log = console.warn = () => {};
+  await tf.setBackend('cpu');
+  for (const name of names.length ? names : Object.keys(MODELS)) {
+    if (!MODELS[name]) {
+      console.error(`models.js: no model ${name} (have ${Object.keys(MODELS).join(', ')})`);
+      process.exit(2);
+    }
+    dumpModel(name, MODELS[name], outDir);
+  }
+}
+
+main();

@@ -1,0 +1,586 @@
+// kerasrt._kerasrt: the Python binding of kerasrt (pybind11).
+//
+// Copies: a C-contiguous, aligned, native float32 input is handed to the runtime as a
+// kerasrt::TensorView of the NumPy buffer itself (no copy); any other input (float64,
+// integers, non-contiguous, byte-swapped) is converted once to a float32 C-contiguous array.
+// Each output kerasrt::Tensor is moved to the heap and becomes the buffer of the returned NumPy
+// array through a capsule that deletes it (no copy).
+//
+// The GIL: released around every call into the runtime (load and predict), so Python threads
+// run predictions in parallel; Python objects are touched only with the GIL held.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kerasrt/kerasrt.h"
+
+namespace py = pybind11;
+
+namespace kerasrt::python {
+namespace {
+
+#ifndef KERASRT_VERSION
+#define KERASRT_VERSION "0.0.0"
+#endif
+
+// kerasrt.Error, and kerasrt.TensorSpec (a namedtuple); created once at import, owned by the
+// module (the handles here are borrowed and never released, so nothing runs at interpreter exit).
+PyObject* g_error_type = nullptr;
+PyObject* g_tensor_spec_type = nullptr;
+
+// A loaded model and what the binding remembers of how it was loaded.
+struct PyModel {
+  Model model;
+  std::string path;
+  int intra_op_threads = 1;
+};
+
+// ----- conversions ---------------------------------------------------------------------------
+
+py::object shape_tuple(const std::vector<int64_t>& shape) {
+  py::tuple out(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i)
+    out[i] = shape[i] == kAnyDim ? py::object(py::none()) : py::object(py::int_(shape[i]));
+  return out;
+}
+
+py::list specs(const std::vector<TensorInfo>& infos) {
+  py::list out;
+  py::handle make(g_tensor_spec_type);
+  for (const TensorInfo& t : infos) out.append(make(t.name, shape_tuple(t.shape), dtype_name(t.dtype)));
+  return out;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) text += ", ";
+    text += shape[i] == kAnyDim ? "None" : std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) text += ",";
+  return text + ")";
+}
+
+// The inputs of one predict call: views for the runtime, and the arrays that back them (kept
+// alive, and unchanged by us, until the call returns).
+struct PreparedInputs {
+  std::vector<py::array> arrays;
+  std::vector<TensorView> views;
+};
+
+bool is_zero_copy(const py::array& a) {
+  return py::isinstance<py::array_t<float, py::array::c_style>>(a) &&
+         (a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
+}
+
+// Any array-like to the float32 C-contiguous array the runtime reads: the object itself when it
+// already is one, otherwise exactly one converting copy. `name` is the model input it is for.
+py::array as_input_array(py::handle value, const std::string& name) {
+  py::array array;
+  if (py::isinstance<py::array>(value)) {
+    array = py::reinterpret_borrow<py::array>(value);
+  } else {
+    try {
+      array = py::module_::import("numpy").attr("asarray")(value);
+    } catch (py::error_already_set& e) {
+      throw Error("input '" + name + "': cannot make an array of a " +
+                  std::string(py::str(py::type::handle_of(value).attr("__name__"))) + ": " + e.what());
+    }
+  }
+  const char kind = array.dtype().kind();
+  if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
+    throw Error("input '" + name + "' has dtype " + std::string(py::str(array.dtype())) +
+                "; kerasrt takes float or integer arrays");
+  if (is_zero_copy(array)) return array;
+  auto converted = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
+  if (!converted) throw Error("input '" + name + "': cannot convert dtype " + std::string(py::str(array.dtype())) + " to float32");
+  return converted;
+}
+
+void add_input(PreparedInputs& prepared, py::handle value, const std::string& name) {
+  py::array array = as_input_array(value, name);
+  TensorView view;
+  view.data = static_cast<const float*>(array.data());
+  view.shape.assign(array.shape(), array.shape() + array.ndim());
+  prepared.views.push_back(std::move(view));
+  prepared.arrays.push_back(std::move(array));
+}
+
+bool all_arrays(const py::sequence& items) {
+  for (py::handle item : items)
+    if (!py::isinstance<py::array>(item)) return false;
+  return true;
+}
+
+// Keras's input conventions: one array; a list or tuple of arrays in the order of
+// `model.inputs`; or a dict by input name. A list of plain Python numbers (JSON) for a
+// one-input model is that input's values.
+PreparedInputs prepare(const Model& model, py::handle x) {
+  const std::vector<TensorInfo>& infos = model.inputs();
+  PreparedInputs prepared;
+  const auto name_at = [&](size_t i) { return i < infos.size() ? infos[i].name : "#" + std::to_string(i); };
+
+  if (py::isinstance<py::dict>(x)) {
+    const auto dict = py::reinterpret_borrow<py::dict>(x);
+    bool same_names = dict.size() == infos.size();
+    for (const TensorInfo& info : infos) same_names = same_names && dict.contains(py::str(info.name));
+    if (!same_names) {
+      // The C++ API validates names before it looks at any data: let it word the error, so the
+      // message is the library's own ("no value given for input ...", "no input named ...").
+      std::map<std::string, TensorView> names_only;
+      for (auto [key, value] : dict) {
+        if (!py::isinstance<py::str>(key))
+          throw Error("input names must be strings, got a " + std::string(py::str(py::type::handle_of(key).attr("__name__"))));
+        names_only.emplace(key.cast<std::string>(), TensorView{});
+      }
+      model.predict(names_only);  // throws
+      throw Error("the inputs given do not match the model's inputs");  // not reached
+    }
+    for (const TensorInfo& info : infos) {
+      const py::object value = dict[py::str(info.name)];
+      add_input(prepared, value, info.name);
+    }
+    return prepared;
+  }
+  if (py::isinstance<py::list>(x) || py::isinstance<py::tuple>(x)) {
+    const auto items = py::reinterpret_borrow<py::sequence>(x);
+    if (infos.size() != 1 || all_arrays(items)) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        const py::object item = items[i];
+        add_input(prepared, item, name_at(i));
+      }
+      return prepared;
+    }
+  }
+  add_input(prepared, x, name_at(0));
+  return prepared;
+}
+
+// Outputs become NumPy arrays that own the tensors' buffers.
+py::array to_numpy(Tensor&& tensor) {
+  auto holder = std::make_unique<Tensor>(std::move(tensor));
+  py::capsule owner(holder.get(), [](void* p) { delete static_cast<Tensor*>(p); });
+  Tensor* owned = holder.release();  // the capsule owns it now
+  std::vector<py::ssize_t> shape(owned->shape().begin(), owned->shape().end());
+  std::vector<py::ssize_t> strides(shape.size());
+  py::ssize_t stride = sizeof(float);
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return py::array_t<float>(std::move(shape), std::move(strides), owned->data(), owner);
+}
+
+// ----- predict -------------------------------------------------------------------------------
+
+// Runs the model over the batch in slices of `batch_size` samples (views into the inputs, no
+// copy) and writes each slice's outputs into whole-batch buffers. Called without the GIL.
+std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<TensorView>& views, int64_t batch_size) {
+  int64_t batch = -1;
+  for (const TensorView& v : views) {
+    if (v.shape.empty()) return model.predict(std::span<const TensorView>(views));  // the runtime reports the shape
+    if (batch < 0) batch = v.shape[0];
+    if (v.shape[0] != batch)
+      throw Error("batch_size needs every input to have the same number of samples, got " + std::to_string(batch) +
+                  " and " + std::to_string(v.shape[0]));
+  }
+  if (batch <= batch_size) return model.predict(std::span<const TensorView>(views));
+
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<std::vector<float>> values;
+  std::vector<TensorView> slice = views;
+  for (int64_t start = 0; start < batch; start += batch_size) {
+    const int64_t count = std::min(batch_size, batch - start);
+    for (size_t i = 0; i < views.size(); ++i) {
+      int64_t row = 1;
+      for (size_t d = 1; d < views[i].shape.size(); ++d) row *= views[i].shape[d];
+      slice[i].data = views[i].data + start * row;
+      slice[i].shape[0] = count;
+    }
+    std::vector<Tensor> part = model.predict(std::span<const TensorView>(slice));
+    if (shapes.empty()) {
+      for (const Tensor& t : part) {
+        if (t.shape().empty() || t.shape()[0] != count)
+          throw Error("batch_size: output of shape " + shape_text(t.shape()) + " is not batch-first; predict without batch_size");
+        shapes.push_back(t.shape());
+        shapes.back()[0] = batch;
+        values.emplace_back(static_cast<size_t>(t.size() / count * batch));
+      }
+    }
+    for (size_t o = 0; o < part.size(); ++o) {
+      const int64_t row = part[o].size() / count;
+      std::memcpy(values[o].data() + start * row, part[o].data(), static_cast<size_t>(part[o].size()) * sizeof(float));
+    }
+  }
+  std::vector<Tensor> out;
+  for (size_t o = 0; o < shapes.size(); ++o) out.emplace_back(std::move(shapes[o]), std::move(values[o]));
+  return out;
+}
+
+py::object predict(const PyModel& self, py::handle x, std::optional<int64_t> batch_size) {
+  if (batch_size && *batch_size < 1) throw Error("batch_size must be at least 1, got " + std::to_string(*batch_size));
+  const PreparedInputs prepared = prepare(self.model, x);
+  std::vector<Tensor> outputs;
+  {
+    py::gil_scoped_release no_gil;
+    outputs = batch_size ? predict_in_slices(self.model, prepared.views, *batch_size)
+                         : self.model.predict(std::span<const TensorView>(prepared.views));
+  }
+  if (outputs.size() == 1) return to_numpy(std::move(outputs[0]));
+  py::list out;
+  for (Tensor& t : outputs) out.append(to_numpy(std::move(t)));
+  return out;
+}
+
+// ----- load ----------------------------------------------------------------------------------
+
+// str, bytes or os.PathLike to a path string.
+std::string fspath(py::handle path) { return py::module_::import("os").attr("fspath")(path).cast<std::string>(); }
+
+PyModel load_model(const py::object& path, const py::object& weights, int intra_op_threads, bool /*compile*/,
+                   const py::object& custom_objects) {
+  if (!custom_objects.is_none() && py::len(custom_objects) > 0)
+    throw Error("custom_objects are not supported: kerasrt runs Keras's built-in layers only");
+  if (intra_op_threads < 1) throw Error("intra_op_threads must be at least 1, got " + std::to_string(intra_op_threads));
+  const std::string model_path = fspath(path);
+  const std::optional<std::string> weights_path = weights.is_none() ? std::nullopt : std::optional(fspath(weights));
+  LoadOptions options;
+  options.intra_op_threads = intra_op_threads;
+  py::gil_scoped_release no_gil;
+  Model model = weights_path ? Model::load_json(model_path, *weights_path, options) : Model::load(model_path, options);
+  return PyModel{std::move(model), model_path, intra_op_threads};
+}
+
+PyModel load_model_from_memory(const py::buffer& data, const std::string& name, int intra_op_threads) {
+  if (intra_op_threads < 1) throw Error("intra_op_threads must be at least 1, got " + std::to_string(intra_op_threads));
+  const py::buffer_info info = data.request();
+  if (info.ndim > 1 && !(info.strides.back() == info.itemsize)) throw Error("data must be a contiguous bytes-like object");
+  LoadOptions options;
+  options.intra_op_threads = intra_op_threads;
+  const auto* bytes = static_cast<const std::byte*>(info.ptr);
+  const auto size = static_cast<size_t>(info.size * info.itemsize);
+  py::gil_scoped_release no_gil;
+  return PyModel{Model::load_from_memory({bytes, size}, name, options), name, intra_op_threads};
+}
+
+// ----- summary -------------------------------------------------------------------------------
+
+std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
+  if (shapes.size() == 1) return shape_text(shapes[0]);
+  std::string text = "[";
+  for (size_t i = 0; i < shapes.size(); ++i) text += (i ? ", " : "") + shape_text(shapes[i]);
+  return text + "]";
+}
+
+std::string with_commas(int64_t value) {
+  std::string digits = std::to_string(value), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string padded(const std::string& text, size_t width, bool right = false) {
+  if (text.size() >= width) return text;
+  const std::string pad(width - text.size(), ' ');
+  return right ? pad + text : text + pad;
+}
+
+// The same table as `kerasrt info` prints (Keras's model.summary() layout plus the inputs and
+// outputs with their dtypes), one string per line.
+std::vector<std::string> summary_lines(const Model& model, bool expand_nested) {
+  const ModelSummary& s = model.summary();
+  const std::string thin(80, '_'), thick(80, '=');
+  std::vector<std::string> lines;
+  lines.push_back("Model: \"" + s.name + "\" (" + s.class_name + ", Keras " + (s.keras_version.empty() ? "?" : s.keras_version) +
+                  ", " + s.format + ")");
+  lines.push_back(thin);
+  lines.push_back(" " + padded("Layer (type)", 40) + " " + padded("Output Shape", 26) + " " + padded("Param #", 10, true));
+  lines.push_back(thick);
+  for (const LayerSummary& layer : s.layers) {
+    if (layer.depth > 0 && !expand_nested) continue;
+    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name + " (" + layer.class_name + ")";
+    lines.push_back(" " + padded(label, 40) + " " + padded(shapes_text(layer.output_shapes), 26) + " " +
+                    padded(with_commas(layer.params), 10, true));
+  }
+  lines.push_back(thick);
+  lines.push_back("Total params: " + with_commas(s.total_params));
+  lines.push_back("Trainable params: " + with_commas(s.trainable_params));
+  lines.push_back("Non-trainable params: " + with_commas(s.total_params - s.trainable_params));
+  lines.push_back(thin);
+  for (const TensorInfo& t : model.inputs())
+    lines.push_back("input  " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " + dtype_name(t.dtype));
+  for (const TensorInfo& t : model.outputs())
+    lines.push_back("output " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " + dtype_name(t.dtype));
+  return lines;
+}
+
+py::list tensors_list(const std::vector<TensorInfo>& tensors) {
+  py::list out;
+  for (const TensorInfo& t : tensors)
+    out.append(py::dict(py::arg("name") = t.name, py::arg("shape") = py::list(shape_tuple(t.shape)),
+                        py::arg("dtype") = dtype_name(t.dtype)));
+  return out;
+}
+
+// The same fields as `kerasrt info --json`.
+py::dict summary_dict(const Model& model) {
+  const ModelSummary& s = model.summary();
+  py::list layers;
+  for (const LayerSummary& layer : s.layers) {
+    py::list shapes;
+    for (const auto& shape : layer.output_shapes) shapes.append(py::list(shape_tuple(shape)));
+    layers.append(py::dict(py::arg("name") = layer.name, py::arg("class_name") = layer.class_name,
+                           py::arg("output_shapes") = shapes, py::arg("params") = layer.params,
+                           py::arg("trainable_params") = layer.trainable_params, py::arg("depth") = layer.depth));
+  }
+  return py::dict(py::arg("name") = s.name, py::arg("class_name") = s.class_name,
+                  py::arg("keras_version") = s.keras_version, py::arg("format") = s.format,
+                  py::arg("inputs") = tensors_list(model.inputs()), py::arg("outputs") = tensors_list(model.outputs()),
+                  py::arg("layers") = layers, py::arg("total_params") = s.total_params,
+                  py::arg("trainable_params") = s.trainable_params,
+                  py::arg("non_trainable_params") = s.total_params - s.trainable_params);
+}
+
+std::string repr(const PyModel& self) {
+  const ModelSummary& s = self.model.summary();
+  const auto list = [](const std::vector<TensorInfo>& tensors) {
+    std::string text;
+    for (const TensorInfo& t : tensors) text += (text.empty() ? "" : ", ") + t.name + " " + shape_text(t.shape);
+    return text;
+  };
+  return "<kerasrt.Model '" + s.name + "' (" + s.class_name + ", " + s.format + ", " + with_commas(s.total_params) +
+         " params) inputs: " + list(self.model.inputs()) + " -> outputs: " + list(self.model.outputs()) + ">";
+}
+
+py::object single_or_list(py::list items) {
+  if (items.size() == 1) return items[0];
+  return items;
+}
+
+// ----- docstrings ----------------------------------------------------------------------------
+
+constexpr const char* kModuleDoc = R"(kerasrt: load a Keras model file once, predict from any number of threads.
+
+    import kerasrt
+    model = kerasrt.load_model("model.h5")      # or .keras; format detected from the content
+    y = model.predict(x)                        # NumPy in, NumPy out; call it from any thread
+
+A Model is immutable; predict releases the GIL for the whole computation, so Python threads
+(a threaded Flask or Django server, a ThreadPoolExecutor) predict in parallel on one copy of
+the weights. No graph, no session, no per-thread model copies.)";
+
+constexpr const char* kLoadModelDoc = R"(Load a Keras model file.
+
+Args:
+    path: a legacy HDF5 ``.h5`` file (Keras 2, tf.keras, Keras 3) or a ``.keras`` archive; the
+        format is detected from the content. With ``weights``: an architecture JSON file
+        (``model.to_json()``).
+    weights: the weights file that goes with an architecture JSON (legacy ``save_weights`` .h5
+        or Keras 3 ``.weights.h5``).
+    intra_op_threads: threads one predict call may use inside a layer. The default, 1, suits
+        many concurrent callers (one core each); raise it when a single caller wants low latency.
+    compile: accepted for compatibility with ``keras.models.load_model``; ignored (kerasrt
+        only predicts).
+    custom_objects: accepted for compatibility; must be empty (only built-in layers run).
+
+Returns:
+    Model: immutable, safe to share between threads.
+
+Raises:
+    kerasrt.Error: the file is missing or unreadable, or uses something kerasrt does not
+        support; the message names the file, the layer and the reason.)";
+
+constexpr const char* kLoadFromMemoryDoc = R"(Load a model from bytes already in memory (an ``.h5`` or ``.keras`` file's content).
+
+Args:
+    data: the file's bytes (any contiguous bytes-like object).
+    name: used in error messages and ``repr``.
+    intra_op_threads: as for ``load_model``.
+
+Raises:
+    kerasrt.Error)";
+
+constexpr const char* kModelDoc = R"(A loaded Keras model. Immutable: every method may be called from any number of threads.
+
+Create one with ``kerasrt.load_model``.)";
+
+constexpr const char* kPredictDoc = R"(Run the model, like Keras ``Model.predict``.
+
+Args:
+    x: the input values, float32 preferred; float64 and integer arrays (e.g. embedding
+        indices) are converted to float32, as are non-contiguous arrays. Either one array
+        (one-input models), a list or tuple of arrays in the order of ``inputs``, or a dict
+        {input name: array}. Batch first. Nested Python lists are taken as one array for a
+        one-input model.
+    batch_size: if given, run the batch in slices of this many samples (less scratch
+        memory for big batches) and join the results. By default the whole batch runs in
+        one call.
+    verbose: accepted for compatibility with Keras; ignored.
+
+Returns:
+    One float32 array for a one-output model, else a list of arrays in the order of
+    ``outputs`` (Keras's convention).
+
+Raises:
+    kerasrt.Error: wrong number of inputs, wrong shape, unknown or missing input name, or an
+        unsupported dtype; the message is the C++ library's.
+
+A float32 C-contiguous input is read in place (no copy); other inputs are copied once. The
+outputs own the buffers the runtime computed (no copy). The GIL is released while the model
+runs.)";
+
+constexpr const char* kCallDoc = R"(Same as ``predict(x)``; returns NumPy arrays (not tensors).
+
+``training`` may be None or False: kerasrt runs inference only.)";
+
+constexpr const char* kSummaryDoc = R"(Print a summary of the model, like Keras ``model.summary()``: one line per layer with
+its output shape and parameter count, the totals, then the inputs and outputs. The text is
+the same as ``kerasrt info MODEL`` prints.
+
+Args:
+    print_fn: called with each line instead of ``print``.
+    expand_nested: also list the layers inside nested models.
+
+Returns:
+    None)";
+
+constexpr const char* kSummaryDictDoc = R"(The summary as a dict, with the same fields as ``kerasrt info --json``: name,
+class_name, keras_version, format, inputs, outputs, layers (name, class_name, output_shapes,
+params, trainable_params, depth), total_params, trainable_params, non_trainable_params.)";
+
+constexpr const char* kErrorDoc = R"(Raised for every error kerasrt reports: a missing or malformed file, an unsupported
+layer, wrong input count, shape, name or dtype. A subclass of ValueError.
+
+``str(error)`` is the C++ kerasrt::Error message, "<file>: layer '<name>' (<Class>): <reason>"
+with the parts that apply; the attributes ``reason``, ``layer`` and ``file`` hold the parts
+("" when absent).)";
+
+void raise_error(const Error& e) {
+  py::object error = py::reinterpret_borrow<py::object>(g_error_type)(e.what());
+  error.attr("reason") = e.reason();
+  error.attr("layer") = e.layer();
+  error.attr("file") = e.file();
+  PyErr_SetObject(g_error_type, error.ptr());
+}
+
+}  // namespace
+}  // namespace kerasrt::python
+
+PYBIND11_MODULE(_kerasrt, m) {
+  using namespace kerasrt::python;
+  using kerasrt::Model;
+  m.doc() = kModuleDoc;
+  m.attr("__version__") = KERASRT_VERSION;
+
+  g_error_type = PyErr_NewExceptionWithDoc("kerasrt.Error", kErrorDoc, PyExc_ValueError, nullptr);
+  if (!g_error_type) throw py::error_already_set();
+  m.attr("Error") = py::handle(g_error_type);  // the module holds the reference
+  Py_DECREF(g_error_type);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const kerasrt::Error& e) {
+      raise_error(e);
+    }
+  });
+
+  py::object tensor_spec = py::module_::import("collections").attr("namedtuple")("TensorSpec", py::make_tuple("name", "shape", "dtype"));
+  tensor_spec.attr("__module__") = "kerasrt";
+  tensor_spec.attr("__doc__") =
+      "A model input or output: name (str), shape (tuple, None where Keras says None, batch first) and dtype (str).";
+  m.attr("TensorSpec") = tensor_spec;
+  g_tensor_spec_type = tensor_spec.ptr();  // borrowed: the module keeps it alive
+
+  py::class_<PyModel>(m, "Model", kModelDoc)
+      .def(
+          "predict",
+          [](const PyModel& self, const py::object& x, std::optional<int64_t> batch_size, const py::object& /*verbose*/) {
+            return predict(self, x, batch_size);
+          },
+          py::arg("x"), py::arg("batch_size") = py::none(), py::arg("verbose") = py::none(), kPredictDoc)
+      .def(
+          "predict_on_batch", [](const PyModel& self, const py::object& x) { return predict(self, x, std::nullopt); }, py::arg("x"),
+          "Same as ``predict(x)``: the whole batch in one call, like Keras ``Model.predict_on_batch``.")
+      .def(
+          "__call__",
+          [](const PyModel& self, const py::object& x, const py::object& training) {
+            if (PyObject_IsTrue(training.ptr()) == 1) throw kerasrt::Error("kerasrt runs inference only: training=True is not supported");
+            return predict(self, x, std::nullopt);
+          },
+          py::arg("x"), py::arg("training") = py::none(), kCallDoc)
+      .def_property_readonly(
+          "inputs", [](const PyModel& self) { return specs(self.model.inputs()); },
+          "The model's inputs in the order predict takes them: a list of TensorSpec(name, shape, dtype).")
+      .def_property_readonly(
+          "outputs", [](const PyModel& self) { return specs(self.model.outputs()); },
+          "The model's outputs in the order predict returns them: a list of TensorSpec(name, shape, dtype).")
+      .def_property_readonly(
+          "input_names",
+          [](const PyModel& self) {
+            py::list names;
+            for (const auto& t : self.model.inputs()) names.append(t.name);
+            return names;
+          },
+          "The names of the inputs, in order.")
+      .def_property_readonly(
+          "output_names",
+          [](const PyModel& self) {
+            py::list names;
+            for (const auto& t : self.model.outputs()) names.append(t.name);
+            return names;
+          },
+          "The names of the outputs, in order.")
+      .def_property_readonly(
+          "input_shape",
+          [](const PyModel& self) {
+            py::list shapes;
+            for (const auto& t : self.model.inputs()) shapes.append(shape_tuple(t.shape));
+            return single_or_list(shapes);
+          },
+          "Like Keras: the input shape (a tuple, None for free dimensions), or a list of them for several inputs.")
+      .def_property_readonly(
+          "output_shape",
+          [](const PyModel& self) {
+            py::list shapes;
+            for (const auto& t : self.model.outputs()) shapes.append(shape_tuple(t.shape));
+            return single_or_list(shapes);
+          },
+          "Like Keras: the output shape (a tuple, None for free dimensions), or a list of them for several outputs.")
+      .def_property_readonly(
+          "name", [](const PyModel& self) { return self.model.summary().name; }, "The model's name, as saved by Keras.")
+      .def_property_readonly(
+          "path", [](const PyModel& self) { return self.path; }, "The path (or name) the model was loaded from.")
+      .def_property_readonly(
+          "intra_op_threads", [](const PyModel& self) { return self.intra_op_threads; },
+          "Threads one predict call may use inside a layer (set at load time).")
+      .def(
+          "summary",
+          [](const PyModel& self, py::object print_fn, bool expand_nested) {
+            const std::vector<std::string> lines = summary_lines(self.model, expand_nested);
+            if (print_fn.is_none()) print_fn = py::module_::import("builtins").attr("print");
+            for (const std::string& line : lines) print_fn(line);
+          },
+          py::arg("print_fn") = py::none(), py::arg("expand_nested") = false, kSummaryDoc)
+      .def(
+          "summary_dict", [](const PyModel& self) { return summary_dict(self.model); }, kSummaryDictDoc)
+      .def("__repr__", &repr);
+
+  m.def("load_model", &load_model, py::arg("path"), py::arg("weights") = py::none(), py::arg("intra_op_threads") = 1,
+        py::kw_only(), py::arg("compile") = true, py::arg("custom_objects") = py::none(), kLoadModelDoc);
+  m.def("load_model_from_memory", &load_model_from_memory, py::arg("data"), py::arg("name") = "<memory>", py::kw_only(),
+        py::arg("intra_op_threads") = 1, kLoadFromMemoryDoc);
+  m.def(
+      "_as_input_array",
+      [](const py::object& value) { return kerasrt::python::as_input_array(value, "x"); }, py::arg("value"),
+      "Internal (tests): the array predict hands to the runtime for `value`; the very same object when no copy is needed.");
+}
