@@ -87,10 +87,10 @@ std::map<std::string, Tensor> Model::predict(const std::map<std::string, TensorV
     if (it == inputs.end()) throw Error("no value given for input '" + info.name + "'", "", runtime_->file());
     views.push_back(it->second);
   }
-  for (const auto& [name, view] : inputs) {
+  for (const auto& entry : inputs) {
     const auto& known = runtime_->inputs();
-    if (std::none_of(known.begin(), known.end(), [&](const TensorInfo& info) { return info.name == name; }))
-      throw Error("the model has no input named '" + name + "'", "", runtime_->file());
+    if (std::none_of(known.begin(), known.end(), [&](const TensorInfo& info) { return info.name == entry.first; }))
+      throw Error("the model has no input named '" + entry.first + "'", "", runtime_->file());
   }
   std::vector<Tensor> outputs = runtime_->predict(views);
   std::map<std::string, Tensor> named;
