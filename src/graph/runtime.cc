@@ -1,31 +1,163 @@
 #include "graph/runtime.h"
 
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <new>
+#include <thread>
 
 #include "core/limits.h"
+#include "graph/optimize.h"
 
 namespace kerasrt::detail {
 namespace {
 
 // Plans are small, but a server fed every batch size from 1 to N would grow the cache
 // without bound; past this many we start over (workspaces keep the plans they use alive).
-constexpr size_t kMaxCachedPlans = 64;
+constexpr size_t kMaxCachedSchedules = 64;
 // Idle workspaces kept for reuse; beyond that, a finished call frees its memory.
 constexpr size_t kMaxPooledWorkspaces = 256;
 
-// Sets the caller's OpenMP thread count for the duration of one call, then restores it:
-// kernels inside one predict use `intra_op_threads` threads, whatever the caller's setting.
+// Sets the calling thread's OpenMP thread count for a scope, then restores it: kernels inside
+// one predict use what the schedule says, whatever the caller's setting.
 class IntraOpThreads {
  public:
   explicit IntraOpThreads(int threads) : previous_(omp_get_max_threads()) { omp_set_num_threads(std::max(1, threads)); }
   ~IntraOpThreads() { omp_set_num_threads(previous_); }
+  IntraOpThreads(const IntraOpThreads&) = delete;
+  IntraOpThreads& operator=(const IntraOpThreads&) = delete;
 
  private:
   int previous_;
+};
+
+int usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// kerasrt's helper threads, shared by every model in the process: cores - 1 threads that sleep
+// on a condition variable until a call offers slices. A helper takes a slice only while fewer
+// kerasrt threads (callers inside predict, helpers running a slice) are busy than there are
+// cores, so helpers add no threads beyond the cores however many callers there are.
+class Helpers {
+ public:
+  static Helpers& instance() {
+    // Never destroyed: helper threads sleep in it until the process exits.
+    static Helpers* helpers = new Helpers(usable_cores());
+    return *helpers;
+  }
+
+  // A thread doing kerasrt work for the lifetime of the guard.
+  class Busy {
+   public:
+    Busy() { busy().fetch_add(1, std::memory_order_relaxed); }
+    ~Busy() { busy().fetch_sub(1, std::memory_order_relaxed); }
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+  };
+
+  // Runs task(i) for each i in [0, count), the calling thread included, and returns once all
+  // have finished; rethrows the first exception a task threw.
+  void run(int count, const std::function<void(int)>& task) {
+    auto job = std::make_shared<Job>();
+    job->task = &task;
+    job->count = count;
+    if (count > 1 && helpers_ > 0) {
+      start();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        jobs_.push_back(job);
+      }
+      wake_.notify_all();
+    }
+    while (true) {
+      const int i = job->next.fetch_add(1);
+      if (i >= count) break;
+      work(*job, i);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.erase(std::remove(jobs_.begin(), jobs_.end(), job), jobs_.end());
+    }
+    for (int done = job->finished.load(); done < count; done = job->finished.load()) job->finished.wait(done);
+    if (job->error) std::rethrow_exception(job->error);
+  }
+
+ private:
+  struct Job {
+    const std::function<void(int)>* task = nullptr;
+    int count = 0;
+    std::atomic<int> next{0}, finished{0};
+    std::mutex error_mutex;
+    std::exception_ptr error;
+  };
+
+  explicit Helpers(int cores) : cores_(cores), helpers_(cores - 1) {}
+
+  static std::atomic<int>& busy() {
+    static std::atomic<int> count{0};
+    return count;
+  }
+
+  void start() {
+    std::call_once(started_, [this] {
+      for (int i = 0; i < helpers_; ++i) std::thread([this] { loop(); }).detach();
+    });
+  }
+
+  static void work(Job& job, int i) {
+    try {
+      (*job.task)(i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(job.error_mutex);
+      if (!job.error) job.error = std::current_exception();
+    }
+    job.finished.fetch_add(1);
+    job.finished.notify_all();
+  }
+
+  void loop() {
+    omp_set_num_threads(1);  // slices run single-threaded
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      if (jobs_.empty()) {
+        wake_.wait(lock);
+        continue;
+      }
+      if (busy().load(std::memory_order_relaxed) >= cores_) {
+        // Every core already runs kerasrt work: leave the slices to their caller, looking again
+        // shortly (only while some call has slices waiting).
+        wake_.wait_for(lock, std::chrono::microseconds(200));
+        continue;
+      }
+      std::shared_ptr<Job> job = jobs_.front();
+      const int i = job->next.fetch_add(1);
+      if (i + 1 >= job->count) jobs_.pop_front();  // nothing left to take
+      if (i >= job->count) continue;
+      const Busy busy;
+      lock.unlock();
+      work(*job, i);
+      job.reset();
+      lock.lock();
+    }
+  }
+
+  const int cores_;
+  const int helpers_;
+  std::once_flag started_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Job>> jobs_;  // calls with slices not taken yet
 };
 
 // A plan's memory against the limits, before any of it is allocated.
@@ -38,10 +170,14 @@ void check_plan_limits(const Graph& graph, const Plan& plan, const Limits& limit
               "the memory this call needs", "bytes");
 }
 
+std::vector<Dims> with_batch(std::vector<Dims> shapes, int64_t batch) {
+  for (Dims& shape : shapes) shape[0] = batch;
+  return shapes;
+}
+
 }  // namespace
 
 struct Runtime::Workspace {
-  std::shared_ptr<const Plan> plan;
   float* arena = nullptr;
   int64_t capacity = 0;  // floats
 
@@ -59,20 +195,75 @@ struct Runtime::Workspace {
 void Runtime::WorkspaceDeleter::operator()(Workspace* w) const { delete w; }
 
 Runtime::Runtime(Graph graph, LoadOptions options, std::string file)
-    : graph_(std::move(graph)), options_(options), file_(std::move(file)) {}
+    : graph_(optimize_graph(std::move(graph))), options_(options), file_(std::move(file)) {
+  splittable_ = std::none_of(graph_.nodes.begin(), graph_.nodes.end(),
+                             [](const Node& node) { return node.layer->mixes_batch(); });
+}
 
-std::shared_ptr<const Plan> Runtime::plan_for(const std::vector<Dims>& shapes) const {
+std::shared_ptr<const Runtime::Schedule> Runtime::schedule_for(const std::vector<Dims>& shapes) const {
   {
-    std::lock_guard<std::mutex> lock(plans_mutex_);
-    auto it = plans_.find(shapes);
-    if (it != plans_.end()) return it->second;
+    std::lock_guard<std::mutex> lock(schedules_mutex_);
+    auto it = schedules_.find(shapes);
+    if (it != schedules_.end()) return it->second;
   }
-  // Planning runs outside the lock; two threads may plan the same shape once each.
+  // Planning runs outside the lock; two threads may plan the same shapes once each.
+  std::shared_ptr<const Schedule> schedule = make_schedule(shapes);
+  std::lock_guard<std::mutex> lock(schedules_mutex_);
+  if (schedules_.size() >= kMaxCachedSchedules) schedules_.clear();
+  return schedules_.emplace(shapes, std::move(schedule)).first->second;
+}
+
+std::shared_ptr<const Runtime::Schedule> Runtime::make_schedule(const std::vector<Dims>& shapes) const {
+  const int threads = std::max(1, options_.intra_op_threads);
+  auto schedule = std::make_shared<Schedule>();
+  const auto output_shapes = [&](const Plan& plan) {
+    std::vector<Dims> out;
+    for (int t : graph_.outputs) out.push_back(plan.shapes[static_cast<size_t>(t)]);
+    return out;
+  };
+
+  // Split the batch when every input and output has it as its first axis (and the model never
+  // combines samples): each slice's outputs are then rows of the call's outputs.
+  int64_t batch = shapes.empty() || shapes[0].empty() ? -1 : shapes[0][0];
+  for (const Dims& shape : shapes)
+    if (shape.empty() || shape[0] != batch) batch = -1;
+  if (threads > 1 && splittable_ && batch >= 2) {
+    const Plan whole = make_plan(graph_, shapes, /*prepare=*/false);
+    check_plan_limits(graph_, whole, options_.limits);
+    schedule->output_shapes = output_shapes(whole);
+    const auto rows_of = [](const std::vector<Dims>& outs, int64_t rows) {
+      return std::all_of(outs.begin(), outs.end(), [&](const Dims& s) { return !s.empty() && s[0] == rows; });
+    };
+    if (rows_of(schedule->output_shapes, batch)) {
+      const int64_t count = std::min<int64_t>(threads, batch);
+      IntraOpThreads one(1);
+      std::map<int64_t, std::shared_ptr<const Plan>> plans;  // by slice size
+      bool ok = true;
+      for (int64_t s = 0, begin = 0; s < count && ok; ++s) {
+        const int64_t rows = batch / count + (s < batch % count ? 1 : 0);
+        auto& plan = plans[rows];
+        if (!plan) {
+          plan = std::make_shared<const Plan>(make_plan(graph_, with_batch(shapes, rows)));
+          ok = rows_of(output_shapes(*plan), rows);
+        }
+        schedule->slices.push_back({begin, rows, plan});
+        begin += rows;
+      }
+      if (ok) {
+        schedule->threads = 1;
+        return schedule;
+      }
+      schedule->slices.clear();
+    }
+  }
+
+  IntraOpThreads inside(threads);
   auto plan = std::make_shared<const Plan>(make_plan(graph_, shapes));
   check_plan_limits(graph_, *plan, options_.limits);
-  std::lock_guard<std::mutex> lock(plans_mutex_);
-  if (plans_.size() >= kMaxCachedPlans) plans_.clear();
-  return plans_.emplace(shapes, std::move(plan)).first->second;
+  schedule->output_shapes = output_shapes(*plan);
+  schedule->slices = {{0, batch, std::move(plan)}};
+  schedule->threads = threads;
+  return schedule;
 }
 
 Runtime::WorkspacePtr Runtime::acquire() const {
@@ -112,53 +303,80 @@ std::vector<Dims> Runtime::check_inputs(std::span<const TensorView> inputs) cons
   return shapes;
 }
 
+void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs, const std::vector<float*>& outputs) const {
+  WorkspacePtr workspace = acquire();
+  workspace->reserve(std::max<int64_t>(plan.arena_floats, 16));  // never a null arena, even when all is empty
+
+  const auto address = [&](int tensor) -> float* {
+    const Plan::Storage& s = plan.storage[static_cast<size_t>(tensor)];
+    // Model inputs are read-only caller memory; no layer writes to its inputs.
+    // An empty input may come without data; layers still get a valid pointer (memcpy(dst, nullptr, 0) is UB).
+    static constexpr float kEmptyInput = 0.0f;  // never written: no layer writes its inputs
+    if (s.model_input >= 0) {
+      const float* data = inputs[static_cast<size_t>(s.model_input)].data;
+      return const_cast<float*>(data ? data : &kEmptyInput);
+    }
+    return workspace->arena + s.offset;
+  };
+
+  std::vector<ConstTensor> in_views;
+  std::vector<MutTensor> out_views;
+  for (size_t n = 0; n < graph_.nodes.size(); ++n) {
+    const Node& node = graph_.nodes[n];
+    if (node.layer->aliases_input()) continue;
+    in_views.clear();
+    out_views.clear();
+    for (int t : node.inputs) in_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
+    for (int t : node.outputs) out_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
+    float* scratch = plan.scratch[n] >= 0 ? workspace->arena + plan.scratch[n] : nullptr;
+    try {
+      node.layer->run({in_views, out_views, scratch, plan.prepared[n].get()});
+    } catch (const Error& e) {
+      throw e.in_layer(node.name + " (" + node.class_name + ")");
+    }
+  }
+
+  for (size_t i = 0; i < graph_.outputs.size(); ++i) {
+    const int t = graph_.outputs[i];
+    const int64_t size = num_elements(plan.shapes[static_cast<size_t>(t)]);
+    if (size > 0) std::memcpy(outputs[i], address(t), static_cast<size_t>(size) * sizeof(float));
+  }
+  release(std::move(workspace));
+}
+
 std::vector<Tensor> Runtime::predict(std::span<const TensorView> inputs) const {
   try {
+    const Helpers::Busy busy;
     const std::vector<Dims> shapes = check_inputs(inputs);
-    WorkspacePtr workspace = acquire();
-    if (!workspace->plan || workspace->plan->shapes.empty() || !std::equal(shapes.begin(), shapes.end(),
-        graph_.inputs.begin(), [&](const Dims& s, int t) { return workspace->plan->shapes[static_cast<size_t>(t)] == s; }))
-      workspace->plan = plan_for(shapes);
-    const Plan& plan = *workspace->plan;
-    workspace->reserve(std::max<int64_t>(plan.arena_floats, 16));  // never a null arena, even when all is empty
-
-    const auto address = [&](int tensor) -> float* {
-      const Plan::Storage& s = plan.storage[static_cast<size_t>(tensor)];
-      // Model inputs are read-only caller memory; no layer writes to its inputs.
-      // An empty input may come without data; layers still get a valid pointer (memcpy(dst, nullptr, 0) is UB).
-      static constexpr float kEmptyInput = 0.0f;  // never written: no layer writes its inputs
-      if (s.model_input >= 0) {
-        const float* data = inputs[static_cast<size_t>(s.model_input)].data;
-        return const_cast<float*>(data ? data : &kEmptyInput);
-      }
-      return workspace->arena + s.offset;
-    };
-
-    IntraOpThreads threads(options_.intra_op_threads);
-    std::vector<ConstTensor> in_views;
-    std::vector<MutTensor> out_views;
-    for (size_t n = 0; n < graph_.nodes.size(); ++n) {
-      const Node& node = graph_.nodes[n];
-      if (node.layer->aliases_input()) continue;
-      in_views.clear();
-      out_views.clear();
-      for (int t : node.inputs) in_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
-      for (int t : node.outputs) out_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
-      float* scratch = plan.scratch[n] >= 0 ? workspace->arena + plan.scratch[n] : nullptr;
-      try {
-        node.layer->run({in_views, out_views, scratch});
-      } catch (const Error& e) {
-        throw e.in_layer(node.name + " (" + node.class_name + ")");
-      }
-    }
+    const std::shared_ptr<const Schedule> schedule = schedule_for(shapes);
 
     std::vector<Tensor> outputs;
-    for (int t : graph_.outputs) {
-      Tensor out(plan.shapes[static_cast<size_t>(t)]);
-      if (out.size() > 0) std::memcpy(out.data(), address(t), static_cast<size_t>(out.size()) * sizeof(float));
-      outputs.push_back(std::move(out));
+    for (const Dims& shape : schedule->output_shapes) outputs.emplace_back(shape);
+    if (schedule->slices.size() == 1) {
+      std::vector<float*> out;
+      for (Tensor& t : outputs) out.push_back(t.data());
+      const IntraOpThreads threads(schedule->threads);
+      run_plan(*schedule->slices[0].plan, inputs, out);
+      return outputs;
     }
-    release(std::move(workspace));
+
+    const IntraOpThreads threads(1);
+    Helpers::instance().run(static_cast<int>(schedule->slices.size()), [&](int s) {
+      const Schedule::Slice& slice = schedule->slices[static_cast<size_t>(s)];
+      std::vector<TensorView> views;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        const int64_t row = shapes[i][0] > 0 ? num_elements(shapes[i]) / shapes[i][0] : 0;
+        TensorView view{inputs[i].data ? inputs[i].data + slice.begin * row : nullptr, shapes[i]};
+        view.shape[0] = slice.count;
+        views.push_back(std::move(view));
+      }
+      std::vector<float*> out;
+      for (Tensor& t : outputs) {
+        const int64_t row = t.shape()[0] > 0 ? t.size() / t.shape()[0] : 0;
+        out.push_back(t.data() + slice.begin * row);
+      }
+      run_plan(*slice.plan, views, out);
+    });
     return outputs;
   } catch (const Error& e) {
     throw e.in_file(file_);

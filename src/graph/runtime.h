@@ -1,5 +1,20 @@
-// The loaded model behind kerasrt::Model: an immutable Graph plus the two synchronised caches
-// predict needs (memory plans per input shape, a pool of per-call workspaces).
+// The loaded model behind kerasrt::Model: an immutable Graph (optimised once at load, see
+// graph/optimize.h) plus the two synchronised caches predict needs (a schedule of memory plans
+// per input shape, a pool of per-call workspaces).
+//
+// Threads (LoadOptions::intra_op_threads = N):
+// - N = 1 (the default, throughput mode): a call runs on its caller's thread alone, with
+//   OpenMP (oneDNN) limited to that one thread, so many concurrent callers each use one core.
+// - N > 1 and a batch of 2 or more samples (latency mode): the batch is cut into min(N, batch)
+//   slices of fixed sizes; each slice runs the whole model single-threaded on its own workspace.
+//   The caller runs slices itself, and kerasrt's process-wide helper threads (cores - 1 of them,
+//   sleeping when idle; no spinning) take the others while fewer kerasrt threads are busy than
+//   the machine has cores: with many concurrent callers the caller simply runs its slices
+//   itself, so nothing is oversubscribed. The slices do not depend on who runs them, so
+//   concurrent calls give bit-identical results.
+// - N > 1 and one sample (or a model whose layers combine samples): oneDNN's OpenMP threads work
+//   inside each layer (libgomp's threads wait for the next layer spinning for a while before
+//   they sleep; OMP_WAIT_POLICY=passive, read by libgomp at process start, makes them sleep).
 #pragma once
 
 #include <map>
@@ -31,7 +46,23 @@ class Runtime {
   };
   using WorkspacePtr = std::unique_ptr<Workspace, WorkspaceDeleter>;
 
-  std::shared_ptr<const Plan> plan_for(const std::vector<Dims>& shapes) const;
+  // How one call with given input shapes runs: its batch cut into slices (one slice: the whole
+  // call), each with a plan, and the OpenMP threads inside a slice.
+  struct Schedule {
+    struct Slice {
+      int64_t begin = 0, count = 0;  // samples [begin, begin + count) of the batch
+      std::shared_ptr<const Plan> plan;
+    };
+    std::vector<Slice> slices;
+    int threads = 1;
+    std::vector<Dims> output_shapes;  // of the whole call
+  };
+
+  std::shared_ptr<const Schedule> schedule_for(const std::vector<Dims>& shapes) const;
+  std::shared_ptr<const Schedule> make_schedule(const std::vector<Dims>& shapes) const;
+  // Runs one plan on `inputs` (views already cut to the slice), writing each model output to
+  // `outputs[i]`.
+  void run_plan(const Plan& plan, std::span<const TensorView> inputs, const std::vector<float*>& outputs) const;
   WorkspacePtr acquire() const;
   void release(WorkspacePtr workspace) const;
   std::vector<Dims> check_inputs(std::span<const TensorView> inputs) const;
@@ -39,9 +70,10 @@ class Runtime {
   const Graph graph_;
   const LoadOptions options_;
   const std::string file_;
+  bool splittable_ = false;  // no layer combines the samples of a batch
 
-  mutable std::mutex plans_mutex_;
-  mutable std::map<std::vector<Dims>, std::shared_ptr<const Plan>> plans_;
+  mutable std::mutex schedules_mutex_;
+  mutable std::map<std::vector<Dims>, std::shared_ptr<const Schedule>> schedules_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<WorkspacePtr> pool_;
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/shape.h"
+#include "kernels/vecmath.h"
 
 namespace kerasrt {
 namespace {
@@ -11,7 +12,6 @@ namespace {
 constexpr float kSeluScale = 1.0507009873554804934193349852946f;
 constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // log(1 + exp(x)) without overflow.
 inline float softplus(float x) { return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
 
@@ -71,13 +71,12 @@ void apply_pointwise(const Activation& act, float* x, int64_t n) {
     case ActKind::kRelu: {
       // Keras's relu(x, negative_slope, max_value, threshold), term by term.
       const float slope = act.alpha, max_value = act.max_value, threshold = act.threshold;
+      if (threshold == 0.0f)  // relu, leaky relu, relu6: max(x, 0) clipped, plus slope * min(x, 0)
+        return vec::relu_clip(x, x, n, slope, slope == 0.0f ? 0.0f : -std::numeric_limits<float>::infinity(),
+                              max_value);
       const bool clip = !std::isinf(max_value);
-      if (slope == 0.0f && threshold == 0.0f && !clip)
-        return map(x, n, [](float v) { return v > 0.0f ? v : 0.0f; });
-      if (slope != 0.0f && threshold == 0.0f && !clip)
-        return map(x, n, [=](float v) { return v > 0.0f ? v : slope * v; });
       return map(x, n, [=](float v) {
-        float out = threshold != 0.0f ? (v > threshold ? v : 0.0f) : std::max(v, 0.0f);
+        float out = v > threshold ? v : 0.0f;
         if (clip) out = std::clamp(out, 0.0f, max_value);
         if (slope != 0.0f) out -= slope * std::max(threshold - v, 0.0f);
         return out;
@@ -89,24 +88,19 @@ void apply_pointwise(const Activation& act, float* x, int64_t n) {
     }
     case ActKind::kSelu:
       return map(x, n, [](float v) { return v > 0.0f ? kSeluScale * v : kSeluScale * kSeluAlpha * std::expm1(v); });
-    case ActKind::kSigmoid: return map(x, n, sigmoid);
-    case ActKind::kHardSigmoid2:
-      return map(x, n, [](float v) { return std::clamp(0.2f * v + 0.5f, 0.0f, 1.0f); });
-    case ActKind::kHardSigmoid3:
-      return map(x, n, [](float v) { return std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f; });
+    case ActKind::kSigmoid: return vec::sigmoid(x, x, n);
+    case ActKind::kHardSigmoid2: return vec::hard_sigmoid2(x, x, n);
+    case ActKind::kHardSigmoid3: return vec::hard_sigmoid3(x, x, n);
     case ActKind::kHardSilu:
       return map(x, n, [](float v) { return v * (std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f); });
-    case ActKind::kTanh: return map(x, n, [](float v) { return std::tanh(v); });
+    case ActKind::kTanh: return vec::tanh(x, x, n);
     case ActKind::kSoftplus: return map(x, n, softplus);
     case ActKind::kSoftsign: return map(x, n, [](float v) { return v / (1.0f + std::fabs(v)); });
-    case ActKind::kExponential: return map(x, n, [](float v) { return std::exp(v); });
+    case ActKind::kExponential: return vec::exp(x, x, n);
     case ActKind::kGelu:
       return map(x, n, [](float v) { return 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f)); });
-    case ActKind::kGeluTanh:
-      return map(x, n, [](float v) {
-        return 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-      });
-    case ActKind::kSilu: return map(x, n, [](float v) { return v * sigmoid(v); });
+    case ActKind::kGeluTanh: return vec::gelu_tanh(x, x, n);
+    case ActKind::kSilu: return vec::silu(x, x, n);
     case ActKind::kMish: return map(x, n, [](float v) { return v * std::tanh(softplus(v)); });
     case ActKind::kLogSigmoid: return map(x, n, [](float v) { return -softplus(-v); });
     case ActKind::kHardTanh: return map(x, n, [](float v) { return std::clamp(v, -1.0f, 1.0f); });
@@ -119,6 +113,20 @@ void apply_pointwise(const Activation& act, float* x, int64_t n) {
 }
 
 void apply_softmax(bool log, float* data, int64_t outer, int64_t axis_len, int64_t inner) {
+  if (inner == 1 && !log) {  // the usual last-axis softmax: vectorised exp over each row
+    for (int64_t o = 0; o < outer; ++o) {
+      float* row = data + o * axis_len;
+      float max_value = -std::numeric_limits<float>::infinity();
+      for (int64_t a = 0; a < axis_len; ++a) max_value = std::max(max_value, row[a]);
+      for (int64_t a = 0; a < axis_len; ++a) row[a] -= max_value;
+      vec::exp(row, row, axis_len);
+      float sum = 0.0f;
+      for (int64_t a = 0; a < axis_len; ++a) sum += row[a];
+      const float scale = 1.0f / sum;
+      for (int64_t a = 0; a < axis_len; ++a) row[a] *= scale;
+    }
+    return;
+  }
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       float* base = data + o * axis_len * inner + i;

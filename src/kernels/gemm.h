@@ -1,7 +1,10 @@
-// Single-precision matrix multiply on oneDNN (JIT, CPU features chosen at run time).
+// Single-precision matrix products: oneDNN's sgemm (JIT, CPU features chosen at run time), and a
+// kernel of our own for products with few rows against a matrix packed once (recurrent steps:
+// oneDNN 2.6's sgemm takes an SSE4.1 path for one row).
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace kerasrt {
 
@@ -13,5 +16,21 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 // out[rows x n] = in[rows x k] * weights[k x n] (+ bias[n] on every row, when not null).
 void matmul_bias(const float* in, int64_t rows, int64_t k, const float* weights, int64_t n,
                  const float* bias, float* out);
+
+// A k x n matrix packed for packed_matmul_accumulate: column panels of kPackedPanel columns,
+// each k rows of kPackedPanel floats, the last panel padded with zeros. The panels stream
+// through the cache in order, which a row-major matrix with long rows does not.
+struct PackedMatrix {
+  static constexpr int64_t kPanel = 64;
+  int64_t k = 0, n = 0;
+  std::vector<float> data;
+};
+// Packs w[k x n] (row-major, rows `ldw` apart).
+PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
+// C[m x n] += A[m x k] . B (rows of A `lda` apart, of C `ldc` apart). Each C element adds its k
+// products in order, one fused multiply-add at a time, to its initial value: the result depends
+// on nothing but the values (not on m, the row's position, alignment or threads).
+void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
+                              int64_t ldc);
 
 }  // namespace kerasrt

@@ -3,21 +3,12 @@
 #include <algorithm>
 
 #include "kernels/gemm.h"
+#include "kernels/vecmath.h"
 
 namespace kerasrt {
-namespace {
-
-// x[rows] += state[batch, k] . weights[k, n] (weights rows `ldw` apart), x rows strided.
-void add_projection(const float* state, int64_t batch, int64_t k, const float* weights, int64_t ldw,
-                    int64_t n, float* x, int64_t x_stride) {
-  sgemm(false, false, batch, n, k, 1.0f, state, k, weights, ldw, 1.0f, x, x_stride);
-}
-
-}  // namespace
-
 void simple_rnn_step(const CellParams& cell, int64_t batch, StepInputs x, float* h) {
   const int64_t u = cell.units;
-  add_projection(h, batch, u, cell.recurrent_kernel, u, u, x.data, x.stride);
+  packed_matmul_accumulate(h, batch, u, *cell.recurrent_kernel, x.data, x.stride);
   for (int64_t b = 0; b < batch; ++b) {
     float* z = x.data + b * x.stride;
     apply_pointwise(cell.activation, z, u);
@@ -27,7 +18,11 @@ void simple_rnn_step(const CellParams& cell, int64_t batch, StepInputs x, float*
 
 void lstm_step(const CellParams& cell, int64_t batch, StepInputs x, float* h, float* c) {
   const int64_t u = cell.units;
-  add_projection(h, batch, u, cell.recurrent_kernel, 4 * u, 4 * u, x.data, x.stride);
+  packed_matmul_accumulate(h, batch, u, *cell.recurrent_kernel, x.data, x.stride);
+  if (cell.activation.kind == ActKind::kTanh && cell.recurrent_activation.kind == ActKind::kSigmoid) {
+    for (int64_t b = 0; b < batch; ++b) vec::lstm_cell_sigmoid_tanh(x.data + b * x.stride, c + b * u, h + b * u, u);
+    return;
+  }
   for (int64_t b = 0; b < batch; ++b) {
     float* i_gate = x.data + b * x.stride;
     float* f_gate = i_gate + u;
@@ -55,17 +50,17 @@ int64_t gru_step_scratch_floats(int64_t units, bool reset_after, int64_t batch) 
 void gru_step(const CellParams& cell, bool reset_after, int64_t batch, StepInputs x, float* h,
               float* scratch) {
   const int64_t u = cell.units;
-  const float* kernel = cell.recurrent_kernel;
   if (reset_after) {
     // recurrent[b] = h[b] . U + recurrent_bias, kept apart: r scales its h block only.
     float* recurrent = scratch;
-    float beta = 0.0f;
-    if (cell.recurrent_bias) {
-      for (int64_t b = 0; b < batch; ++b)
-        std::copy(cell.recurrent_bias, cell.recurrent_bias + 3 * u, recurrent + b * 3 * u);
-      beta = 1.0f;
+    for (int64_t b = 0; b < batch; ++b) {
+      float* row = recurrent + b * 3 * u;
+      if (cell.recurrent_bias)
+        std::copy(cell.recurrent_bias, cell.recurrent_bias + 3 * u, row);
+      else
+        std::fill(row, row + 3 * u, 0.0f);
     }
-    sgemm(false, false, batch, 3 * u, u, 1.0f, h, u, kernel, 3 * u, beta, recurrent, 3 * u);
+    packed_matmul_accumulate(h, batch, u, *cell.recurrent_kernel, recurrent, 3 * u);
     for (int64_t b = 0; b < batch; ++b) {
       float* z_gate = x.data + b * x.stride;  // then r, then the candidate
       float* candidate = z_gate + 2 * u;
@@ -77,7 +72,7 @@ void gru_step(const CellParams& cell, bool reset_after, int64_t batch, StepInput
     }
   } else {
     // z and r from the whole state; the candidate from the state scaled by r.
-    add_projection(h, batch, u, kernel, 3 * u, 2 * u, x.data, x.stride);
+    packed_matmul_accumulate(h, batch, u, *cell.recurrent_kernel, x.data, x.stride);
     float* reset_state = scratch;
     for (int64_t b = 0; b < batch; ++b) {
       float* z_gate = x.data + b * x.stride;
@@ -85,7 +80,7 @@ void gru_step(const CellParams& cell, bool reset_after, int64_t batch, StepInput
       const float* r_gate = z_gate + u;
       for (int64_t j = 0; j < u; ++j) reset_state[b * u + j] = r_gate[j] * h[b * u + j];
     }
-    add_projection(reset_state, batch, u, kernel + 2 * u, 3 * u, u, x.data + 2 * u, x.stride);
+    packed_matmul_accumulate(reset_state, batch, u, *cell.recurrent_candidate, x.data + 2 * u, x.stride);
   }
   for (int64_t b = 0; b < batch; ++b) {
     const float* z_gate = x.data + b * x.stride;

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/activation.h"
+#include "kernels/gemm.h"
 
 namespace kerasrt {
 
@@ -24,7 +25,10 @@ struct StepInputs {
 // What a step needs besides its inputs.
 struct CellParams {
   int64_t units = 0;
-  const float* recurrent_kernel = nullptr;  // [units, gates * units]
+  // [units, gates * units], packed; for a GRU that resets before the matmul, [units, 2 * units]
+  // (z and r) with the candidate's [units, units] in `recurrent_candidate`.
+  const PackedMatrix* recurrent_kernel = nullptr;
+  const PackedMatrix* recurrent_candidate = nullptr;
   // GRU with the reset gate after the matmul has a separate recurrent bias [3 * units];
   // nullptr otherwise.
   const float* recurrent_bias = nullptr;

@@ -40,6 +40,19 @@ class BatchNormalization final : public Layer {
     return {in};
   }
 
+  // One normalised axis: a per-channel scale and shift that a convolution or Dense before it
+  // can fold into its weights (graph/optimize.cc).
+  FusibleOp fusible() const override {
+    if (axes_.size() != 1) return {};
+    FusibleOp op;
+    op.kind = FusibleOp::Kind::kChannelAffine;
+    op.axis = axes_.front();
+    op.rank = param_shape_.size();
+    op.scale = scale_;
+    op.shift = shift_;
+    return op;
+  }
+
   void run(const RunContext& ctx) const override {
     const ConstTensor& in = ctx.inputs[0];
     const MutTensor& out = ctx.outputs[0];

@@ -1,58 +1,127 @@
 // Conv1D, Conv2D, Conv3D: activation(cross-correlation of the input with `kernel` + bias).
 // The kernel is (kernel..., in_channels / groups, filters); input channels and filters are split
 // into `groups` groups, group g of the filters seeing only group g of the input channels.
-#include "kernels/conv.h"
-
+// Runs as a oneDNN convolution primitive (kernels/onednn.h) on the layout the model uses; a
+// following BatchNormalization, Add and ReLU-family activation can be fused in at load.
 #include "kernels/activation.h"
+#include "kernels/onednn.h"
 #include "layers/conv_common.h"
+#include "layers/fused.h"
 
 namespace kerasrt {
 namespace {
 
+// A convolution layer (Conv, and DepthwiseConv as a grouped convolution) on a ConvKernel.
 class Conv final : public Layer {
  public:
-  Conv(WindowSpec spec, int64_t in_channels, int64_t filters, int64_t groups,
-       std::vector<float> kernel, std::vector<float> bias, Activation act)
+  // `after`: an activation the kernel cannot apply itself (softmax over an axis). `pad_before`,
+  // `pad_after`: zeros around the input (a ZeroPadding fused in), on top of the padding mode.
+  Conv(WindowSpec spec, ConvKernel kernel, Activation after, Dims typical_input, Spatial pad_before = {0, 0, 0},
+       Spatial pad_after = {0, 0, 0})
       : spec_(spec),
-        in_channels_(in_channels),
-        filters_(filters),
-        groups_(groups),
         kernel_(std::move(kernel)),
-        bias_(std::move(bias)),
-        act_(act) {}
+        after_(after),
+        typical_input_(std::move(typical_input)),
+        pad_before_(pad_before),
+        pad_after_(pad_after) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
-    check_channels(spec_.layout, in, in_channels_);
-    return {spec_.layout.with_spatial(in, spec_.output_size(spec_.layout.spatial(in)), filters_)};
+    check_channels(spec_.layout, in, kernel_.config().in_channels);
+    Dims out = spec_.layout.with_spatial(in, spec_.output_size(padded_size(in)), kernel_.config().filters);
+    if (kernel_.post().sum) check_addend(inputs, out);
+    return {out};
   }
 
-  size_t scratch_floats(std::span<const Dims> inputs) const override {
-    const Window window = spec_.window(spec_.layout.volume(inputs[0]));
-    return channels_last_scratch_floats(spec_.layout, window.in, output_volume(window)) +
-           conv_scratch_floats(window, groups_);
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return kernel_.prepare(window(inputs[0]));
   }
+
+  int inplace_input() const override { return kernel_.post().sum ? 1 : -1; }
 
   void run(const RunContext& ctx) const override {
     const MutTensor& out = ctx.outputs[0];
-    const Window window = spec_.window(spec_.layout.volume(ctx.inputs[0].shape));
-    run_channels_last(spec_.layout, window.in, output_volume(window), ctx.inputs[0].data, out.data,
-                      ctx.scratch, [&](const float* in, float* result, float* scratch) {
-                        conv_forward(window, groups_, filters_, in, kernel_.data(),
-                                     bias_.empty() ? nullptr : bias_.data(), result, scratch);
-                      });
-    apply_activation(act_, out.data, out.shape);
+    const Window window = this->window(ctx.inputs[0].shape);
+    if (kernel_.post().sum) load_addend(ctx);
+    with_prepared(*this, ctx, [&](const Prepared& prepared, float* scratch) {
+      kernel_.run(prepared, window, ctx.inputs[0].data, out.data, scratch);
+    });
+    apply_activation(after_, out.data, out.shape);
+  }
+
+  std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
+    const PostOps& post = kernel_.post();
+    if (!post.activation.is_linear() || !after_.is_linear()) return nullptr;  // nothing folds through an activation
+    if (op.kind == FusibleOp::Kind::kActivation) {
+      PostOps next = post;
+      next.activation = op.activation;
+      return with(kernel_.with_post(next));
+    }
+    if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !kernel_.packed() &&
+        op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+        static_cast<size_t>(op.axis) == spec_.layout.channel_axis() &&
+        op.scale.size() == static_cast<size_t>(kernel_.config().filters))
+      return with(kernel_.with_scale_shift(op.scale, op.shift));
+    return nullptr;
+  }
+
+  std::shared_ptr<const Layer> fuse_add() const override {
+    const PostOps& post = kernel_.post();
+    if (post.sum || !post.activation.is_linear() || !after_.is_linear()) return nullptr;
+    PostOps next = post;
+    next.sum = true;
+    return with(kernel_.with_post(next));
+  }
+
+  std::shared_ptr<const Layer> fuse_input(const FusibleOp& op) const override {
+    if (op.kind != FusibleOp::Kind::kZeroPadding || op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
+        op.channels_first != spec_.layout.channels_first() || pad_before_ != Spatial{0, 0, 0} ||
+        pad_after_ != Spatial{0, 0, 0})
+      return nullptr;
+    // The typical input is now the unpadded one.
+    Dims typical = typical_input_;
+    for (int i = 0; i < spec_.layout.rank(); ++i) {
+      int64_t& d = typical[spec_.layout.spatial_axis(i)];
+      const size_t slot = spatial_slot(spec_.layout.rank(), i);
+      if (d != kAnyDim) d -= op.pad_before[slot] + op.pad_after[slot];
+    }
+    return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before, op.pad_after);
+  }
+
+  std::shared_ptr<const Layer> packed() const override {
+    if (kernel_.packed() || !is_known(typical_input_)) return nullptr;
+    return with(kernel_.packed_for(window(typical_input_)));
   }
 
  private:
-  Volume output_volume(const Window& window) const {
-    return {window.in.batch, window.out, filters_};
+  std::shared_ptr<const Layer> with(ConvKernel kernel) const {
+    return std::make_shared<Conv>(spec_, std::move(kernel), after_, typical_input_, pad_before_, pad_after_);
+  }
+
+  // The spatial sizes of `in` with the fused zero padding (kAnyDim stays unknown).
+  Spatial padded_size(std::span<const int64_t> in) const {
+    Spatial size = spec_.layout.spatial(in);
+    for (int a = 0; a < kMaxSpatialRank; ++a) size[a] = add_dim(size[a], pad_before_[a] + pad_after_[a]);
+    return size;
+  }
+
+  // The window over the padded input, expressed on the unpadded one: the fused zeros become
+  // padding before the first and after the last input position.
+  Window window(std::span<const int64_t> in) const {
+    Volume volume = spec_.layout.volume(in);
+    const Spatial original = volume.size;
+    volume.size = padded_size(in);
+    Window w = spec_.window(volume);
+    w.in.size = original;
+    for (int a = 0; a < kMaxSpatialRank; ++a) w.pad_before[a] += pad_before_[a];
+    return w;
   }
 
   WindowSpec spec_;
-  int64_t in_channels_, filters_, groups_;
-  std::vector<float> kernel_, bias_;
-  Activation act_;
+  ConvKernel kernel_;
+  Activation after_;
+  Dims typical_input_;  // the static input shape with batch 1: what weights are packed for
+  Spatial pad_before_, pad_after_;
 };
 
 std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
@@ -80,11 +149,20 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
   auto kernel = ctx.weights.take("kernel", kernel_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
-  return std::make_unique<Conv>(spec, in_channels, filters, groups, std::move(kernel),
-                                std::move(bias), act);
+  ConvKernel conv({rank, spec.layout.channels_first(), in_channels, filters, groups, spec.kernel}, std::move(kernel),
+                  std::move(bias));
+  PostOps post;
+  if (act.is_pointwise()) post.activation = act;
+  return make_convolution_layer(spec, conv.with_post(post), act.is_pointwise() ? Activation{} : act,
+                                typical_input(ctx.input_shapes[0]));
 }
 
 }  // namespace
+
+std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel, const Activation& after,
+                                              Dims typical_input) {
+  return std::make_unique<Conv>(spec, std::move(kernel), after, std::move(typical_input));
+}
 
 std::unique_ptr<Layer> make_conv1d(const BuildContext& ctx) { return make_conv(ctx, 1); }
 std::unique_ptr<Layer> make_conv2d(const BuildContext& ctx) { return make_conv(ctx, 2); }

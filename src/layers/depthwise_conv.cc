@@ -1,57 +1,15 @@
 // DepthwiseConv1D, DepthwiseConv2D: each input channel c is convolved with its own
 // `depth_multiplier` kernels depthwise_kernel[..., c, m], giving output channel
-// c * depth_multiplier + m; plus bias, then the activation.
+// c * depth_multiplier + m; plus bias, then the activation. Runs as a oneDNN grouped
+// convolution (one group per input channel, kernels/onednn.h); a following BatchNormalization,
+// Add and ReLU-family activation can be fused in at load.
 #include "kernels/activation.h"
-#include "kernels/conv.h"
+#include "kernels/onednn.h"
 #include "layers/conv_common.h"
+#include "layers/fused.h"
 
 namespace kerasrt {
 namespace {
-
-class DepthwiseConv final : public Layer {
- public:
-  DepthwiseConv(WindowSpec spec, int64_t in_channels, int64_t multiplier, std::vector<float> kernel,
-                std::vector<float> bias, Activation act)
-      : spec_(spec),
-        in_channels_(in_channels),
-        multiplier_(multiplier),
-        kernel_(std::move(kernel)),
-        bias_(std::move(bias)),
-        act_(act) {}
-
-  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
-    const Dims& in = inputs[0];
-    check_channels(spec_.layout, in, in_channels_);
-    return {spec_.layout.with_spatial(in, spec_.output_size(spec_.layout.spatial(in)),
-                                      in_channels_ * multiplier_)};
-  }
-
-  size_t scratch_floats(std::span<const Dims> inputs) const override {
-    const Window window = spec_.window(spec_.layout.volume(inputs[0]));
-    return channels_last_scratch_floats(spec_.layout, window.in, output_volume(window));
-  }
-
-  void run(const RunContext& ctx) const override {
-    const MutTensor& out = ctx.outputs[0];
-    const Window window = spec_.window(spec_.layout.volume(ctx.inputs[0].shape));
-    run_channels_last(spec_.layout, window.in, output_volume(window), ctx.inputs[0].data, out.data,
-                      ctx.scratch, [&](const float* in, float* result, float*) {
-                        depthwise_conv_forward(window, multiplier_, in, kernel_.data(),
-                                               bias_.empty() ? nullptr : bias_.data(), result);
-                      });
-    apply_activation(act_, out.data, out.shape);
-  }
-
- private:
-  Volume output_volume(const Window& window) const {
-    return {window.in.batch, window.out, in_channels_ * multiplier_};
-  }
-
-  WindowSpec spec_;
-  int64_t in_channels_, multiplier_;
-  std::vector<float> kernel_, bias_;
-  Activation act_;
-};
 
 std::unique_ptr<Layer> make_depthwise_conv(const BuildContext& ctx, int rank) {
   expect_inputs(ctx, 1);
@@ -75,8 +33,14 @@ std::unique_ptr<Layer> make_depthwise_conv(const BuildContext& ctx, int rank) {
   std::vector<float> bias;
   if (config.get_bool("use_bias", true))
     bias = ctx.weights.take("bias", {in_channels * multiplier});
-  return std::make_unique<DepthwiseConv>(spec, in_channels, multiplier, std::move(kernel),
-                                         std::move(bias), act);
+  // A grouped convolution: group c has one input channel and `multiplier` filters, which is
+  // exactly the Keras kernel's layout (taps..., channels, multiplier).
+  ConvKernel conv({rank, spec.layout.channels_first(), in_channels, in_channels * multiplier, in_channels, spec.kernel},
+                  std::move(kernel), std::move(bias));
+  PostOps post;
+  if (act.is_pointwise()) post.activation = act;
+  return make_convolution_layer(spec, conv.with_post(post), act.is_pointwise() ? Activation{} : act,
+                                typical_input(ctx.input_shapes[0]));
 }
 
 }  // namespace

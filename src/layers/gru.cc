@@ -13,19 +13,25 @@ namespace {
 class Gru final : public RecurrentLayer {
  public:
   Gru(const RnnOptions& options, bool reset_after, std::vector<float> kernel,
-      std::vector<float> recurrent, std::vector<float> input_bias,
+      const std::vector<float>& recurrent, std::vector<float> input_bias,
       std::vector<float> recurrent_bias, Activation activation, Activation recurrent_activation)
       : RecurrentLayer(options, /*gates=*/3, /*state_count=*/1, std::move(kernel),
                        std::move(input_bias)),
         reset_after_(reset_after),
-        recurrent_(std::move(recurrent)),
+        // reset_after: one product for the three gates; otherwise z and r, then the candidate
+        // from the state scaled by r.
+        recurrent_(pack_matrix(recurrent.data(), options.units, (reset_after ? 3 : 2) * options.units,
+                               3 * options.units)),
+        recurrent_candidate_(reset_after ? PackedMatrix{}
+                                         : pack_matrix(recurrent.data() + 2 * options.units, options.units,
+                                                       options.units, 3 * options.units)),
         recurrent_bias_(std::move(recurrent_bias)),
         activation_(activation),
         recurrent_activation_(recurrent_activation) {}
 
  private:
   void step(int64_t batch, StepInputs x, float* const* states, float* scratch) const override {
-    const CellParams cell{units(), recurrent_.data(),
+    const CellParams cell{units(), &recurrent_, &recurrent_candidate_,
                           recurrent_bias_.empty() ? nullptr : recurrent_bias_.data(), activation_,
                           recurrent_activation_};
     gru_step(cell, reset_after_, batch, x, states[0], scratch);
@@ -35,7 +41,8 @@ class Gru final : public RecurrentLayer {
   }
 
   bool reset_after_;
-  std::vector<float> recurrent_, recurrent_bias_;
+  PackedMatrix recurrent_, recurrent_candidate_;
+  std::vector<float> recurrent_bias_;
   Activation activation_, recurrent_activation_;
 };
 

@@ -8,6 +8,8 @@
 // A built Layer is immutable and shared by every thread and by every call of a shared layer.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,15 +17,46 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "kernels/activation.h"
 #include "layers/config.h"
 #include "layers/weights.h"
 
 namespace kerasrt {
 
+// State a layer makes once per concrete set of input shapes (Layer::prepare), e.g. kernel
+// primitives built for those shapes. Immutable once made; concurrent calls share it.
+struct Prepared {
+  virtual ~Prepared() = default;
+  // Scratch floats run() needs with this state, on top of scratch_floats().
+  size_t scratch_floats = 0;
+};
+
 struct RunContext {
   std::span<const ConstTensor> inputs;
   std::span<const MutTensor> outputs;
-  float* scratch = nullptr;  // scratch_floats() floats, 64-byte aligned, uninitialised
+  // scratch_floats() floats, then the prepared state's scratch_floats (starting at the next
+  // multiple of 16 floats); 64-byte aligned, uninitialised.
+  float* scratch = nullptr;
+  const Prepared* prepared = nullptr;  // what prepare() returned for these shapes (or null)
+};
+
+// A layer as the load-time fusion pass (graph/optimize.cc) sees it: an operation on its one
+// input that the layer producing that input may take over.
+struct FusibleOp {
+  enum class Kind {
+    kNone,
+    kActivation,    // a pointwise activation (`activation`, is_pointwise())
+    kChannelAffine,  // x * scale[c] + shift[c] along axis `axis` (>= 1, of an input of rank `rank`)
+    kZeroPadding     // `pad_before` / `pad_after` zeros around the spatial axes (Spatial slots, as
+                     // conv_geometry.h has them) of a rank-`rank` input, channels first or last
+  };
+  Kind kind = Kind::kNone;
+  Activation activation;
+  int axis = -1;
+  size_t rank = 0;
+  std::span<const float> scale, shift;
+  bool channels_first = false;
+  std::array<int64_t, 3> pad_before{0, 0, 0}, pad_after{0, 0, 0};
 };
 
 // Keras masks. Embedding(mask_zero=True) and Masking mark the real timesteps of a sequence
@@ -55,6 +88,32 @@ class Layer {
   virtual bool aliases_input() const { return false; }
   virtual void run(const RunContext& ctx) const = 0;
 
+  // --- Per-shape preparation and memory planning (graph/plan.cc).
+  // Called once per memory plan with concrete input shapes, on the thread setting the calls of
+  // that plan run with; what it returns reaches run() as ctx.prepared.
+  virtual std::shared_ptr<const Prepared> prepare(std::span<const Dims> /*inputs*/) const { return nullptr; }
+  // An input whose buffer output 0 may be written over (same element count) when no later layer
+  // reads it, or -1. The planner decides; run() must work whether or not the buffers are one.
+  virtual int inplace_input() const { return -1; }
+  // True when outputs of one sample depend on other samples of the batch (a softmax over axis 0):
+  // the runtime then never splits a call's batch between threads.
+  virtual bool mixes_batch() const { return false; }
+
+  // --- Load-time fusion (graph/optimize.cc). Only layers that can take part override these.
+  // What this layer is as a fusible operation on its input.
+  virtual FusibleOp fusible() const { return {}; }
+  // A new layer computing this layer, then `op` on output 0; null when it cannot.
+  virtual std::shared_ptr<const Layer> fuse(const FusibleOp& /*op*/) const { return nullptr; }
+  // A new layer computing `op` on input 0, then this layer (a zero padding before a
+  // convolution becomes the convolution's own padding); null when it cannot.
+  virtual std::shared_ptr<const Layer> fuse_input(const FusibleOp& /*op*/) const { return nullptr; }
+  // A new layer computing output 0 + an extra, last input of output 0's shape (a following Add
+  // of two tensors); it names that input as inplace_input(). Null when it cannot.
+  virtual std::shared_ptr<const Layer> fuse_add() const { return nullptr; }
+  // A copy with its weights in the layout its kernels run on (done once, after fusion); null
+  // when the layer is ready as it is.
+  virtual std::shared_ptr<const Layer> packed() const { return nullptr; }
+
   // --- Keras masks (see MaskRule). The defaults are those of a Keras layer that overrides
   // nothing about masks.
   // True when the layer reads masks: whenever one of its inputs has a mask, output_shapes(),
@@ -71,6 +130,20 @@ class Layer {
     return nullptr;
   }
 };
+
+// For layers whose run() needs their prepared state (and whose own scratch_floats() is 0):
+// runs f(prepared, scratch). A plan always prepares; a caller running a layer by hand (unit
+// tests) may not, and then the state and its scratch are made here, for this call only.
+template <typename F>
+void with_prepared(const Layer& layer, const RunContext& ctx, F&& f) {
+  if (ctx.prepared) return f(*ctx.prepared, ctx.scratch);
+  std::vector<Dims> shapes;
+  for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
+  const std::shared_ptr<const Prepared> prepared = layer.prepare(shapes);
+  std::vector<float> scratch(prepared->scratch_floats + 16);
+  const size_t misalignment = reinterpret_cast<uintptr_t>(scratch.data()) % 64 / sizeof(float);
+  f(*prepared, scratch.data() + (misalignment ? 16 - misalignment : 0));
+}
 
 // Whether a Keras class has `supports_masking` with the default compute_mask, i.e. passes its
 // input's mask on unchanged (Dense, activations, Dropout and the other inference identities,

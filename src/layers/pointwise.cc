@@ -14,6 +14,14 @@ class PointwiseLayer final : public Layer {
     return {inputs[0]};
   }
 
+  FusibleOp fusible() const override {
+    if (!act_.is_pointwise()) return {};
+    FusibleOp op;
+    op.kind = FusibleOp::Kind::kActivation;
+    op.activation = act_;
+    return op;
+  }
+
   void run(const RunContext& ctx) const override {
     const ConstTensor& in = ctx.inputs[0];
     const MutTensor& out = ctx.outputs[0];

@@ -1,67 +1,115 @@
 // SeparableConv1D, SeparableConv2D: a depthwise convolution (depthwise_kernel (kernel...,
 // channels, depth_multiplier), strides, padding and dilation apply here) followed by a
 // pointwise (1x1) convolution to `filters` (pointwise_kernel (1..., channels * multiplier,
-// filters)); plus bias, then the activation.
+// filters)); plus bias, then the activation. Two oneDNN convolutions (kernels/onednn.h), the
+// intermediate in scratch; a following BatchNormalization, Add and ReLU-family activation can
+// be fused into the pointwise one at load.
+#include <algorithm>
+
 #include "kernels/activation.h"
-#include "kernels/conv.h"
-#include "kernels/gemm.h"
+#include "kernels/onednn.h"
 #include "layers/conv_common.h"
+#include "layers/fused.h"
 
 namespace kerasrt {
 namespace {
 
+struct SeparablePrepared final : Prepared {
+  std::shared_ptr<const Prepared> depthwise, pointwise;
+  int64_t middle_floats = 0;  // the depthwise result, at the start of the scratch
+};
+
+int64_t aligned16(int64_t floats) { return (floats + 15) / 16 * 16; }
+
 class SeparableConv final : public Layer {
  public:
-  SeparableConv(WindowSpec spec, int64_t in_channels, int64_t multiplier, int64_t filters,
-                std::vector<float> depthwise, std::vector<float> pointwise, std::vector<float> bias,
-                Activation act)
+  SeparableConv(WindowSpec spec, ConvKernel depthwise, ConvKernel pointwise, Activation after, Dims typical_input)
       : spec_(spec),
-        in_channels_(in_channels),
-        multiplier_(multiplier),
-        filters_(filters),
         depthwise_(std::move(depthwise)),
         pointwise_(std::move(pointwise)),
-        bias_(std::move(bias)),
-        act_(act) {}
+        after_(after),
+        typical_input_(std::move(typical_input)) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
-    check_channels(spec_.layout, in, in_channels_);
-    return {spec_.layout.with_spatial(in, spec_.output_size(spec_.layout.spatial(in)), filters_)};
+    check_channels(spec_.layout, in, depthwise_.config().in_channels);
+    Dims out = spec_.layout.with_spatial(in, spec_.output_size(spec_.layout.spatial(in)), pointwise_.config().filters);
+    if (pointwise_.post().sum) check_addend(inputs, out);
+    return {out};
   }
 
-  size_t scratch_floats(std::span<const Dims> inputs) const override {
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
     const Window window = spec_.window(spec_.layout.volume(inputs[0]));
-    return channels_last_scratch_floats(spec_.layout, window.in, output_volume(window)) +
-           static_cast<size_t>(depthwise_volume(window).elements());
+    auto state = std::make_shared<SeparablePrepared>();
+    state->depthwise = depthwise_.prepare(window);
+    state->pointwise = pointwise_.prepare(pointwise_window(window));
+    state->middle_floats = aligned16(window.in.batch * window.out_positions() * depthwise_.config().filters);
+    state->scratch_floats = static_cast<size_t>(state->middle_floats) +
+                            std::max(state->depthwise->scratch_floats, state->pointwise->scratch_floats);
+    return state;
   }
+
+  int inplace_input() const override { return pointwise_.post().sum ? 1 : -1; }
 
   void run(const RunContext& ctx) const override {
     const MutTensor& out = ctx.outputs[0];
     const Window window = spec_.window(spec_.layout.volume(ctx.inputs[0].shape));
-    const Volume middle = depthwise_volume(window);
-    run_channels_last(
-        spec_.layout, window.in, output_volume(window), ctx.inputs[0].data, out.data, ctx.scratch,
-        [&](const float* in, float* result, float* scratch) {
-          depthwise_conv_forward(window, multiplier_, in, depthwise_.data(), nullptr, scratch);
-          matmul_bias(scratch, middle.batch * middle.positions(), middle.channels,
-                      pointwise_.data(), filters_, bias_.empty() ? nullptr : bias_.data(), result);
-        });
-    apply_activation(act_, out.data, out.shape);
+    if (pointwise_.post().sum) load_addend(ctx);
+    with_prepared(*this, ctx, [&](const Prepared& prepared, float* scratch) {
+      const auto& state = static_cast<const SeparablePrepared&>(prepared);
+      float* middle = scratch;
+      float* rest = scratch + state.middle_floats;
+      depthwise_.run(*state.depthwise, window, ctx.inputs[0].data, middle, rest);
+      pointwise_.run(*state.pointwise, pointwise_window(window), middle, out.data, rest);
+    });
+    apply_activation(after_, out.data, out.shape);
+  }
+
+  std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
+    const PostOps& post = pointwise_.post();
+    if (!post.activation.is_linear() || !after_.is_linear()) return nullptr;
+    if (op.kind == FusibleOp::Kind::kActivation) {
+      PostOps next = post;
+      next.activation = op.activation;
+      return with(depthwise_, pointwise_.with_post(next));
+    }
+    if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !pointwise_.packed() &&
+        op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+        static_cast<size_t>(op.axis) == spec_.layout.channel_axis() &&
+        op.scale.size() == static_cast<size_t>(pointwise_.config().filters))
+      return with(depthwise_, pointwise_.with_scale_shift(op.scale, op.shift));
+    return nullptr;
+  }
+
+  std::shared_ptr<const Layer> fuse_add() const override {
+    const PostOps& post = pointwise_.post();
+    if (post.sum || !post.activation.is_linear() || !after_.is_linear()) return nullptr;
+    PostOps next = post;
+    next.sum = true;
+    return with(depthwise_, pointwise_.with_post(next));
+  }
+
+  std::shared_ptr<const Layer> packed() const override {
+    if (pointwise_.packed() || !is_known(typical_input_)) return nullptr;
+    const Window window = spec_.window(spec_.layout.volume(typical_input_));
+    return with(depthwise_.packed_for(window), pointwise_.packed_for(pointwise_window(window)));
   }
 
  private:
-  Volume depthwise_volume(const Window& window) const {
-    return {window.in.batch, window.out, in_channels_ * multiplier_};
+  // The 1x1 window over the depthwise result.
+  Window pointwise_window(const Window& window) const {
+    const Volume middle{window.in.batch, window.out, depthwise_.config().filters};
+    return make_window(middle, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, Padding::kValid);
   }
-  Volume output_volume(const Window& window) const {
-    return {window.in.batch, window.out, filters_};
+
+  std::shared_ptr<const Layer> with(ConvKernel depthwise, ConvKernel pointwise) const {
+    return std::make_shared<SeparableConv>(spec_, std::move(depthwise), std::move(pointwise), after_, typical_input_);
   }
 
   WindowSpec spec_;
-  int64_t in_channels_, multiplier_, filters_;
-  std::vector<float> depthwise_, pointwise_, bias_;
-  Activation act_;
+  ConvKernel depthwise_, pointwise_;
+  Activation after_;  // an activation the kernels cannot apply themselves (softmax over an axis)
+  Dims typical_input_;
 };
 
 std::unique_ptr<Layer> make_separable_conv(const BuildContext& ctx, int rank) {
@@ -90,9 +138,15 @@ std::unique_ptr<Layer> make_separable_conv(const BuildContext& ctx, int rank) {
   auto pointwise = ctx.weights.take("pointwise_kernel", pointwise_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
-  return std::make_unique<SeparableConv>(spec, in_channels, multiplier, filters,
-                                         std::move(depthwise), std::move(pointwise),
-                                         std::move(bias), act);
+  const bool channels_first = spec.layout.channels_first();
+  ConvKernel depthwise_kernel({rank, channels_first, in_channels, in_channels * multiplier, in_channels, spec.kernel},
+                              std::move(depthwise), {});
+  ConvKernel pointwise_kernel({rank, channels_first, in_channels * multiplier, filters, 1, {1, 1, 1}}, std::move(pointwise),
+                              std::move(bias));
+  PostOps post;
+  if (act.is_pointwise()) post.activation = act;
+  return std::make_unique<SeparableConv>(spec, std::move(depthwise_kernel), pointwise_kernel.with_post(post),
+                                         act.is_pointwise() ? Activation{} : act, typical_input(ctx.input_shapes[0]));
 }
 
 }  // namespace

@@ -6,18 +6,18 @@ namespace {
 
 class SimpleRnn final : public RecurrentLayer {
  public:
-  SimpleRnn(const RnnOptions& options, std::vector<float> kernel, std::vector<float> recurrent,
+  SimpleRnn(const RnnOptions& options, std::vector<float> kernel, const std::vector<float>& recurrent,
             std::vector<float> bias, Activation activation)
       : RecurrentLayer(options, /*gates=*/1, /*state_count=*/1, std::move(kernel), std::move(bias)),
-        recurrent_(std::move(recurrent)),
+        recurrent_(pack_matrix(recurrent.data(), options.units, options.units, options.units)),
         activation_(activation) {}
 
  private:
   void step(int64_t batch, StepInputs x, float* const* states, float*) const override {
-    simple_rnn_step({units(), recurrent_.data(), nullptr, activation_, {}}, batch, x, states[0]);
+    simple_rnn_step({units(), &recurrent_, nullptr, nullptr, activation_, {}}, batch, x, states[0]);
   }
 
-  std::vector<float> recurrent_;
+  PackedMatrix recurrent_;
   Activation activation_;
 };
 

@@ -28,7 +28,8 @@ void check_broadcasts(const Dims& mask, const Dims& data) {
 
 class Softmax final : public Layer {
  public:
-  explicit Softmax(const Activation& act) : act_(act) {}
+  // `over_batch`: the axis is the batch axis, so samples mix (see Layer::mixes_batch).
+  Softmax(const Activation& act, bool over_batch) : act_(act), over_batch_(over_batch) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     normalize_axis(act_.axis, inputs[0].size());
@@ -37,6 +38,7 @@ class Softmax final : public Layer {
   }
 
   bool consumes_masks() const override { return true; }
+  bool mixes_batch() const override { return over_batch_; }
   MaskRule output_mask(size_t output) const override {
     return output == 0 ? MaskRule::kKeep : MaskRule::kNone;
   }
@@ -72,6 +74,7 @@ class Softmax final : public Layer {
   }
 
   Activation act_;
+  bool over_batch_;
 };
 
 }  // namespace
@@ -87,8 +90,8 @@ std::unique_ptr<Layer> make_softmax(const BuildContext& ctx) {
   } else {
     act.axis = static_cast<int>(ctx.config.get_int("axis", -1));
   }
-  normalize_axis(act.axis, ctx.input_shapes[0].size());
-  return std::make_unique<Softmax>(act);
+  const bool over_batch = normalize_axis(act.axis, ctx.input_shapes[0].size()) == 0;
+  return std::make_unique<Softmax>(act, over_batch);
 }
 
 }  // namespace kerasrt

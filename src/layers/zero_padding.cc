@@ -17,6 +17,17 @@ class ZeroPadding final : public Layer {
     return {layout_.with_spatial(in, size)};
   }
 
+  // A convolution reading this padding can pad by itself (graph/optimize.cc).
+  FusibleOp fusible() const override {
+    FusibleOp op;
+    op.kind = FusibleOp::Kind::kZeroPadding;
+    op.rank = static_cast<size_t>(layout_.rank()) + 2;
+    op.channels_first = layout_.channels_first();
+    op.pad_before = before_;
+    op.pad_after = after_;
+    return op;
+  }
+
   void run(const RunContext& ctx) const override {
     const Volume in = layout_.per_channel_volume(ctx.inputs[0].shape);
     const Spatial out_size = layout_.spatial(ctx.outputs[0].shape);

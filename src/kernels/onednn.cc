@@ -1,0 +1,233 @@
+#include "kernels/onednn.h"
+
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+#include "core/shape.h"
+
+namespace kerasrt {
+namespace {
+
+using dnnl::memory;
+using Dims = memory::dims;
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+Error onednn_error(const char* what, const dnnl::error& e) {
+  return Error(std::string("oneDNN could not ") + what + ": " + e.what());
+}
+
+}  // namespace
+
+// A convolution primitive with the buffers it runs on, for one concrete shape.
+struct ConvState final : Prepared {
+  dnnl::convolution_forward primitive;
+  memory::desc src, weights, bias, dst, scratchpad;
+  int64_t dst_elements = 0;
+  std::vector<float> own_weights;  // when the primitive wants the weights in another layout
+  bool empty = false;              // nothing to compute (a zero-sized output)
+};
+
+namespace {
+
+dnnl::primitive_attr make_attr(const PostOps& post) {
+  dnnl::post_ops ops;
+  if (post.sum) ops.append_sum(1.0f);
+  const Activation& act = post.activation;
+  if (post.fuses_activation() && act.kind == ActKind::kRelu) {
+    if (std::isinf(act.max_value))
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, act.alpha, 0.0f);
+    else
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, act.max_value);
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+// `held` reordered into `wanted`, or nothing when it already is in that layout.
+std::vector<float> reorder_weights(const std::vector<float>& held, const memory::desc& held_desc, const memory::desc& wanted) {
+  if (held_desc == wanted) return {};
+  std::vector<float> out((wanted.get_size() + sizeof(float) - 1) / sizeof(float), 0.0f);
+  memory from(held_desc, cpu_engine(), const_cast<float*>(held.data()));
+  memory to(wanted, cpu_engine(), out.data());
+  dnnl::stream stream(cpu_engine());
+  dnnl::reorder(from, to).execute(stream, from, to);
+  stream.wait();
+  return out;
+}
+
+template <typename State>
+void execute(const State& state, const float* in, const float* weights, const float* bias, float* out, float* scratch) {
+  const dnnl::engine& engine = cpu_engine();
+  std::unordered_map<int, memory> args;
+  args.emplace(DNNL_ARG_SRC, memory(state.src, engine, const_cast<float*>(in)));
+  args.emplace(DNNL_ARG_WEIGHTS,
+               memory(state.weights, engine, const_cast<float*>(state.own_weights.empty() ? weights : state.own_weights.data())));
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory(state.bias, engine, const_cast<float*>(bias)));
+  args.emplace(DNNL_ARG_DST, memory(state.dst, engine, out));
+  if (state.scratchpad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, memory(state.scratchpad, engine, scratch));
+  dnnl::stream stream(engine);
+  state.primitive.execute(stream, args);
+  stream.wait();
+}
+
+template <typename State>
+void set_scratchpad(State& state, const dnnl::primitive_desc_base& pd) {
+  state.scratchpad = pd.scratchpad_desc();
+  state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
+}
+
+// Folds y = x * scale + shift (per output unit u, the fastest axis of `weights`) into weights and bias.
+void fold(std::vector<float>& weights, std::vector<float>& bias, int64_t units, std::span<const float> scale,
+          std::span<const float> shift) {
+  for (size_t i = 0; i < weights.size(); ++i)
+    weights[i] = static_cast<float>(static_cast<double>(weights[i]) * scale[i % static_cast<size_t>(units)]);
+  if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
+  for (size_t u = 0; u < bias.size(); ++u)
+    bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);
+}
+
+}  // namespace
+
+bool PostOps::fuses_activation() const {
+  if (activation.kind == ActKind::kLinear) return true;
+  if (activation.kind != ActKind::kRelu || activation.threshold != 0.0f) return false;
+  // relu, leaky relu (slope), relu clipped at max_value; not both a slope and a clip.
+  return activation.alpha == 0.0f || std::isinf(activation.max_value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolution
+
+ConvKernel::ConvKernel(const Config& config, std::vector<float> weights, std::vector<float> bias)
+    : config_(config),
+      weights_(std::make_shared<const std::vector<float>>(std::move(weights))),
+      bias_(bias.empty() ? nullptr : std::make_shared<const std::vector<float>>(std::move(bias))) {
+  // Keras: (taps..., in_channels / groups, filters), row-major, filter g * per_group + o.
+  const int64_t groups = config.groups, filters = config.filters;
+  const int64_t group_inputs = config.in_channels / groups, group_filters = filters / groups;
+  Dims dims, strides;
+  if (groups > 1) {
+    dims = {groups, group_filters, group_inputs};
+    strides = {group_filters, 1, filters};
+  } else {
+    dims = {filters, group_inputs};
+    strides = {1, filters};
+  }
+  const Dims taps = spatial(config.kernel);
+  int64_t stride = group_inputs * filters;
+  Dims tap_strides(taps.size());
+  for (size_t i = taps.size(); i-- > 0;) {
+    tap_strides[i] = stride;
+    stride *= taps[i];
+  }
+  dims.insert(dims.end(), taps.begin(), taps.end());
+  strides.insert(strides.end(), tap_strides.begin(), tap_strides.end());
+  weights_desc_ = memory::desc(dims, memory::data_type::f32, strides);
+}
+
+Dims ConvKernel::spatial(const Spatial& s) const {
+  Dims out;
+  for (int i = kMaxSpatialRank - config_.rank; i < kMaxSpatialRank; ++i) out.push_back(s[static_cast<size_t>(i)]);
+  return out;
+}
+
+memory::desc ConvKernel::data_desc(int64_t batch, int64_t channels, const Spatial& size) const {
+  Dims dims{batch, channels};
+  const Dims sizes = spatial(size);
+  dims.insert(dims.end(), sizes.begin(), sizes.end());
+  using Tag = memory::format_tag;
+  static constexpr Tag kLast[] = {Tag::nwc, Tag::nhwc, Tag::ndhwc}, kFirst[] = {Tag::ncw, Tag::nchw, Tag::ncdhw};
+  const size_t r = static_cast<size_t>(config_.rank - 1);
+  return memory::desc(dims, memory::data_type::f32, config_.channels_first ? kFirst[r] : kLast[r]);
+}
+
+ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale, std::span<const float> shift) const {
+  if (packed_) throw Error("internal: a packed convolution cannot fold a scale");
+  ConvKernel out = *this;
+  std::vector<float> weights = *weights_;
+  std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
+  fold(weights, bias, config_.filters, scale, shift);
+  out.weights_ = std::make_shared<const std::vector<float>>(std::move(weights));
+  out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
+  return out;
+}
+
+ConvKernel ConvKernel::with_post(const PostOps& post) const {
+  ConvKernel out = *this;
+  out.post_ = post;
+  return out;
+}
+
+ConvKernel ConvKernel::packed_for(const Window& typical) const {
+  ConvKernel out = *this;
+  // Only the primitive descriptor is needed here (the layout it wants): the primitive itself,
+  // with its JIT-compiled code, is made per shape by prepare() at the first call.
+  auto state = make_state(typical, /*primitive=*/false);
+  if (state->empty) return out;
+  if (!state->own_weights.empty()) {
+    out.weights_ = std::make_shared<const std::vector<float>>(std::move(state->own_weights));
+    out.weights_desc_ = state->weights;
+  }
+  out.packed_ = true;
+  return out;
+}
+
+std::shared_ptr<const Prepared> ConvKernel::prepare(const Window& w) const { return make_state(w, /*primitive=*/true); }
+
+std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitive) const {
+  auto state = std::make_shared<ConvState>();
+  state->dst_elements = w.in.batch * w.out_positions() * config_.filters;
+  if (state->dst_elements == 0 || w.in.elements() == 0) {
+    state->empty = true;
+    return state;
+  }
+  Dims strides, dilates, pad_before, pad_after;
+  for (int i = kMaxSpatialRank - config_.rank; i < kMaxSpatialRank; ++i) {
+    const size_t a = static_cast<size_t>(i);
+    strides.push_back(w.stride[a]);
+    dilates.push_back(w.dilation[a] - 1);
+    pad_before.push_back(w.pad_before[a]);
+    // May be negative: input rows past the last window are never read ("valid" padding).
+    pad_after.push_back((w.out[a] - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1 - w.in.size[a] - w.pad_before[a]);
+  }
+  state->src = data_desc(w.in.batch, config_.in_channels, w.in.size);
+  state->dst = data_desc(w.in.batch, config_.filters, w.out);
+  const memory::desc any_weights(weights_desc_.dims(), memory::data_type::f32, memory::format_tag::any);
+  try {
+    const auto kind = dnnl::prop_kind::forward_inference;
+    const auto algorithm = dnnl::algorithm::convolution_direct;
+    std::unique_ptr<dnnl::convolution_forward::desc> desc;
+    if (bias_) {
+      state->bias = memory::desc({config_.filters}, memory::data_type::f32, memory::format_tag::a);
+      desc = std::make_unique<dnnl::convolution_forward::desc>(kind, algorithm, state->src, any_weights, state->bias,
+                                                              state->dst, strides, dilates, pad_before, pad_after);
+    } else {
+      desc = std::make_unique<dnnl::convolution_forward::desc>(kind, algorithm, state->src, any_weights, state->dst,
+                                                              strides, dilates, pad_before, pad_after);
+    }
+    const dnnl::convolution_forward::primitive_desc pd(*desc, make_attr(post_), cpu_engine());
+    state->weights = pd.weights_desc();
+    state->own_weights = reorder_weights(*weights_, weights_desc_, state->weights);
+    set_scratchpad(*state, pd);
+    if (primitive) state->primitive = dnnl::convolution_forward(pd);
+  } catch (const dnnl::error& e) {
+    throw onednn_error("set up this convolution", e);
+  }
+  return state;
+}
+
+void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, float* out, float* scratch) const {
+  const auto& state = static_cast<const ConvState&>(prepared);
+  if (state.empty) return;
+  execute(state, in, weights_->data(), bias_ ? bias_->data() : nullptr, out, scratch);
+  if (!post_.fuses_activation()) apply_pointwise(post_.activation, out, state.dst_elements);
+}
+
+}  // namespace kerasrt
