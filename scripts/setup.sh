@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-dev libomp-dev
   python3-h5py python3-numpy python3-onnx
   python3-dev pybind11-dev python3-pytest python3-flask python3-venv python3-setuptools python3-wheel
+  libboost-dev nginx-light wrk  # kerasrt serve: Boost.Beast/Asio (headers), its scale-out test, its load test
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

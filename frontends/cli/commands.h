@@ -40,5 +40,6 @@ int info(const std::vector<std::string>& args);
 int predict(const std::vector<std::string>& args);
 int validate(const std::vector<std::string>& args);  // validate.cc
 int bench(const std::vector<std::string>& args);     // bench.cc
+int serve(const std::vector<std::string>& args);     // frontends/server/serve_command.cc
 
 }  // namespace kerasrt::cli

@@ -26,6 +26,10 @@ void usage(std::FILE* out) {
       "        [--input X.npy ...] [--json]\n"
       "      N concurrent callers each predicting batch B on one shared model: throughput, p50/p90/p99 latency,\n"
       "      load time, peak RSS (inputs uniform in [0, 1) unless given).\n"
+      "  serve (--model-repository DIR | --model NAME=PATH ...) [--port 8501] [--workers N] [--max-batch-size 32]\n"
+      "        [--max-queue-delay-us 0] [--no-batching] [--model-config NAME:key=value,...] [--access-log -|FILE|off]\n"
+      "      HTTP model server: TensorFlow Serving REST (/v1) and KServe v2 (/v2), dynamic batching, /metrics,\n"
+      "      versions reloaded from DIR/<name>/<version>/ (see frontends/server/README.md for every option).\n"
       "\n"
       "MODEL is a Keras .h5 or .keras file, or an architecture .json with --weights.\n",
       out);
@@ -46,6 +50,7 @@ int main(int argc, char** argv) {
     if (command == "predict") return kerasrt::cli::predict(args);
     if (command == "validate") return kerasrt::cli::validate(args);
     if (command == "bench") return kerasrt::cli::bench(args);
+    if (command == "serve") return kerasrt::cli::serve(args);
     std::fprintf(stderr, "kerasrt: unknown command '%s'\n\n", command.c_str());
     usage(stderr);
     return 2;
