@@ -2,7 +2,8 @@
 // the per-thread-copy approach (N models loaded, one per thread: what a runtime without
 // thread-safe predict forces on a server).
 //
-//   kerasrt_memory_scaling MODEL [--weights W] [--threads 1,4,16,64] [--batch B] [--calls C] [--json]
+//   kerasrt_memory_scaling MODEL [--weights W] [--threads 1,4,16,64] [--batch B] [--calls C]
+//   [--json]
 //
 // Every (mode, N) runs in a fresh child process (fork, before any thread exists), so each peak
 // RSS is that configuration's own: the child loads the model (once, or N times), starts N
@@ -64,7 +65,8 @@ struct Settings {
 };
 
 kerasrt::Model load(const Settings& s) {
-  return s.weights.empty() ? kerasrt::Model::load(s.model) : kerasrt::Model::load_json(s.model, s.weights);
+  return s.weights.empty() ? kerasrt::Model::load(s.model)
+                           : kerasrt::Model::load_json(s.model, s.weights);
 }
 
 std::vector<kerasrt::Tensor> zero_inputs(const kerasrt::Model& model, int batch) {
@@ -73,7 +75,8 @@ std::vector<kerasrt::Tensor> zero_inputs(const kerasrt::Model& model, int batch)
     std::vector<int64_t> shape = info.shape;
     shape[0] = batch;
     for (size_t d = 1; d < shape.size(); ++d)
-      if (shape[d] == kerasrt::kAnyDim) throw kerasrt::Error("input '" + info.name + "' has an open dimension");
+      if (shape[d] == kerasrt::kAnyDim)
+        throw kerasrt::Error("input '" + info.name + "' has an open dimension");
     inputs.emplace_back(shape);
   }
   return inputs;
@@ -97,8 +100,9 @@ Json run_child(const Settings& s, const std::string& mode, int n) {
       const uint64_t mid = low + (high - low) / 2;
       kerasrt::LoadOptions options;
       options.limits.max_workspace_bytes = mid;
-      const kerasrt::Model probe = s.weights.empty() ? kerasrt::Model::load(s.model, options)
-                                                     : kerasrt::Model::load_json(s.model, s.weights, options);
+      const kerasrt::Model probe = s.weights.empty()
+                                       ? kerasrt::Model::load(s.model, options)
+                                       : kerasrt::Model::load_json(s.model, s.weights, options);
       try {
         (void)probe.predict(inputs);
         high = mid;
@@ -157,7 +161,8 @@ Json run_child(const Settings& s, const std::string& mode, int n) {
   out["most_calls_in_flight"] = most_in_flight.load();
   out["rss_end_bytes"] = status_bytes("VmRSS");
   out["peak_rss_predict_bytes"] = status_bytes("VmHWM");
-  out["peak_rss_bytes"] = std::max(out["peak_rss_load_bytes"].get<uint64_t>(), out["peak_rss_predict_bytes"].get<uint64_t>());
+  out["peak_rss_bytes"] = std::max(out["peak_rss_load_bytes"].get<uint64_t>(),
+                                   out["peak_rss_predict_bytes"].get<uint64_t>());
   out["heap_end_bytes"] = heap_in_use();
   return out;
 }
@@ -197,9 +202,13 @@ Json in_child(const Settings& s, const std::string& mode, int n) {
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (text.empty()) throw std::runtime_error(mode + " x" + std::to_string(n) + ": the child died (status " + std::to_string(status) + ")");
+  if (text.empty())
+    throw std::runtime_error(mode + " x" + std::to_string(n) + ": the child died (status " +
+                             std::to_string(status) + ")");
   Json out = Json::parse(text);
-  if (out.contains("error")) throw std::runtime_error(mode + " x" + std::to_string(n) + ": " + out["error"].get<std::string>());
+  if (out.contains("error"))
+    throw std::runtime_error(mode + " x" + std::to_string(n) + ": " +
+                             out["error"].get<std::string>());
   return out;
 }
 
@@ -236,7 +245,8 @@ int main(int argc, char** argv) {
       s.model = arg;
     } else {
       std::fprintf(stderr,
-                   "usage: kerasrt_memory_scaling MODEL [--weights W] [--threads 1,4,16,64] [--batch B] [--calls C] [--json]\n");
+                   "usage: kerasrt_memory_scaling MODEL [--weights W] [--threads 1,4,16,64] "
+                   "[--batch B] [--calls C] [--json]\n");
       return 2;
     }
   }
@@ -270,36 +280,47 @@ int main(int argc, char** argv) {
       const double extra = static_cast<double>(shared["peak_rss_predict_bytes"].get<uint64_t>()) -
                            static_cast<double>(shared_one) - (alive - 1) * static_cast<double>(ws);
       row["shared_beyond_activations_bytes"] = extra;
-      row["shared_beyond_activations_fraction_of_weights"] = extra / static_cast<double>(weights_bytes);
+      row["shared_beyond_activations_fraction_of_weights"] =
+          extra / static_cast<double>(weights_bytes);
       // Of which the threads themselves (the same N threads, created and joined, no predict).
-      const double threads_cost = static_cast<double>(row["idle"]["peak_rss_predict_bytes"].get<uint64_t>()) -
-                                  static_cast<double>(idle_one);
+      const double threads_cost =
+          static_cast<double>(row["idle"]["peak_rss_predict_bytes"].get<uint64_t>()) -
+          static_cast<double>(idle_one);
       row["thread_creation_bytes"] = threads_cost;
       row["shared_beyond_activations_and_threads_bytes"] = extra - threads_cost;
       row["shared_beyond_activations_and_threads_fraction_of_weights"] =
           (extra - threads_cost) / static_cast<double>(weights_bytes);
     }
-    const Json report = {{"model", s.model},         {"batch", s.batch},
-                         {"calls_per_thread", s.calls}, {"weights_bytes", weights_bytes},
-                         {"workspace_bytes", ws},    {"all_layer_outputs_bytes", workspace["all_layer_outputs_bytes"]},
+    const Json report = {{"model", s.model},
+                         {"batch", s.batch},
+                         {"calls_per_thread", s.calls},
+                         {"weights_bytes", weights_bytes},
+                         {"workspace_bytes", ws},
+                         {"all_layer_outputs_bytes", workspace["all_layer_outputs_bytes"]},
                          {"first_call_heap_bytes", workspace["first_call_heap_bytes"]},
                          {"rows", rows}};
     if (s.json) {
       std::printf("%s\n", report.dump(2).c_str());
       return 0;
     }
-    std::printf("%s: weights %.1f MB, one call's workspace %.1f MB (batch %d), %d calls per thread\n\n", s.model.c_str(),
-                mb(weights_bytes), mb(ws), s.batch, s.calls);
-    std::printf("| threads | one shared model: peak RSS | N models (one per thread): peak RSS | saving | shared: "
-                "calls in flight | shared: beyond activations | of which thread stacks |\n");
+    std::printf(
+        "%s: weights %.1f MB, one call's workspace %.1f MB (batch %d), %d calls per thread\n\n",
+        s.model.c_str(), mb(weights_bytes), mb(ws), s.batch, s.calls);
+    std::printf(
+        "| threads | one shared model: peak RSS | N models (one per thread): peak RSS | saving | "
+        "shared: "
+        "calls in flight | shared: beyond activations | of which thread stacks |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const Json& row : rows) {
       const double a = mb(row["shared"]["peak_rss_bytes"]), b = mb(row["copies"]["peak_rss_bytes"]);
-      std::printf("| %d | %.1f MB | %.1f MB | %.1f MB (%.0f%%) | %.0f | %+.1f MB (%.1f%% of weights) | %+.1f MB |\n",
-                  row["threads"].get<int>(), a, b, b - a, b > 0 ? 100.0 * (b - a) / b : 0.0,
-                  row["shared_workspaces_alive"].get<double>(), row["shared_beyond_activations_bytes"].get<double>() / 1e6,
-                  100.0 * row["shared_beyond_activations_fraction_of_weights"].get<double>(),
-                  row["thread_creation_bytes"].get<double>() / 1e6);
+      std::printf(
+          "| %d | %.1f MB | %.1f MB | %.1f MB (%.0f%%) | %.0f | %+.1f MB (%.1f%% of weights) | "
+          "%+.1f MB |\n",
+          row["threads"].get<int>(), a, b, b - a, b > 0 ? 100.0 * (b - a) / b : 0.0,
+          row["shared_workspaces_alive"].get<double>(),
+          row["shared_beyond_activations_bytes"].get<double>() / 1e6,
+          100.0 * row["shared_beyond_activations_fraction_of_weights"].get<double>(),
+          row["thread_creation_bytes"].get<double>() / 1e6);
     }
     return 0;
   } catch (const std::exception& e) {

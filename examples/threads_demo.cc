@@ -40,7 +40,8 @@ kerasrt::Tensor random_input(const kerasrt::TensorInfo& info, int64_t batch, uns
 }
 
 bool same(const kerasrt::Tensor& a, const kerasrt::Tensor& b) {
-  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<size_t>(a.size())) == 0;
+  return a.shape() == b.shape() &&
+         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<size_t>(a.size())) == 0;
 }
 
 struct Workload {
@@ -60,11 +61,15 @@ int main(int argc, char** argv) {
   double seconds = 3.0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
-    else if (arg == "--seconds" && i + 1 < argc) seconds = std::stod(argv[++i]);
-    else paths.push_back(arg);
+    if (arg == "--threads" && i + 1 < argc)
+      threads = std::stoi(argv[++i]);
+    else if (arg == "--seconds" && i + 1 < argc)
+      seconds = std::stod(argv[++i]);
+    else
+      paths.push_back(arg);
   }
-  if (paths.empty()) paths = {KERASRT_EXAMPLES_DIR "/models/mnist_cnn.h5", KERASRT_EXAMPLES_DIR "/models/mlp.keras"};
+  if (paths.empty())
+    paths = {KERASRT_EXAMPLES_DIR "/models/mnist_cnn.h5", KERASRT_EXAMPLES_DIR "/models/mlp.keras"};
 
   try {
     const long rss_start = rss_kib();
@@ -80,7 +85,8 @@ int main(int argc, char** argv) {
       auto workload = std::make_unique<Workload>(path, model);
       for (int64_t batch : {1, 4, 16}) {
         std::vector<kerasrt::Tensor> inputs;
-        for (const auto& info : model.inputs()) inputs.push_back(random_input(info, batch, static_cast<unsigned>(batch)));
+        for (const auto& info : model.inputs())
+          inputs.push_back(random_input(info, batch, static_cast<unsigned>(batch)));
         workload->expected.push_back(model.predict(inputs));
         workload->inputs.push_back(std::move(inputs));
       }
@@ -88,7 +94,8 @@ int main(int argc, char** argv) {
     }
     const long rss_loaded = rss_kib();
 
-    std::printf("predicting from %d threads on %zu models for %.1f s...\n", threads, workloads.size(), seconds);
+    std::printf("predicting from %d threads on %zu models for %.1f s...\n", threads,
+                workloads.size(), seconds);
     std::atomic<long> mismatches{0};
     std::atomic<bool> stop{false};
     std::vector<std::thread> pool;
@@ -112,8 +119,8 @@ int main(int argc, char** argv) {
       std::printf("  %-50s %8ld predictions (%.0f/s)\n", w->path.c_str(), w->predictions.load(),
                   static_cast<double>(w->predictions.load()) / seconds);
     std::printf("results differing from single-threaded: %ld\n", mismatches.load());
-    std::printf("RSS: %ld KiB at start, %ld KiB after loading, %ld KiB after %d threads\n", rss_start,
-                rss_loaded, rss_kib(), threads);
+    std::printf("RSS: %ld KiB at start, %ld KiB after loading, %ld KiB after %d threads\n",
+                rss_start, rss_loaded, rss_kib(), threads);
     return mismatches == 0 ? 0 : 1;
   } catch (const kerasrt::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

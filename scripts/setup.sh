@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libhdf5-dev libzip-dev nlohmann-json3-dev libdnnl-dev
   libgtest-dev googletest
-  clang libclang-rt-dev libomp-dev
+  clang clang-format libclang-rt-dev libomp-dev
   python3-h5py python3-numpy python3-onnx
   python3-dev pybind11-dev python3-pytest python3-flask python3-venv python3-setuptools python3-wheel
   libboost-dev nginx-light wrk  # kerasrt serve: Boost.Beast/Asio (headers), its scale-out test, its load test

@@ -13,6 +13,9 @@ jobs=$(nproc)
 
 bash scripts/setup.sh
 
+echo "=== format: every C++ file as clang-format (.clang-format) writes it"
+git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+
 run_suite() {  # run_suite BUILD_DIR LABEL [cmake options...]
   local dir="$1" label="$2"; shift 2
   echo "=== $label: build"

@@ -34,7 +34,8 @@ WeightArray array(const std::string& name, std::vector<long long> shape) {
 }
 
 std::string dense_file(const std::string& name, const Json& config,
-                       std::vector<WeightArray> weights = {array("dense/kernel:0", {4, 3}), array("dense/bias:0", {3})}) {
+                       std::vector<WeightArray> weights = {array("dense/kernel:0", {4, 3}),
+                                                           array("dense/bias:0", {3})}) {
   const std::string path = temp_path(name);
   write_legacy_h5(path, config, {{"input_1", {}}, {"dense", std::move(weights)}});
   return path;
@@ -44,7 +45,8 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 
 TEST(BadInput, MissingFile) {
   const std::string message = load_error("/nonexistent/model.h5");
@@ -81,7 +83,8 @@ TEST(BadInput, TruncatedHdf5) {
 
 TEST(BadInput, UnknownLayersAreAllListed) {
   Json config = dense_model_config(4, 3, "FancyLayer");
-  config["config"]["layers"].push_back({{"class_name", "OtherLayer"}, {"config", {{"name", "other"}}}});
+  config["config"]["layers"].push_back(
+      {{"class_name", "OtherLayer"}, {"config", {{"name", "other"}}}});
   const std::string message = load_error(dense_file("unknown.h5", config));
   EXPECT_CONTAINS(message, "2 layer(s) cannot be loaded");
   EXPECT_CONTAINS(message, "'extra' (FancyLayer)");
@@ -115,11 +118,14 @@ TEST(BadInput, CustomKeras3LayerIsRefused) {
 TEST(BadInput, CustomLayerInsideWrapperIsRefused) {
   Json config = dense_model_config(4, 3);
   config["config"]["layers"][0]["config"]["batch_input_shape"] = {nullptr, 5, 4};
-  config["config"]["layers"].push_back(
-      {{"class_name", "Bidirectional"},
-       {"config", {{"name", "bidi"}, {"layer", {{"module", "my_package"}, {"class_name", "MyCell"},
-                                                 {"registered_name", "my_package>MyCell"},
-                                                 {"config", {{"name", "cell"}}}}}}}});
+  config["config"]["layers"].push_back({{"class_name", "Bidirectional"},
+                                        {"config",
+                                         {{"name", "bidi"},
+                                          {"layer",
+                                           {{"module", "my_package"},
+                                            {"class_name", "MyCell"},
+                                            {"registered_name", "my_package>MyCell"},
+                                            {"config", {{"name", "cell"}}}}}}}});
   const std::string message = load_error(dense_file("custom_wrapped.h5", config));
   EXPECT_CONTAINS(message, "'bidi' (Bidirectional)");
   EXPECT_CONTAINS(message, "my_package>MyCell");
@@ -129,19 +135,33 @@ TEST(BadInput, TensorKeywordArgumentsAreRefused) {
   // Keras 3 records `lstm(x, initial_state=[h])` with the state tensor among the kwargs; running
   // without it would silently start from zero states.
   const auto tensor = [](const std::string& layer) {
-    return Json{{"class_name", "__keras_tensor__"}, {"config", {{"shape", {nullptr, 2}}, {"keras_history", {layer, 0, 0}}}}};
+    return Json{{"class_name", "__keras_tensor__"},
+                {"config", {{"shape", {nullptr, 2}}, {"keras_history", {layer, 0, 0}}}}};
   };
   Json layers = Json::array();
-  layers.push_back({{"module", "keras.layers"}, {"class_name", "InputLayer"}, {"name", "x"},
-                    {"config", {{"name", "x"}, {"batch_shape", {nullptr, 3, 2}}}}, {"inbound_nodes", Json::array()}});
-  layers.push_back({{"module", "keras.layers"}, {"class_name", "InputLayer"}, {"name", "h"},
-                    {"config", {{"name", "h"}, {"batch_shape", {nullptr, 2}}}}, {"inbound_nodes", Json::array()}});
-  layers.push_back({{"module", "keras.layers"}, {"class_name", "SimpleRNN"}, {"name", "rnn"},
+  layers.push_back({{"module", "keras.layers"},
+                    {"class_name", "InputLayer"},
+                    {"name", "x"},
+                    {"config", {{"name", "x"}, {"batch_shape", {nullptr, 3, 2}}}},
+                    {"inbound_nodes", Json::array()}});
+  layers.push_back({{"module", "keras.layers"},
+                    {"class_name", "InputLayer"},
+                    {"name", "h"},
+                    {"config", {{"name", "h"}, {"batch_shape", {nullptr, 2}}}},
+                    {"inbound_nodes", Json::array()}});
+  layers.push_back({{"module", "keras.layers"},
+                    {"class_name", "SimpleRNN"},
+                    {"name", "rnn"},
                     {"config", {{"name", "rnn"}, {"units", 2}}},
-                    {"inbound_nodes", {{{"args", {tensor("x")}}, {"kwargs", {{"initial_state", {tensor("h")}}}}}}}});
-  const Json config = {{"module", "keras.src.models.functional"}, {"class_name", "Functional"},
-                       {"config", {{"name", "f"}, {"layers", layers}, {"input_layers", {{"x", 0, 0}, {"h", 0, 0}}},
-                                   {"output_layers", {{"rnn", 0, 0}}}}}};
+                    {"inbound_nodes",
+                     {{{"args", {tensor("x")}}, {"kwargs", {{"initial_state", {tensor("h")}}}}}}}});
+  const Json config = {{"module", "keras.src.models.functional"},
+                       {"class_name", "Functional"},
+                       {"config",
+                        {{"name", "f"},
+                         {"layers", layers},
+                         {"input_layers", {{"x", 0, 0}, {"h", 0, 0}}},
+                         {"output_layers", {{"rnn", 0, 0}}}}}};
   const std::string path = temp_path("kwargs.keras");
   write_zip(path, {{"config.json", config.dump()}, {"model.weights.h5", empty_h5_bytes()}});
   const std::string message = load_error(path);
@@ -151,21 +171,24 @@ TEST(BadInput, TensorKeywordArgumentsAreRefused) {
 
 TEST(BadInput, WrongWeightShape) {
   const std::string message =
-      load_error(dense_file("wrong_shape.h5", dense_model_config(4, 3), {array("dense/kernel:0", {5, 3}), array("dense/bias:0", {3})}));
+      load_error(dense_file("wrong_shape.h5", dense_model_config(4, 3),
+                            {array("dense/kernel:0", {5, 3}), array("dense/bias:0", {3})}));
   EXPECT_CONTAINS(message, "dense (Dense)");
   EXPECT_CONTAINS(message, "'kernel' must have shape (4, 3)");
   EXPECT_CONTAINS(message, "(5, 3)");
 }
 
 TEST(BadInput, MissingWeights) {
-  const std::string message = load_error(dense_file("missing.h5", dense_model_config(4, 3), {array("dense/kernel:0", {4, 3})}));
+  const std::string message = load_error(
+      dense_file("missing.h5", dense_model_config(4, 3), {array("dense/kernel:0", {4, 3})}));
   EXPECT_CONTAINS(message, "dense (Dense)");
   EXPECT_CONTAINS(message, "'bias'");
 }
 
 TEST(BadInput, ExtraWeights) {
-  const std::string message = load_error(dense_file(
-      "extra.h5", dense_model_config(4, 3), {array("k", {4, 3}), array("b", {3}), array("c", {3})}));
+  const std::string message =
+      load_error(dense_file("extra.h5", dense_model_config(4, 3),
+                            {array("k", {4, 3}), array("b", {3}), array("c", {3})}));
   EXPECT_CONTAINS(message, "dense (Dense)");
   EXPECT_CONTAINS(message, "3 weight(s)");
 }
@@ -179,18 +202,26 @@ TEST(BadInput, HugeDimension) {
 
 Json functional(const Json& layers, const Json& inputs, const Json& outputs) {
   return {{"class_name", "Functional"},
-          {"config", {{"name", "model"}, {"layers", layers}, {"input_layers", inputs}, {"output_layers", outputs}}}};
+          {"config",
+           {{"name", "model"},
+            {"layers", layers},
+            {"input_layers", inputs},
+            {"output_layers", outputs}}}};
 }
 
-Json functional_layer(const std::string& cls, const std::string& name, const Json& inbound, Json config = Json::object()) {
+Json functional_layer(const std::string& cls, const std::string& name, const Json& inbound,
+                      Json config = Json::object()) {
   config["name"] = name;
   return {{"class_name", cls}, {"name", name}, {"config", config}, {"inbound_nodes", inbound}};
 }
 
 TEST(BadInput, CyclicGraph) {
-  const Json input = functional_layer("InputLayer", "in", Json::array(), {{"batch_input_shape", {nullptr, 4}}});
-  const Json a = functional_layer("Activation", "a", {{{"b", 0, 0, Json::object()}}}, {{"activation", "relu"}});
-  const Json b = functional_layer("Activation", "b", {{{"a", 0, 0, Json::object()}}}, {{"activation", "relu"}});
+  const Json input =
+      functional_layer("InputLayer", "in", Json::array(), {{"batch_input_shape", {nullptr, 4}}});
+  const Json a = functional_layer("Activation", "a", {{{"b", 0, 0, Json::object()}}},
+                                  {{"activation", "relu"}});
+  const Json b = functional_layer("Activation", "b", {{{"a", 0, 0, Json::object()}}},
+                                  {{"activation", "relu"}});
   const std::string path = temp_path("cycle.h5");
   write_legacy_h5(path, functional({input, a, b}, {{"in", 0, 0}}, {{"b", 0, 0}}), {});
   const std::string message = load_error(path);
@@ -198,8 +229,10 @@ TEST(BadInput, CyclicGraph) {
 }
 
 TEST(BadInput, DanglingInboundNode) {
-  const Json input = functional_layer("InputLayer", "in", Json::array(), {{"batch_input_shape", {nullptr, 4}}});
-  const Json a = functional_layer("Activation", "a", {{{"ghost", 0, 0, Json::object()}}}, {{"activation", "relu"}});
+  const Json input =
+      functional_layer("InputLayer", "in", Json::array(), {{"batch_input_shape", {nullptr, 4}}});
+  const Json a = functional_layer("Activation", "a", {{{"ghost", 0, 0, Json::object()}}},
+                                  {{"activation", "relu"}});
   const std::string path = temp_path("dangling.h5");
   write_legacy_h5(path, functional({input, a}, {{"in", 0, 0}}, {{"a", 0, 0}}), {});
   const std::string message = load_error(path);
@@ -255,7 +288,9 @@ TEST_F(PredictErrors, WrongShape) {
   EXPECT_CONTAINS(message, "input 'input_1' must have shape (None, 4), got (2, 5)");
 }
 
-TEST_F(PredictErrors, WrongRank) { EXPECT_CONTAINS(predict_error({Tensor({4})}), "must have shape (None, 4)"); }
+TEST_F(PredictErrors, WrongRank) {
+  EXPECT_CONTAINS(predict_error({Tensor({4})}), "must have shape (None, 4)");
+}
 
 TEST_F(PredictErrors, WrongCount) {
   EXPECT_CONTAINS(predict_error({Tensor({1, 4}), Tensor({1, 4})}), "takes 1 input(s), got 2");
@@ -264,7 +299,8 @@ TEST_F(PredictErrors, WrongCount) {
 
 TEST_F(PredictErrors, UnknownInputName) {
   try {
-    model_->predict(std::map<std::string, Tensor>{{"input_1", Tensor({1, 4})}, {"nope", Tensor({1, 4})}});
+    model_->predict(
+        std::map<std::string, Tensor>{{"input_1", Tensor({1, 4})}, {"nope", Tensor({1, 4})}});
     ADD_FAILURE() << "should fail";
   } catch (const Error& e) {
     EXPECT_CONTAINS(std::string(e.what()), "no input named 'nope'");

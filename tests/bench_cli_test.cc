@@ -10,14 +10,20 @@ namespace {
 std::string cli() { return KERASRT_CLI; }
 std::string mnist() { return (source_dir() / "examples/models/mnist_cnn.h5").string(); }
 
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 
 // stdout only: the JSON report.
-int run_stdout(const std::string& command, std::string* out) { return run_command("(" + command + ") 2>/dev/null", out); }
+int run_stdout(const std::string& command, std::string* out) {
+  return run_command("(" + command + ") 2>/dev/null", out);
+}
 
 TEST(BenchCli, JsonReportIsComplete) {
   std::string out;
-  ASSERT_EQ(run_stdout(cli() + " bench " + mnist() + " --threads 2 --batch 3 --seconds 0.5 --warmup 0.1 --json", &out), 0)
+  ASSERT_EQ(run_stdout(cli() + " bench " + mnist() +
+                           " --threads 2 --batch 3 --seconds 0.5 --warmup 0.1 --json",
+                       &out),
+            0)
       << out;
   const auto report = nlohmann::json::parse(out);
   EXPECT_EQ(report["threads"], 2);
@@ -29,9 +35,11 @@ TEST(BenchCli, JsonReportIsComplete) {
   EXPECT_GE(calls, 2u);  // every caller makes at least one measured call
   EXPECT_EQ(report["samples"].get<uint64_t>(), calls * 3);
   EXPECT_GT(report["calls_per_second"].get<double>(), 0.0);
-  EXPECT_DOUBLE_EQ(report["samples_per_second"].get<double>(), 3 * report["calls_per_second"].get<double>());
+  EXPECT_DOUBLE_EQ(report["samples_per_second"].get<double>(),
+                   3 * report["calls_per_second"].get<double>());
   const auto& latency = report["latency_ms"];
-  for (const char* key : {"p50", "p90", "p99", "mean", "min", "max"}) ASSERT_TRUE(latency.contains(key)) << key;
+  for (const char* key : {"p50", "p90", "p99", "mean", "min", "max"})
+    ASSERT_TRUE(latency.contains(key)) << key;
   EXPECT_GT(latency["min"].get<double>(), 0.0);
   EXPECT_LE(latency["min"].get<double>(), latency["p50"].get<double>());
   EXPECT_LE(latency["p50"].get<double>(), latency["p90"].get<double>());
@@ -41,16 +49,21 @@ TEST(BenchCli, JsonReportIsComplete) {
   EXPECT_GT(report["file_bytes"].get<uint64_t>(), 1000000u);
   EXPECT_GE(report["file_read_seconds"].get<double>(), 0.0);
   EXPECT_GT(report["rss_after_load_bytes"].get<uint64_t>(), 0u);
-  EXPECT_GE(report["peak_rss_bytes"].get<uint64_t>(), report["rss_after_load_bytes"].get<uint64_t>());
+  EXPECT_GE(report["peak_rss_bytes"].get<uint64_t>(),
+            report["rss_after_load_bytes"].get<uint64_t>());
   EXPECT_GT(report["elapsed_seconds"].get<double>(), 0.0);
 }
 
 TEST(BenchCli, TextReportAndInputFromNpy) {
   std::string out;
   const std::string input = (source_dir() / "examples/models/mnist_cnn_input.npy").string();
-  ASSERT_EQ(run_command(cli() + " bench " + mnist() + " --batch 5 --seconds 0.2 --warmup 0 --input " + input, &out), 0)
+  ASSERT_EQ(run_command(cli() + " bench " + mnist() +
+                            " --batch 5 --seconds 0.2 --warmup 0 --input " + input,
+                        &out),
+            0)
       << out;
-  for (const char* word : {"throughput", "samples/s", "p50", "p90", "p99", "peak RSS", "load"}) EXPECT_CONTAINS(out, word);
+  for (const char* word : {"throughput", "samples/s", "p50", "p90", "p99", "peak RSS", "load"})
+    EXPECT_CONTAINS(out, word);
   EXPECT_EQ(out.find("\r"), std::string::npos) << "no progress line when stderr is not a terminal";
 }
 

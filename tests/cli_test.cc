@@ -12,11 +12,13 @@ namespace {
 std::string cli() { return KERASRT_CLI; }
 std::string path_of(const std::string& relative) { return (source_dir() / relative).string(); }
 
-#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+#define EXPECT_CONTAINS(haystack, needle) \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 
 TEST(Cli, InfoPrintsKerasStyleSummary) {
   std::string out;
-  ASSERT_EQ(run_command(cli() + " info " + path_of("examples/models/mnist_cnn.h5"), &out), 0) << out;
+  ASSERT_EQ(run_command(cli() + " info " + path_of("examples/models/mnist_cnn.h5"), &out), 0)
+      << out;
   EXPECT_CONTAINS(out, "Layer (type)");
   EXPECT_CONTAINS(out, "Output Shape");
   EXPECT_CONTAINS(out, "(Conv2D)");
@@ -26,7 +28,11 @@ TEST(Cli, InfoPrintsKerasStyleSummary) {
 
 TEST(Cli, InfoJsonAddsUp) {
   std::string out;
-  ASSERT_EQ(run_command(cli() + " info --json " + path_of("tests/fixtures/graph_multi_io/model.keras"), &out), 0) << out;
+  ASSERT_EQ(
+      run_command(cli() + " info --json " + path_of("tests/fixtures/graph_multi_io/model.keras"),
+                  &out),
+      0)
+      << out;
   const auto info = nlohmann::json::parse(out);
   int64_t sum = 0;
   for (const auto& layer : info["layers"])
@@ -43,20 +49,25 @@ TEST(Cli, InfoJsonAddsUp) {
 TEST(Cli, InfoOfJsonPlusWeights) {
   std::string out;
   const std::string dir = path_of("tests/fixtures/graph_multi_io/");
-  ASSERT_EQ(run_command(cli() + " info " + dir + "model.json --weights " + dir + "weights.h5", &out), 0) << out;
+  ASSERT_EQ(
+      run_command(cli() + " info " + dir + "model.json --weights " + dir + "weights.h5", &out), 0)
+      << out;
   EXPECT_CONTAINS(out, "json+h5weights");
 }
 
 TEST(Cli, PredictWritesKerasOutput) {
   const std::string output = temp_path("cli_mnist_out.npy");
   std::string out;
-  ASSERT_EQ(run_command(cli() + " predict " + path_of("examples/models/mnist_cnn.h5") + " --input " +
-                            path_of("examples/models/mnist_cnn_input.npy") + " --output " + output,
-                        &out),
-            0)
+  ASSERT_EQ(
+      run_command(cli() + " predict " + path_of("examples/models/mnist_cnn.h5") + " --input " +
+                      path_of("examples/models/mnist_cnn_input.npy") + " --output " + output,
+                  &out),
+      0)
       << out;
   // The expected output was computed by the oracle (TensorFlow.js), not by kerasrt.
-  EXPECT_TRUE(all_close(read_npy(output), read_npy(path_of("examples/models/mnist_cnn_expected_output.npy")), 1e-5, 1e-6));
+  EXPECT_TRUE(all_close(read_npy(output),
+                        read_npy(path_of("examples/models/mnist_cnn_expected_output.npy")), 1e-5,
+                        1e-6));
 }
 
 TEST(Cli, PredictNamedInputsToOutputDir) {
@@ -64,13 +75,16 @@ TEST(Cli, PredictNamedInputsToOutputDir) {
   const std::string out_dir = temp_path("cli_multi_io");
   std::string out;
   // Inputs given by name, in the opposite order of the model's inputs.
-  ASSERT_EQ(run_command(cli() + " predict " + dir + "model.h5 --input input_b=" + dir + "input_1.npy --input input_a=" +
-                            dir + "input_0.npy --output-dir " + out_dir,
-                        &out),
-            0)
+  ASSERT_EQ(
+      run_command(cli() + " predict " + dir + "model.h5 --input input_b=" + dir +
+                      "input_1.npy --input input_a=" + dir + "input_0.npy --output-dir " + out_dir,
+                  &out),
+      0)
       << out;
-  EXPECT_TRUE(all_close(read_npy(out_dir + "/out_main.npy"), read_npy(dir + "output_0.npy"), 1e-5, 1e-6));
-  EXPECT_TRUE(all_close(read_npy(out_dir + "/out_aux.npy"), read_npy(dir + "output_1.npy"), 1e-5, 1e-6));
+  EXPECT_TRUE(
+      all_close(read_npy(out_dir + "/out_main.npy"), read_npy(dir + "output_0.npy"), 1e-5, 1e-6));
+  EXPECT_TRUE(
+      all_close(read_npy(out_dir + "/out_aux.npy"), read_npy(dir + "output_1.npy"), 1e-5, 1e-6));
 }
 
 TEST(Cli, ErrorsAreClearAndExitNonZero) {
@@ -78,14 +92,17 @@ TEST(Cli, ErrorsAreClearAndExitNonZero) {
   EXPECT_EQ(run_command(cli(), &out), 2);
   EXPECT_CONTAINS(out, "usage");
   EXPECT_EQ(run_command(cli() + " frobnicate", &out), 2);
-  EXPECT_EQ(run_command(cli() + " predict " + path_of("examples/models/mnist_cnn.h5") + " --output x.npy", &out), 2);
+  EXPECT_EQ(
+      run_command(cli() + " predict " + path_of("examples/models/mnist_cnn.h5") + " --output x.npy",
+                  &out),
+      2);
   EXPECT_CONTAINS(out, "--input");
   EXPECT_EQ(run_command(cli() + " info /nonexistent.h5", &out), 1);
   EXPECT_CONTAINS(out, "/nonexistent.h5");
   const std::string wrong = temp_path("wrong_shape.npy");
   write_npy(wrong, Tensor({2, 3}));
-  EXPECT_EQ(run_command(cli() + " predict " + path_of("examples/models/mnist_cnn.h5") + " --input " + wrong +
-                            " --output " + temp_path("unused.npy"),
+  EXPECT_EQ(run_command(cli() + " predict " + path_of("examples/models/mnist_cnn.h5") +
+                            " --input " + wrong + " --output " + temp_path("unused.npy"),
                         &out),
             1);
   EXPECT_CONTAINS(out, "must have shape (None, 28, 28, 1), got (2, 3)");
@@ -98,7 +115,8 @@ TEST(LoadFromMemory, SameAsFromPath) {
   std::vector<std::byte> buffer(bytes.size());
   std::memcpy(buffer.data(), bytes.data(), bytes.size());
   const Model from_memory = Model::load_from_memory(buffer, "mlp-in-memory");
-  buffer.assign(buffer.size(), std::byte{0});  // the model must not keep pointing at the caller's bytes
+  buffer.assign(buffer.size(),
+                std::byte{0});  // the model must not keep pointing at the caller's bytes
   const Model from_path = Model::load(path);
   const Tensor input = read_npy(path_of("examples/models/mlp_input.npy"));
   EXPECT_TRUE(identical(from_memory.predict({input})[0], from_path.predict({input})[0]));

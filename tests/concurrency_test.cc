@@ -60,7 +60,8 @@ TEST(Concurrency, ManyThreadsTwoModelsBitExact) {
     for (int64_t batch : batches) {
       Case c{m, {}, {}};
       for (const TensorInfo& info : models[m].inputs())
-        c.inputs.push_back(random_input(info, batch, static_cast<uint32_t>(m * 100 + static_cast<size_t>(batch))));
+        c.inputs.push_back(
+            random_input(info, batch, static_cast<uint32_t>(m * 100 + static_cast<size_t>(batch))));
       c.expected = models[m].predict(c.inputs);
       cases.push_back(std::move(c));
     }
@@ -87,7 +88,8 @@ TEST(Concurrency, ManyThreadsTwoModelsBitExact) {
 
 TEST(Concurrency, ThreadsShareOneCopyOfTheWeights) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "RSS is dominated by sanitizer shadow memory and quarantine here; the Release run measures it";
+  GTEST_SKIP() << "RSS is dominated by sanitizer shadow memory and quarantine here; the Release "
+                  "run measures it";
 #endif
   // An MLP with 4 x 1024 x 1024 float weights (16 MiB): a copy per thread would be obvious.
   constexpr int kWidth = 1024, kLayers = 4, kThreads = 16;
@@ -99,13 +101,18 @@ TEST(Concurrency, ThreadsShareOneCopyOfTheWeights) {
   std::uniform_real_distribution<float> uniform(-0.03f, 0.03f);
   for (int l = 0; l < kLayers; ++l) {
     const std::string name = "dense_" + std::to_string(l);
-    layers.push_back({{"class_name", "Dense"}, {"config", {{"name", name}, {"units", kWidth}, {"activation", "relu"}}}});
+    layers.push_back({{"class_name", "Dense"},
+                      {"config", {{"name", name}, {"units", kWidth}, {"activation", "relu"}}}});
     WeightArray kernel{name + "/kernel:0", {kWidth, kWidth}, std::vector<float>(kWidth * kWidth)};
     for (float& v : kernel.values) v = uniform(rng);
-    weights.push_back({name, {kernel, WeightArray{name + "/bias:0", {kWidth}, std::vector<float>(kWidth, 0.01f)}}});
+    weights.push_back(
+        {name,
+         {kernel, WeightArray{name + "/bias:0", {kWidth}, std::vector<float>(kWidth, 0.01f)}}});
   }
   const std::string path = temp_path("wide_mlp.h5");
-  write_legacy_h5(path, {{"class_name", "Sequential"}, {"config", {{"name", "wide"}, {"layers", layers}}}}, weights);
+  write_legacy_h5(
+      path, {{"class_name", "Sequential"}, {"config", {{"name", "wide"}, {"layers", layers}}}},
+      weights);
 
   const Model model = Model::load(path);
   const Tensor input = random_input(model.inputs()[0], 1, 3);
@@ -122,14 +129,18 @@ TEST(Concurrency, ThreadsShareOneCopyOfTheWeights) {
       for (int i = 0; i < 50 && !stop; ++i) {
         if (!identical(model.predict({input})[0], expected[0])) ++mismatches;
         int64_t now = rss_kib(), seen = peak.load();
-        while (now > seen && !peak.compare_exchange_weak(seen, now)) {}
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+        }
       }
     });
   for (auto& thread : threads) thread.join();
   const int64_t growth = peak.load() - before;
-  std::printf("weights %lld KiB; RSS before threads %lld KiB, peak with %d threads %lld KiB (+%lld KiB, %.1f%% of the weights)\n",
-              static_cast<long long>(weights_kib), static_cast<long long>(before), kThreads,
-              static_cast<long long>(peak.load()), static_cast<long long>(growth), 100.0 * growth / weights_kib);
+  std::printf(
+      "weights %lld KiB; RSS before threads %lld KiB, peak with %d threads %lld KiB (+%lld KiB, "
+      "%.1f%% of the weights)\n",
+      static_cast<long long>(weights_kib), static_cast<long long>(before), kThreads,
+      static_cast<long long>(peak.load()), static_cast<long long>(growth),
+      100.0 * growth / weights_kib);
   EXPECT_EQ(mismatches.load(), 0);
   // A copy per thread would add 16x the weights; per-call workspaces and thread stacks add
   // well under a quarter of one copy.

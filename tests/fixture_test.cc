@@ -32,13 +32,15 @@ std::vector<FixtureModel> all_fixture_models() {
   if (!fs::exists(fixtures_dir())) return out;
   std::vector<std::string> cases;
   for (const auto& entry : fs::directory_iterator(fixtures_dir()))
-    if (fs::exists(entry.path() / "manifest.json")) cases.push_back(entry.path().filename().string());
+    if (fs::exists(entry.path() / "manifest.json"))
+      cases.push_back(entry.path().filename().string());
   std::sort(cases.begin(), cases.end());
   for (const std::string& name : cases) {
     const Json manifest = manifest_of(name);
     const Json& models = manifest["models"];
     for (size_t i = 0; i < models.size(); ++i) {
-      std::string label = name + "__" + models[i].value("format", "?") + "_" + models[i].value("flavor", "");
+      std::string label =
+          name + "__" + models[i].value("format", "?") + "_" + models[i].value("flavor", "");
       for (char& c : label)
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       out.push_back({name, i, label});
@@ -55,13 +57,15 @@ TEST_P(Fixture, MatchesReference) {
   const Json manifest = manifest_of(param.case_name);
   const Json& entry = manifest["models"][param.index];
   const std::string file = (dir / entry["file"].get<std::string>()).string();
-  const Model model = entry.contains("weights")
-                          ? Model::load_json(file, (dir / entry["weights"].get<std::string>()).string())
-                          : Model::load(file);
+  const Model model =
+      entry.contains("weights")
+          ? Model::load_json(file, (dir / entry["weights"].get<std::string>()).string())
+          : Model::load(file);
 
   std::map<std::string, Tensor> inputs;
   for (const Json& input : manifest["inputs"])
-    inputs.emplace(input["name"].get<std::string>(), read_npy((dir / input["file"].get<std::string>()).string()));
+    inputs.emplace(input["name"].get<std::string>(),
+                   read_npy((dir / input["file"].get<std::string>()).string()));
   const std::map<std::string, Tensor> outputs = model.predict(inputs);
 
   const double rtol = manifest.value("rtol", 1e-5), atol = manifest.value("atol", 1e-6);

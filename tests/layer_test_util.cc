@@ -8,7 +8,8 @@ std::unique_ptr<Layer> build_layer(const std::string& class_name, const Json& co
   const LayerConfig layer_config(config);
   WeightReader reader(std::move(weights));
   const std::string name = "layer";
-  const BuildContext ctx{class_name, name, layer_config, inputs, reader, Registry::builtin(), keras_major};
+  const BuildContext ctx{class_name,          name,       layer_config, inputs, reader,
+                         Registry::builtin(), keras_major};
   return Registry::builtin().build(ctx);
 }
 

@@ -11,7 +11,8 @@
 namespace kerasrt::test {
 namespace {
 
-void set_string_attribute(hid_t object, const std::string& name, const std::vector<std::string>& values, bool scalar) {
+void set_string_attribute(hid_t object, const std::string& name,
+                          const std::vector<std::string>& values, bool scalar) {
   size_t width = 1;
   for (const auto& v : values) width = std::max(width, v.size() + 1);
   hid_t type = H5Tcopy(H5T_C_S1);
@@ -19,7 +20,8 @@ void set_string_attribute(hid_t object, const std::string& name, const std::vect
   hsize_t count = values.size();
   hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr);
   std::vector<char> buffer(width * std::max<size_t>(values.size(), 1), '\0');
-  for (size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), buffer.begin() + static_cast<long>(i * width));
+  for (size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(), buffer.begin() + static_cast<long>(i * width));
   hid_t attribute = H5Acreate2(object, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT);
   H5Awrite(attribute, type, buffer.data());
   H5Aclose(attribute);
@@ -29,9 +31,10 @@ void set_string_attribute(hid_t object, const std::string& name, const std::vect
 
 }  // namespace
 
-void write_legacy_h5(const std::string& path, const nlohmann::json& model_config,
-                     const std::vector<std::pair<std::string, std::vector<WeightArray>>>& layer_weights,
-                     const std::string& keras_version) {
+void write_legacy_h5(
+    const std::string& path, const nlohmann::json& model_config,
+    const std::vector<std::pair<std::string, std::vector<WeightArray>>>& layer_weights,
+    const std::string& keras_version) {
   hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (file < 0) throw std::runtime_error("cannot create " + path);
   set_string_attribute(file, "model_config", {model_config.dump()}, true);
@@ -51,7 +54,8 @@ void write_legacy_h5(const std::string& path, const nlohmann::json& model_config
     for (const WeightArray& array : arrays) {
       std::vector<hsize_t> dims(array.shape.begin(), array.shape.end());
       hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
-      hid_t dataset = H5Dcreate2(group, array.name.c_str(), H5T_IEEE_F32LE, space, create_intermediate, H5P_DEFAULT, H5P_DEFAULT);
+      hid_t dataset = H5Dcreate2(group, array.name.c_str(), H5T_IEEE_F32LE, space,
+                                 create_intermediate, H5P_DEFAULT, H5P_DEFAULT);
       H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, array.values.data());
       H5Dclose(dataset);
       H5Sclose(space);
@@ -86,10 +90,14 @@ void write_zip(const std::string& path, const std::map<std::string, std::string>
 
 nlohmann::json dense_model_config(int in, int units, const std::string& extra_layer_class) {
   nlohmann::json layers = nlohmann::json::array();
-  layers.push_back({{"class_name", "InputLayer"},
-                    {"config", {{"name", "input_1"}, {"batch_input_shape", {nullptr, in}}, {"dtype", "float32"}}}});
-  layers.push_back({{"class_name", "Dense"},
-                    {"config", {{"name", "dense"}, {"units", units}, {"activation", "linear"}, {"use_bias", true}}}});
+  layers.push_back(
+      {{"class_name", "InputLayer"},
+       {"config",
+        {{"name", "input_1"}, {"batch_input_shape", {nullptr, in}}, {"dtype", "float32"}}}});
+  layers.push_back(
+      {{"class_name", "Dense"},
+       {"config",
+        {{"name", "dense"}, {"units", units}, {"activation", "linear"}, {"use_bias", true}}}});
   if (!extra_layer_class.empty())
     layers.push_back({{"class_name", extra_layer_class}, {"config", {{"name", "extra"}}}});
   return {{"class_name", "Sequential"}, {"config", {{"name", "sequential"}, {"layers", layers}}}};

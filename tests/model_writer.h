@@ -18,9 +18,10 @@ struct WeightArray {
 
 // Legacy HDF5 (`model.save("m.h5")` layout): root attributes model_config, keras_version,
 // backend; group model_weights with layer_names and per-layer weight_names.
-void write_legacy_h5(const std::string& path, const nlohmann::json& model_config,
-                     const std::vector<std::pair<std::string, std::vector<WeightArray>>>& layer_weights,
-                     const std::string& keras_version = "2.15.0");
+void write_legacy_h5(
+    const std::string& path, const nlohmann::json& model_config,
+    const std::vector<std::pair<std::string, std::vector<WeightArray>>>& layer_weights,
+    const std::string& keras_version = "2.15.0");
 
 // The bytes of an HDF5 file with nothing in it.
 std::string empty_h5_bytes();

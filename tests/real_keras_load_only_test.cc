@@ -15,7 +15,8 @@ std::vector<std::string> load_only_files() {
   std::vector<std::string> names;
   const fs::path dir = shared_dir() / "keras-real" / "load-only";
   if (!fs::exists(dir)) return names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -70,12 +71,13 @@ TEST_P(LoadOnly, LoadsAndPredictsOrRefusesClearly) {
   std::printf("LOADED %s\n", GetParam().c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Real, LoadOnly, ::testing::ValuesIn(load_only_files()), [](const auto& info) {
-  std::string name = info.param;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-});
+INSTANTIATE_TEST_SUITE_P(Real, LoadOnly, ::testing::ValuesIn(load_only_files()),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace kerasrt::test

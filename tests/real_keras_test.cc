@@ -15,7 +15,8 @@ std::vector<std::string> cases(const std::string& folder) {
   std::vector<std::string> names;
   const fs::path dir = shared_dir() / "keras-real" / folder;
   if (!fs::exists(dir)) return names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -36,15 +37,19 @@ TEST_P(WithOutputs, MatchesKeras) {
         return bytes;
       }(),
       "inputs_and_outputs.h5");
-  const auto input_names = nlohmann::json::parse(io.root().string_attribute("inputs").front())["inputs"];
-  const auto output_names = nlohmann::json::parse(io.root().string_attribute("outputs").front())["outputs"];
+  const auto input_names =
+      nlohmann::json::parse(io.root().string_attribute("inputs").front())["inputs"];
+  const auto output_names =
+      nlohmann::json::parse(io.root().string_attribute("outputs").front())["outputs"];
   std::vector<Tensor> inputs;
   ASSERT_EQ(input_names.size(), model.inputs().size());
-  for (const auto& name : input_names) inputs.push_back(to_tensor(io.root().dataset("inputs/" + name.get<std::string>())));
+  for (const auto& name : input_names)
+    inputs.push_back(to_tensor(io.root().dataset("inputs/" + name.get<std::string>())));
   const std::vector<Tensor> outputs = model.predict(inputs);
   ASSERT_EQ(outputs.size(), output_names.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const Tensor want = to_tensor(io.root().dataset("predictions/" + output_names[i].get<std::string>()));
+    const Tensor want =
+        to_tensor(io.root().dataset("predictions/" + output_names[i].get<std::string>()));
     // Computed by TensorFlow or Theano in float32: 1e-5 relative plus a small absolute floor
     // for values near zero.
     EXPECT_TRUE(all_close(outputs[i], want, 1e-5, 1e-6)) << "output " << output_names[i];

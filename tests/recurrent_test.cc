@@ -166,10 +166,11 @@ TEST(Bidirectional, RefusesBadConfigs) {
             {in}, {}),
       "not supported");
   // The config reader marks user classes "custom:<registered name>".
-  EXPECT_ERROR(build("Bidirectional",
-                     {{"layer", {{"class_name", "custom:my_project>LSTM"}, {"config", lstm["config"]}}}},
-                     {in}, both()),
-               "custom layer 'my_project>LSTM'");
+  EXPECT_ERROR(
+      build("Bidirectional",
+            {{"layer", {{"class_name", "custom:my_project>LSTM"}, {"config", lstm["config"]}}}},
+            {in}, both()),
+      "custom layer 'my_project>LSTM'");
   EXPECT_ERROR(build("Bidirectional", {{"merge_mode", "concat"}}, {in}, {}), "config 'layer'");
   // Errors inside the wrapped layer name it.
   Json bad = lstm;

@@ -10,7 +10,8 @@ std::filesystem::path source_dir() { return KERASRT_SOURCE_DIR; }
 std::filesystem::path shared_dir() { return KERASRT_SHARED_DIR; }
 std::filesystem::path fixtures_dir() { return source_dir() / "tests" / "fixtures"; }
 
-::testing::AssertionResult all_close(const Tensor& got, const Tensor& want, double rtol, double atol) {
+::testing::AssertionResult all_close(const Tensor& got, const Tensor& want, double rtol,
+                                     double atol) {
   if (got.shape() != want.shape()) {
     std::string g, w;
     for (auto d : got.shape()) g += std::to_string(d) + " ";
@@ -25,13 +26,15 @@ std::filesystem::path fixtures_dir() { return source_dir() / "tests" / "fixtures
     const double excess = std::fabs(g - w) - (atol + rtol * std::fabs(w));
     if (!(excess <= 0)) {
       ++bad;
-      if (worst < 0 || excess > worst_excess || std::isnan(excess)) worst = i, worst_excess = excess;
+      if (worst < 0 || excess > worst_excess || std::isnan(excess))
+        worst = i, worst_excess = excess;
     }
   }
   if (bad == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << bad << " of " << got.size() << " elements differ; worst at flat index "
-                                       << worst << ": got " << got.data()[worst] << ", want " << want.data()[worst]
-                                       << " (rtol " << rtol << ", atol " << atol << ")";
+  return ::testing::AssertionFailure()
+         << bad << " of " << got.size() << " elements differ; worst at flat index " << worst
+         << ": got " << got.data()[worst] << ", want " << want.data()[worst] << " (rtol " << rtol
+         << ", atol " << atol << ")";
 }
 
 bool identical(const Tensor& a, const Tensor& b) {

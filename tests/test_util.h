@@ -1,21 +1,22 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kerasrt/kerasrt.h"
 
 namespace kerasrt::test {
 
 std::filesystem::path source_dir();
-std::filesystem::path shared_dir();   // ../shared beside the project
+std::filesystem::path shared_dir();    // ../shared beside the project
 std::filesystem::path fixtures_dir();  // tests/fixtures
 
 // Element-wise |got - want| <= atol + rtol * |want|; NaN matches NaN. Reports the worst element.
-::testing::AssertionResult all_close(const Tensor& got, const Tensor& want, double rtol, double atol);
+::testing::AssertionResult all_close(const Tensor& got, const Tensor& want, double rtol,
+                                     double atol);
 // Bit-for-bit equality.
 bool identical(const Tensor& a, const Tensor& b);
 

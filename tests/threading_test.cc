@@ -54,7 +54,8 @@ TEST(IntraOpThreads, ConcurrentCallsAreBitExactAndMatchOneThread) {
       ASSERT_EQ(c.expected.size(), reference.size());
       for (size_t o = 0; o < reference.size(); ++o) {
         EXPECT_EQ(c.expected[o].shape(), reference[o].shape());
-        EXPECT_TRUE(all_close(c.expected[o], reference[o], 1e-5, 1e-6)) << path << " batch " << batch;
+        EXPECT_TRUE(all_close(c.expected[o], reference[o], 1e-5, 1e-6))
+            << path << " batch " << batch;
       }
       cases.push_back(std::move(c));
     }

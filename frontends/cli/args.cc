@@ -17,7 +17,8 @@ std::vector<std::string> Args::values(const std::string& name) {
     if (args_[i] == name) {
       if (i + 1 >= args_.size()) throw UsageError(name + " needs a value");
       out.push_back(args_[i + 1]);
-      args_.erase(args_.begin() + static_cast<std::ptrdiff_t>(i), args_.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+      args_.erase(args_.begin() + static_cast<std::ptrdiff_t>(i),
+                  args_.begin() + static_cast<std::ptrdiff_t>(i) + 2);
     } else {
       ++i;
     }

@@ -38,7 +38,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_between(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 int int_option(Args& args, const std::string& name, int fallback, int minimum) {
   const std::string text = args.value(name);
@@ -115,14 +117,15 @@ Tensor make_input(const TensorInfo& info, int batch, const std::string& npy, uin
   for (size_t d = 1; d < shape.size(); ++d)
     if (shape[d] == kAnyDim) {
       if (npy.empty())
-        throw UsageError("input '" + info.name + "' has a dimension the model leaves open; give --input " + info.name +
+        throw UsageError("input '" + info.name +
+                         "' has a dimension the model leaves open; give --input " + info.name +
                          "=X.npy");
     }
   if (!npy.empty()) {
     const Tensor given = read_npy(npy);
     if (given.shape().size() != shape.size() || given.shape().empty() || given.shape()[0] < 1)
-      throw UsageError(npy + ": needs shape (batch, ...) of rank " + std::to_string(shape.size()) + " for input '" +
-                       info.name + "'");
+      throw UsageError(npy + ": needs shape (batch, ...) of rank " + std::to_string(shape.size()) +
+                       " for input '" + info.name + "'");
     for (size_t d = 1; d < shape.size(); ++d) shape[d] = given.shape()[d];
     Tensor out(shape);
     const int64_t row = given.shape()[0] > 0 ? given.size() / given.shape()[0] : 0;
@@ -147,7 +150,8 @@ struct Caller {
 
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  const size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  const size_t rank =
+      static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
@@ -200,11 +204,14 @@ int bench(const std::vector<std::string>& raw) {
           named = true;
         }
     if (named) continue;
-    if (next_positional >= infos.size()) throw UsageError("more inputs given than the model has (" + std::to_string(infos.size()) + ")");
+    if (next_positional >= infos.size())
+      throw UsageError("more inputs given than the model has (" + std::to_string(infos.size()) +
+                       ")");
     npy[next_positional++] = arg;
   }
   std::vector<Tensor> inputs;
-  for (size_t i = 0; i < infos.size(); ++i) inputs.push_back(make_input(infos[i], batch, npy[i], 1234u + static_cast<uint32_t>(i)));
+  for (size_t i = 0; i < infos.size(); ++i)
+    inputs.push_back(make_input(infos[i], batch, npy[i], 1234u + static_cast<uint32_t>(i)));
   std::vector<TensorView> views;
   for (const Tensor& t : inputs) views.push_back({t.data(), t.shape()});
 
@@ -259,12 +266,13 @@ int bench(const std::vector<std::string>& raw) {
     if (!progress) return;
     const double elapsed = seconds_between(since, Clock::now());
     const uint64_t calls = total_calls(counted);
-    std::fprintf(stderr, "\r\033[Kbench %s %5.1f/%.1f s  %llu calls  %.1f samples/s", label, std::min(elapsed, length), length,
-                 static_cast<unsigned long long>(calls), elapsed > 0 ? static_cast<double>(calls) * batch / elapsed : 0.0);
+    std::fprintf(stderr, "\r\033[Kbench %s %5.1f/%.1f s  %llu calls  %.1f samples/s", label,
+                 std::min(elapsed, length), length, static_cast<unsigned long long>(calls),
+                 elapsed > 0 ? static_cast<double>(calls) * batch / elapsed : 0.0);
     std::fflush(stderr);
   };
-  const auto wait_until = [&](Clock::time_point deadline, const char* label, Clock::time_point since, double length,
-                              bool counted, auto&& done) {
+  const auto wait_until = [&](Clock::time_point deadline, const char* label,
+                              Clock::time_point since, double length, bool counted, auto&& done) {
     while (!failed.load()) {
       const auto now = Clock::now();
       if (now >= deadline && done()) return;
@@ -281,12 +289,14 @@ int bench(const std::vector<std::string>& raw) {
     };
   };
   const auto warmup_start = Clock::now();
-  wait_until(warmup_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup)), "warm-up",
-             warmup_start, warmup, false, all_callers(false));
+  wait_until(warmup_start +
+                 std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup)),
+             "warm-up", warmup_start, warmup, false, all_callers(false));
   measure_start = Clock::now();
   if (!failed.load()) phase.store(kMeasure, std::memory_order_release);
-  wait_until(measure_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)), "measure",
-             measure_start, seconds, true, all_callers(true));
+  wait_until(measure_start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(seconds)),
+             "measure", measure_start, seconds, true, all_callers(true));
   phase.store(kStop);
   for (std::thread& t : threads) t.join();
   const double wall = seconds_between(measure_start, Clock::now());
@@ -345,19 +355,23 @@ int bench(const std::vector<std::string>& raw) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("model       %s (%s, %lld parameters)\n", model_arguments.model.c_str(), summary.format.c_str(),
-              static_cast<long long>(summary.total_params));
-  std::printf("callers     %d concurrent x batch %d, %d intra-op thread%s each\n", callers, batch, intra_op_threads,
-              intra_op_threads == 1 ? "" : "s");
-  std::printf("load        %.4f s (reading the %s first took %.4f s)\n", load_seconds, megabytes(file_bytes).c_str(),
-              file_read_seconds);
-  std::printf("throughput  %.2f samples/s, %.2f calls/s (%llu calls in %.2f s after %.1f s warm-up)\n",
-              calls_per_second * batch, calls_per_second, static_cast<unsigned long long>(calls), wall, warmup);
-  std::printf("latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  (mean %.3f, min %.3f, max %.3f)\n",
-              ms(percentile(latencies, 50)), ms(percentile(latencies, 90)), ms(percentile(latencies, 99)), ms(mean),
-              ms(latencies.front()), ms(latencies.back()));
-  std::printf("memory      peak RSS %s (%s before load, %s after load)\n", megabytes(peak_rss).c_str(),
-              megabytes(rss_before_load).c_str(), megabytes(rss_after_load).c_str());
+  std::printf("model       %s (%s, %lld parameters)\n", model_arguments.model.c_str(),
+              summary.format.c_str(), static_cast<long long>(summary.total_params));
+  std::printf("callers     %d concurrent x batch %d, %d intra-op thread%s each\n", callers, batch,
+              intra_op_threads, intra_op_threads == 1 ? "" : "s");
+  std::printf("load        %.4f s (reading the %s first took %.4f s)\n", load_seconds,
+              megabytes(file_bytes).c_str(), file_read_seconds);
+  std::printf(
+      "throughput  %.2f samples/s, %.2f calls/s (%llu calls in %.2f s after %.1f s warm-up)\n",
+      calls_per_second * batch, calls_per_second, static_cast<unsigned long long>(calls), wall,
+      warmup);
+  std::printf(
+      "latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  (mean %.3f, min %.3f, max %.3f)\n",
+      ms(percentile(latencies, 50)), ms(percentile(latencies, 90)), ms(percentile(latencies, 99)),
+      ms(mean), ms(latencies.front()), ms(latencies.back()));
+  std::printf("memory      peak RSS %s (%s before load, %s after load)\n",
+              megabytes(peak_rss).c_str(), megabytes(rss_before_load).c_str(),
+              megabytes(rss_after_load).c_str());
   return 0;
 }
 

@@ -1,8 +1,7 @@
 // `kerasrt info`: the model summary, as a table (like Keras model.summary()) or JSON.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 
@@ -55,13 +54,22 @@ void print_json(const Model& model) {
       for (int64_t d : shape) dims.push_back(d == kAnyDim ? nlohmann::json() : nlohmann::json(d));
       shapes.push_back(dims);
     }
-    layers.push_back({{"name", layer.name}, {"class_name", layer.class_name}, {"output_shapes", shapes},
-                      {"params", layer.params}, {"trainable_params", layer.trainable_params}, {"depth", layer.depth}});
+    layers.push_back({{"name", layer.name},
+                      {"class_name", layer.class_name},
+                      {"output_shapes", shapes},
+                      {"params", layer.params},
+                      {"trainable_params", layer.trainable_params},
+                      {"depth", layer.depth}});
   }
-  const nlohmann::json out = {{"name", s.name}, {"class_name", s.class_name}, {"keras_version", s.keras_version},
-                              {"format", s.format}, {"inputs", tensors_json(model.inputs())},
-                              {"outputs", tensors_json(model.outputs())}, {"layers", layers},
-                              {"total_params", s.total_params}, {"trainable_params", s.trainable_params},
+  const nlohmann::json out = {{"name", s.name},
+                              {"class_name", s.class_name},
+                              {"keras_version", s.keras_version},
+                              {"format", s.format},
+                              {"inputs", tensors_json(model.inputs())},
+                              {"outputs", tensors_json(model.outputs())},
+                              {"layers", layers},
+                              {"total_params", s.total_params},
+                              {"trainable_params", s.trainable_params},
                               {"non_trainable_params", s.total_params - s.trainable_params}};
   std::cout << out.dump(2) << "\n";
 }
@@ -70,21 +78,26 @@ void print_table(const Model& model, bool expand_nested) {
   const ModelSummary& s = model.summary();
   const std::string thin(80, '_'), thick(80, '=');
   std::printf("Model: \"%s\" (%s, Keras %s, %s)\n%s\n", s.name.c_str(), s.class_name.c_str(),
-              s.keras_version.empty() ? "?" : s.keras_version.c_str(), s.format.c_str(), thin.c_str());
+              s.keras_version.empty() ? "?" : s.keras_version.c_str(), s.format.c_str(),
+              thin.c_str());
   std::printf(" %-40s %-26s %10s\n%s\n", "Layer (type)", "Output Shape", "Param #", thick.c_str());
   for (const LayerSummary& layer : s.layers) {
     if (layer.depth > 0 && !expand_nested) continue;
-    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name + " (" + layer.class_name + ")";
+    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name +
+                              " (" + layer.class_name + ")";
     std::printf(" %-40s %-26s %10s\n", label.c_str(), shapes_text(layer.output_shapes).c_str(),
                 with_commas(layer.params).c_str());
   }
-  std::printf("%s\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n", thick.c_str(),
-              with_commas(s.total_params).c_str(), with_commas(s.trainable_params).c_str(),
+  std::printf("%s\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n",
+              thick.c_str(), with_commas(s.total_params).c_str(),
+              with_commas(s.trainable_params).c_str(),
               with_commas(s.total_params - s.trainable_params).c_str(), thin.c_str());
   for (const TensorInfo& t : model.inputs())
-    std::printf("input  %-24s %-22s %s\n", t.name.c_str(), shape_text(t.shape).c_str(), dtype_name(t.dtype));
+    std::printf("input  %-24s %-22s %s\n", t.name.c_str(), shape_text(t.shape).c_str(),
+                dtype_name(t.dtype));
   for (const TensorInfo& t : model.outputs())
-    std::printf("output %-24s %-22s %s\n", t.name.c_str(), shape_text(t.shape).c_str(), dtype_name(t.dtype));
+    std::printf("output %-24s %-22s %s\n", t.name.c_str(), shape_text(t.shape).c_str(),
+                dtype_name(t.dtype));
 }
 
 }  // namespace

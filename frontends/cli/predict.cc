@@ -12,7 +12,9 @@ namespace {
 // Output names come from the model file: keep them from escaping the output directory.
 std::string safe_file_name(const std::string& name) {
   std::string out;
-  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ? c : '_';
+  for (char c : name)
+    out +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ? c : '_';
   if (out.empty() || out[0] == '.') out.insert(0, "_");
   return out;
 }
@@ -28,7 +30,8 @@ int predict(const std::vector<std::string>& raw) {
   const auto rest = args.positionals();
   if (rest.size() != 1) throw UsageError("predict takes one MODEL");
   if (input_args.empty()) throw UsageError("give at least one --input X.npy");
-  if (output.empty() == output_dir.empty()) throw UsageError("give exactly one of --output OUT.npy or --output-dir DIR");
+  if (output.empty() == output_dir.empty())
+    throw UsageError("give exactly one of --output OUT.npy or --output-dir DIR");
   model_arguments.model = rest[0];
   const Model model = open_model(model_arguments);
   const auto& inputs = model.inputs();
@@ -46,23 +49,28 @@ int predict(const std::vector<std::string>& raw) {
       if (!name.empty()) path = arg.substr(eq + 1);
     }
     if (name.empty()) {
-      if (next_positional >= inputs.size()) throw UsageError("more inputs given than the model has (" + std::to_string(inputs.size()) + ")");
+      if (next_positional >= inputs.size())
+        throw UsageError("more inputs given than the model has (" + std::to_string(inputs.size()) +
+                         ")");
       name = inputs[next_positional++].name;
     }
-    if (!named.emplace(name, read_npy(path)).second) throw UsageError("input '" + name + "' given twice");
+    if (!named.emplace(name, read_npy(path)).second)
+      throw UsageError("input '" + name + "' given twice");
   }
   const std::map<std::string, Tensor> results = model.predict(named);
 
   if (!output.empty()) {
     if (results.size() != 1)
-      throw UsageError("the model has " + std::to_string(results.size()) + " outputs; use --output-dir");
+      throw UsageError("the model has " + std::to_string(results.size()) +
+                       " outputs; use --output-dir");
     write_npy(output, results.begin()->second);
     std::cout << results.begin()->first << " -> " << output << "\n";
     return 0;
   }
   std::filesystem::create_directories(output_dir);
   for (const TensorInfo& info : model.outputs()) {
-    const std::string path = (std::filesystem::path(output_dir) / (safe_file_name(info.name) + ".npy")).string();
+    const std::string path =
+        (std::filesystem::path(output_dir) / (safe_file_name(info.name) + ".npy")).string();
     write_npy(path, results.at(info.name));
     std::cout << info.name << " -> " << path << "\n";
   }

@@ -57,7 +57,9 @@ void append_flat(std::string& out, const float* data, int64_t count) {
   out += ']';
 }
 
-std::string quoted(const std::string& s) { return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string quoted(const std::string& s) {
+  return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string out = "[";
@@ -68,7 +70,8 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 // ------------------------------------------------------------------------ reading tensors
 
 // Walks a JSON value (nested lists, or a scalar) into row-major floats and its shape.
-void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>& out, const std::string& what) {
+void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>& out,
+             const std::string& what) {
   shape.clear();
   const Json* probe = &value;
   while (probe->is_array()) {
@@ -82,17 +85,26 @@ void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>&
   const std::function<void(const Json&, size_t)> walk = [&](const Json& v, size_t depth) {
     if (depth < shape.size()) {
       if (!v.is_array() || static_cast<int64_t>(v.size()) != shape[depth])
-        throw ApiError{400, what + ": the nested lists are ragged or mix lists and numbers (expected " +
-                                std::to_string(shape[depth]) + " items at depth " + std::to_string(depth) + ")"};
+        throw ApiError{
+            400, what + ": the nested lists are ragged or mix lists and numbers (expected " +
+                     std::to_string(shape[depth]) + " items at depth " + std::to_string(depth) +
+                     ")"};
       for (const Json& item : v) walk(item, depth + 1);
       return;
     }
-    if (v.is_number_float()) out.push_back(static_cast<float>(v.get<double>()));
-    else if (v.is_number_integer()) out.push_back(static_cast<float>(v.get<int64_t>()));
-    else if (v.is_number_unsigned()) out.push_back(static_cast<float>(v.get<uint64_t>()));
-    else if (v.is_boolean()) out.push_back(v.get<bool>() ? 1.0f : 0.0f);
-    else if (v.is_array()) throw ApiError{400, what + ": the nested lists are ragged (a list where a number belongs)"};
-    else throw ApiError{400, what + ": expected numbers, got " + std::string(v.type_name()) + " " + v.dump().substr(0, 40)};
+    if (v.is_number_float())
+      out.push_back(static_cast<float>(v.get<double>()));
+    else if (v.is_number_integer())
+      out.push_back(static_cast<float>(v.get<int64_t>()));
+    else if (v.is_number_unsigned())
+      out.push_back(static_cast<float>(v.get<uint64_t>()));
+    else if (v.is_boolean())
+      out.push_back(v.get<bool>() ? 1.0f : 0.0f);
+    else if (v.is_array())
+      throw ApiError{400, what + ": the nested lists are ragged (a list where a number belongs)"};
+    else
+      throw ApiError{400, what + ": expected numbers, got " + std::string(v.type_name()) + " " +
+                              v.dump().substr(0, 40)};
   };
   walk(value, 0);
 }
@@ -100,10 +112,11 @@ void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>&
 // Checks a tensor's shape against the model's input (kAnyDim matches anything).
 void check_shape(const TensorInfo& info, const std::vector<int64_t>& shape) {
   bool ok = shape.size() == info.shape.size();
-  for (size_t d = 0; ok && d < shape.size(); ++d) ok = info.shape[d] == kAnyDim || info.shape[d] == shape[d];
+  for (size_t d = 0; ok && d < shape.size(); ++d)
+    ok = info.shape[d] == kAnyDim || info.shape[d] == shape[d];
   if (!ok)
-    throw ApiError{400, "input '" + info.name + "' has shape " + shape_text(shape) + ", the model expects " +
-                            shape_text(info.shape) + " (-1: any size)"};
+    throw ApiError{400, "input '" + info.name + "' has shape " + shape_text(shape) +
+                            ", the model expects " + shape_text(info.shape) + " (-1: any size)"};
 }
 
 std::optional<int64_t> parse_version(const std::string& text) {
@@ -139,13 +152,20 @@ Json parse_json(const std::string& text) {
 
 const char* tf_dtype(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "DT_FLOAT";
-    case DType::kFloat64: return "DT_DOUBLE";
-    case DType::kFloat16: return "DT_HALF";
-    case DType::kInt32: return "DT_INT32";
-    case DType::kInt64: return "DT_INT64";
-    case DType::kBool: return "DT_BOOL";
-    case DType::kString: return "DT_STRING";
+    case DType::kFloat32:
+      return "DT_FLOAT";
+    case DType::kFloat64:
+      return "DT_DOUBLE";
+    case DType::kFloat16:
+      return "DT_HALF";
+    case DType::kInt32:
+      return "DT_INT32";
+    case DType::kInt64:
+      return "DT_INT64";
+    case DType::kBool:
+      return "DT_BOOL";
+    case DType::kString:
+      return "DT_STRING";
   }
   return "DT_INVALID";
 }
@@ -163,8 +183,9 @@ bool accepts(DType model, const std::string& datatype) {
   if (datatype == expected) return true;
   // Integer inputs (token ids): any integer type is exact as far as float32 can hold it.
   if (model == DType::kInt32 || model == DType::kInt64)
-    return datatype == "INT8" || datatype == "INT16" || datatype == "INT32" || datatype == "INT64" ||
-           datatype == "UINT8" || datatype == "UINT16" || datatype == "UINT32" || datatype == "UINT64";
+    return datatype == "INT8" || datatype == "INT16" || datatype == "INT32" ||
+           datatype == "INT64" || datatype == "UINT8" || datatype == "UINT16" ||
+           datatype == "UINT32" || datatype == "UINT64";
   return false;
 }
 
@@ -193,7 +214,8 @@ float half_to_float(uint16_t h) {
 }
 
 // Little-endian binary tensor data of a v2 datatype into floats.
-void decode_binary(const std::string& datatype, const char* p, int64_t count, std::vector<float>& out) {
+void decode_binary(const std::string& datatype, const char* p, int64_t count,
+                   std::vector<float>& out) {
   out.resize(static_cast<size_t>(count));
   const auto each = [&](auto tag) {
     using T = decltype(tag);
@@ -203,16 +225,26 @@ void decode_binary(const std::string& datatype, const char* p, int64_t count, st
       out[static_cast<size_t>(i)] = static_cast<float>(v);
     }
   };
-  if (datatype == "FP32") std::memcpy(out.data(), p, static_cast<size_t>(count) * 4);
-  else if (datatype == "FP64") each(double{});
-  else if (datatype == "INT8") each(int8_t{});
-  else if (datatype == "INT16") each(int16_t{});
-  else if (datatype == "INT32") each(int32_t{});
-  else if (datatype == "INT64") each(int64_t{});
-  else if (datatype == "UINT8" || datatype == "BOOL") each(uint8_t{});
-  else if (datatype == "UINT16") each(uint16_t{});
-  else if (datatype == "UINT32") each(uint32_t{});
-  else if (datatype == "UINT64") each(uint64_t{});
+  if (datatype == "FP32")
+    std::memcpy(out.data(), p, static_cast<size_t>(count) * 4);
+  else if (datatype == "FP64")
+    each(double{});
+  else if (datatype == "INT8")
+    each(int8_t{});
+  else if (datatype == "INT16")
+    each(int16_t{});
+  else if (datatype == "INT32")
+    each(int32_t{});
+  else if (datatype == "INT64")
+    each(int64_t{});
+  else if (datatype == "UINT8" || datatype == "BOOL")
+    each(uint8_t{});
+  else if (datatype == "UINT16")
+    each(uint16_t{});
+  else if (datatype == "UINT32")
+    each(uint32_t{});
+  else if (datatype == "UINT64")
+    each(uint64_t{});
   else if (datatype == "FP16")
     for (int64_t i = 0; i < count; ++i) {
       uint16_t h;
@@ -242,7 +274,8 @@ std::vector<std::string> segments(const std::string& target) {
   size_t start = 0;
   while (start <= path.size()) {
     const size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    const std::string part =
+        path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (!part.empty()) out.push_back(percent_decode(part));
     if (slash == std::string::npos) break;
     start = slash + 1;
@@ -257,7 +290,8 @@ struct Inference {
 };
 
 // Model inputs by name in model order, with the batch dimension checked across inputs.
-Inference assemble(std::shared_ptr<const ServedVersion> served, std::map<std::string, Tensor>&& named) {
+Inference assemble(std::shared_ptr<const ServedVersion> served,
+                   std::map<std::string, Tensor>&& named) {
   Inference out;
   out.served = std::move(served);
   const auto& infos = out.served->model.inputs();
@@ -276,10 +310,12 @@ Inference assemble(std::shared_ptr<const ServedVersion> served, std::map<std::st
     auto it = named.find(info.name);
     check_shape(info, it->second.shape());
     const int64_t rows = it->second.shape().empty() ? 1 : it->second.shape()[0];
-    if (out.inputs.empty()) out.rows = rows;
+    if (out.inputs.empty())
+      out.rows = rows;
     else if (rows != out.rows)
-      throw ApiError{400, "inputs disagree on the batch size: '" + infos[0].name + "' has " + std::to_string(out.rows) +
-                              " rows, '" + info.name + "' has " + std::to_string(rows)};
+      throw ApiError{400, "inputs disagree on the batch size: '" + infos[0].name + "' has " +
+                              std::to_string(out.rows) + " rows, '" + info.name + "' has " +
+                              std::to_string(rows)};
     out.inputs.push_back(std::move(it->second));
   }
   if (out.rows <= 0) throw ApiError{400, "the request has no rows (batch size 0)"};
@@ -292,19 +328,29 @@ std::string error_body(const std::string& message) { return "{\"error\":" + quot
 
 std::string v2_datatype(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "FP32";
-    case DType::kFloat64: return "FP64";
-    case DType::kFloat16: return "FP16";
-    case DType::kInt32: return "INT32";
-    case DType::kInt64: return "INT64";
-    case DType::kBool: return "BOOL";
-    case DType::kString: return "BYTES";
+    case DType::kFloat32:
+      return "FP32";
+    case DType::kFloat64:
+      return "FP64";
+    case DType::kFloat16:
+      return "FP16";
+    case DType::kInt32:
+      return "INT32";
+    case DType::kInt64:
+      return "INT64";
+    case DType::kBool:
+      return "BOOL";
+    case DType::kString:
+      return "BYTES";
   }
   return "FP32";
 }
 
 Api::Api(Repository& repository, Scheduler& scheduler, Metrics& metrics, ApiOptions options)
-    : repository_(repository), scheduler_(scheduler), metrics_(metrics), options_(std::move(options)) {}
+    : repository_(repository),
+      scheduler_(scheduler),
+      metrics_(metrics),
+      options_(std::move(options)) {}
 
 void Api::handle(HttpRequest&& request, Respond respond) {
   const std::vector<std::string> parts = segments(request.target);
@@ -314,7 +360,8 @@ void Api::handle(HttpRequest&& request, Respond respond) {
     const auto need = [&](const char* allowed, const std::string& ep) {
       endpoint = ep;
       if (method != allowed) {
-        HttpResponse r = error_response(405, "method " + method + " is not allowed here; use " + allowed, ep);
+        HttpResponse r =
+            error_response(405, "method " + method + " is not allowed here; use " + allowed, ep);
         r.headers.emplace_back("Allow", allowed);
         throw r;
       }
@@ -345,7 +392,8 @@ void Api::handle(HttpRequest&& request, Respond respond) {
         name = p[0];
         version = p[2];
       } else if (p.size() == 3 && p[1] == "labels") {
-        throw ApiError{404, "version labels are not supported by this server; use /versions/<number>"};
+        throw ApiError{404,
+                       "version labels are not supported by this server; use /versions/<number>"};
       } else {
         throw ApiError{404, "no such endpoint: " + request.target};
       }
@@ -355,7 +403,9 @@ void Api::handle(HttpRequest&& request, Respond respond) {
       }
       if (verb == "classify" || verb == "regress") {
         endpoint = "v1_" + verb;
-        throw ApiError{501, verb + " needs tf.Example signatures, which Keras models do not have; use :predict"};
+        throw ApiError{
+            501,
+            verb + " needs tf.Example signatures, which Keras models do not have; use :predict"};
       }
       if (!verb.empty()) throw ApiError{404, "unknown verb ':" + verb + "'"};
       if (metadata) {
@@ -369,14 +419,18 @@ void Api::handle(HttpRequest&& request, Respond respond) {
     if (!parts.empty() && parts[0] == "v2") {
       if (parts.size() == 1) {
         need("GET", "v2_server_metadata");
-        Json body = {{"name", "kerasrt"}, {"version", options_.server_version}, {"extensions", {"binary_tensor_data"}}};
+        Json body = {{"name", "kerasrt"},
+                     {"version", options_.server_version},
+                     {"extensions", {"binary_tensor_data"}}};
         return respond(json_response(200, body.dump(), endpoint));
       }
-      if (parts.size() == 3 && parts[1] == "health" && (parts[2] == "live" || parts[2] == "ready")) {
+      if (parts.size() == 3 && parts[1] == "health" &&
+          (parts[2] == "live" || parts[2] == "ready")) {
         need("GET", "v2_health_" + parts[2]);
         if (parts[2] == "live") return respond(json_response(200, "{\"live\":true}", endpoint));
         const bool ready = ready_.load();
-        return respond(json_response(ready ? 200 : 503, ready ? "{\"ready\":true}" : "{\"ready\":false}", endpoint));
+        return respond(json_response(ready ? 200 : 503,
+                                     ready ? "{\"ready\":true}" : "{\"ready\":false}", endpoint));
       }
       if (parts.size() >= 3 && parts[1] == "models") {
         std::vector<std::string> p(parts.begin() + 2, parts.end());
@@ -386,8 +440,10 @@ void Api::handle(HttpRequest&& request, Respond respond) {
           p.pop_back();
         }
         std::string name = p[0], version;
-        if (p.size() == 3 && p[1] == "versions") version = p[2];
-        else if (p.size() != 1) throw ApiError{404, "no such endpoint: " + request.target};
+        if (p.size() == 3 && p[1] == "versions")
+          version = p[2];
+        else if (p.size() != 1)
+          throw ApiError{404, "no such endpoint: " + request.target};
         if (action.empty()) {
           need("GET", "v2_model_metadata");
           return v2_model_metadata(name, version, respond);
@@ -420,9 +476,11 @@ void Api::tf_status(const std::string& name, const std::string& version, Respond
   Json list = Json::array();
   for (const VersionStatus& s : all) {
     if (wanted && s.version != *wanted) continue;
-    list.push_back({{"version", std::to_string(s.version)},
-                    {"state", s.state},
-                    {"status", {{"error_code", s.error.empty() ? "OK" : "UNKNOWN"}, {"error_message", s.error}}}});
+    list.push_back(
+        {{"version", std::to_string(s.version)},
+         {"state", s.state},
+         {"status",
+          {{"error_code", s.error.empty() ? "OK" : "UNKNOWN"}, {"error_message", s.error}}}});
   }
   if (list.empty()) throw ApiError{404, "Could not find version " + version + " of model " + name};
   respond(json_response(200, Json{{"model_version_status", list}}.dump(), "v1_status"));
@@ -448,9 +506,12 @@ void Api::tf_metadata(const std::string& name, const std::string& version, Respo
   Json signature = {{"inputs", tensors(model.inputs())},
                     {"outputs", tensors(model.outputs())},
                     {"method_name", "tensorflow/serving/predict"}};
-  Json body = {{"model_spec",
-                {{"name", name}, {"signature_name", ""}, {"version", std::to_string(found.served->version)}}},
-               {"metadata", {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}}}};
+  Json body = {
+      {"model_spec",
+       {{"name", name},
+        {"signature_name", ""},
+        {"version", std::to_string(found.served->version)}}},
+      {"metadata", {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}}}};
   respond(json_response(200, body.dump(), "v1_metadata"));
 }
 
@@ -459,8 +520,9 @@ void Api::tf_metadata(const std::string& name, const std::string& version, Respo
 namespace {
 
 template <typename Encode>
-void submit(Scheduler& scheduler, Inference&& inference, const ApiOptions& options, Clock::time_point received,
-            const std::string& endpoint, Respond respond, Encode encode) {
+void submit(Scheduler& scheduler, Inference&& inference, const ApiOptions& options,
+            Clock::time_point received, const std::string& endpoint, Respond respond,
+            Encode encode) {
   const std::shared_ptr<const ServedVersion> served = inference.served;
   ModelMetrics* metrics = served->metrics;
   metrics->requests.fetch_add(1, std::memory_order_relaxed);
@@ -468,15 +530,17 @@ void submit(Scheduler& scheduler, Inference&& inference, const ApiOptions& optio
   job->inputs = std::move(inference.inputs);
   job->rows = inference.rows;
   job->enqueued = Clock::now();
-  job->deadline = job->enqueued + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(options.request_timeout_seconds));
+  job->deadline =
+      job->enqueued + std::chrono::duration_cast<Clock::duration>(
+                          std::chrono::duration<double>(options.request_timeout_seconds));
   job->done = [served, metrics, received, endpoint, respond, encode](JobResult&& result) mutable {
     HttpResponse r;
     if (result.status == 200) {
       try {
         r = encode(*served, result);
       } catch (const std::exception& e) {
-        r = error_response(500, std::string("internal error encoding the answer: ") + e.what(), endpoint);
+        r = error_response(500, std::string("internal error encoding the answer: ") + e.what(),
+                           endpoint);
       }
     } else {
       r = error_response(result.status, result.error, endpoint);
@@ -488,7 +552,8 @@ void submit(Scheduler& scheduler, Inference&& inference, const ApiOptions& optio
     r.batch_requests = result.batch_requests;
     r.queue_seconds = result.queue_seconds;
     if (r.status != 200) metrics->errors.fetch_add(1, std::memory_order_relaxed);
-    metrics->request_seconds.observe(std::chrono::duration<double>(Clock::now() - received).count());
+    metrics->request_seconds.observe(
+        std::chrono::duration<double>(Clock::now() - received).count());
     respond(std::move(r));
   };
   const std::string name = served->name;
@@ -499,12 +564,12 @@ void submit(Scheduler& scheduler, Inference&& inference, const ApiOptions& optio
     case Scheduler::Submit::kQueueFull: {
       metrics->rejected.fetch_add(1, std::memory_order_relaxed);
       metrics->errors.fetch_add(1, std::memory_order_relaxed);
-      HttpResponse r = error_response(
-          429,
-          "model '" + name + "' version " + std::to_string(version) + " has " +
-              std::to_string(served->queue->config().max_queue_size) +
-              " requests queued (max_queue_size); retry later",
-          endpoint);
+      HttpResponse r =
+          error_response(429,
+                         "model '" + name + "' version " + std::to_string(version) + " has " +
+                             std::to_string(served->queue->config().max_queue_size) +
+                             " requests queued (max_queue_size); retry later",
+                         endpoint);
       r.model = name;
       r.version = version;
       return respond(std::move(r));
@@ -521,7 +586,8 @@ void submit(Scheduler& scheduler, Inference&& inference, const ApiOptions& optio
 
 }  // namespace
 
-void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::string& version, Respond& respond) {
+void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::string& version,
+                     Respond& respond) {
   if (!accepting_.load()) throw ApiError{503, "the server is shutting down"};
   const auto found = repository_.find(name, parse_version(version));
   if (!found.served) throw ApiError{found.status, found.error};
@@ -538,13 +604,16 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
   }
   const bool has_instances = body.contains("instances"), has_inputs = body.contains("inputs");
   if (has_instances == has_inputs)
-    throw ApiError{400, has_instances ? "the request has both \"instances\" and \"inputs\"; give one"
-                                      : "the request needs \"instances\" (row format) or \"inputs\" (columnar format)"};
+    throw ApiError{
+        400, has_instances
+                 ? "the request has both \"instances\" and \"inputs\"; give one"
+                 : "the request needs \"instances\" (row format) or \"inputs\" (columnar format)"};
   const auto& infos = model.inputs();
   std::map<std::string, Tensor> named;
   if (has_instances) {
     const Json& instances = body["instances"];
-    if (!instances.is_array() || instances.empty()) throw ApiError{400, "\"instances\" must be a non-empty list"};
+    if (!instances.is_array() || instances.empty())
+      throw ApiError{400, "\"instances\" must be a non-empty list"};
     const bool objects = instances[0].is_object();
     if (!objects && infos.size() != 1)
       throw ApiError{400, "the model has " + std::to_string(infos.size()) +
@@ -555,24 +624,33 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
       for (size_t i = 0; i < instances.size(); ++i) {
         const Json& instance = instances[i];
         if (instance.is_object() != objects)
-          throw ApiError{400, "instances mix objects and plain values (instance " + std::to_string(i) + ")"};
+          throw ApiError{
+              400, "instances mix objects and plain values (instance " + std::to_string(i) + ")"};
         const Json* value = &instance;
-        const std::string what = "instance " + std::to_string(i) + (objects ? " input '" + info.name + "'" : "");
+        const std::string what =
+            "instance " + std::to_string(i) + (objects ? " input '" + info.name + "'" : "");
         if (objects) {
-          if (!instance.contains(info.name)) throw ApiError{400, "instance " + std::to_string(i) + " lacks input '" + info.name + "'"};
+          if (!instance.contains(info.name))
+            throw ApiError{400,
+                           "instance " + std::to_string(i) + " lacks input '" + info.name + "'"};
           value = &instance[info.name];
           for (const auto& [key, v] : instance.items()) {
             bool known = false;
             for (const TensorInfo& other : infos) known = known || other.name == key;
-            if (!known) throw ApiError{400, "instance " + std::to_string(i) + " has unknown input '" + key + "'"};
+            if (!known)
+              throw ApiError{400,
+                             "instance " + std::to_string(i) + " has unknown input '" + key + "'"};
           }
         }
         std::vector<int64_t> this_shape;
         flatten(*value, this_shape, values, what);
-        if (i == 0) row_shape = this_shape;
+        if (i == 0)
+          row_shape = this_shape;
         else if (this_shape != row_shape)
-          throw ApiError{400, what + " has shape " + shape_text(this_shape) + ", instance 0 has " + shape_text(row_shape) +
-                                  " (instances must agree; use the columnar \"inputs\" form otherwise)"};
+          throw ApiError{400,
+                         what + " has shape " + shape_text(this_shape) + ", instance 0 has " +
+                             shape_text(row_shape) +
+                             " (instances must agree; use the columnar \"inputs\" form otherwise)"};
       }
       shape.push_back(static_cast<int64_t>(instances.size()));
       shape.insert(shape.end(), row_shape.begin(), row_shape.end());
@@ -599,8 +677,8 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
   }
   Inference inference = assemble(found.served, std::move(named));
   const bool rows_form = has_instances;
-  submit(scheduler_, std::move(inference), options_, request.received, "v1_predict", std::move(respond),
-         [rows_form](const ServedVersion& served, JobResult& result) {
+  submit(scheduler_, std::move(inference), options_, request.received, "v1_predict",
+         std::move(respond), [rows_form](const ServedVersion& served, JobResult& result) {
            const auto& outs = served.model.outputs();
            std::string body;
            size_t bytes = 64;
@@ -620,7 +698,8 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
                    const Tensor& t = result.outputs[o];
                    const int64_t per_row = t.size() / t.shape()[0];
                    body += (o ? "," : "") + quoted(outs[o].name) + ":";
-                   append_nested(body, t.data() + r * per_row, t.shape().data() + 1, t.shape().size() - 1);
+                   append_nested(body, t.data() + r * per_row, t.shape().data() + 1,
+                                 t.shape().size() - 1);
                  }
                  body += '}';
                }
@@ -653,17 +732,21 @@ void Api::v2_model_metadata(const std::string& name, const std::string& version,
   if (!found.served) throw ApiError{found.status, found.error};
   const auto tensors = [](const std::vector<TensorInfo>& infos) {
     Json out = Json::array();
-    for (const TensorInfo& info : infos) out.push_back({{"name", info.name}, {"datatype", v2_datatype(info.dtype)}, {"shape", info.shape}});
+    for (const TensorInfo& info : infos)
+      out.push_back(
+          {{"name", info.name}, {"datatype", v2_datatype(info.dtype)}, {"shape", info.shape}});
     return out;
   };
   Json versions = Json::array();
   for (int64_t v : repository_.available_versions(name)) versions.push_back(std::to_string(v));
-  Json body = {{"name", name},
-               {"versions", versions},
-               {"platform", "keras"},
-               {"inputs", tensors(found.served->model.inputs())},
-               {"outputs", tensors(found.served->model.outputs())},
-               {"parameters", {{"version", std::to_string(found.served->version)}, {"batching", found.served->batching}}}};
+  Json body = {
+      {"name", name},
+      {"versions", versions},
+      {"platform", "keras"},
+      {"inputs", tensors(found.served->model.inputs())},
+      {"outputs", tensors(found.served->model.outputs())},
+      {"parameters",
+       {{"version", std::to_string(found.served->version)}, {"batching", found.served->batching}}}};
   respond(json_response(200, body.dump(), "v2_model_metadata"));
 }
 
@@ -671,12 +754,14 @@ void Api::v2_model_ready(const std::string& name, const std::string& version, Re
   const auto found = repository_.find(name, parse_version(version));
   if (!found.served && found.status == 404) throw ApiError{404, found.error};
   const bool ready = found.served != nullptr;
-  respond(json_response(ready ? 200 : 503, Json{{"name", name}, {"ready", ready}}.dump(), "v2_model_ready"));
+  respond(json_response(ready ? 200 : 503, Json{{"name", name}, {"ready", ready}}.dump(),
+                        "v2_model_ready"));
 }
 
 // --------------------------------------------------------------------------- KServe v2: infer
 
-void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::string& version, Respond& respond) {
+void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::string& version,
+                   Respond& respond) {
   if (!accepting_.load()) throw ApiError{503, "the server is shutting down"};
   const auto found = repository_.find(name, parse_version(version));
   if (!found.served) throw ApiError{found.status, found.error};
@@ -685,11 +770,14 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
   // Binary tensor data extension: the JSON header is the first Inference-Header-Content-Length
   // bytes of the body, the tensors' bytes follow in the order of the inputs that have them.
   size_t json_length = request.body.size();
-  if (auto it = request.headers.find("inference-header-content-length"); it != request.headers.end()) {
+  if (auto it = request.headers.find("inference-header-content-length");
+      it != request.headers.end()) {
     uint64_t n = 0;
     const auto r = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-    if (r.ec != std::errc() || r.ptr != it->second.data() + it->second.size() || n > request.body.size())
-      throw ApiError{400, "Inference-Header-Content-Length '" + it->second + "' is not a length within the body (" +
+    if (r.ec != std::errc() || r.ptr != it->second.data() + it->second.size() ||
+        n > request.body.size())
+      throw ApiError{400, "Inference-Header-Content-Length '" + it->second +
+                              "' is not a length within the body (" +
                               std::to_string(request.body.size()) + " bytes)"};
     json_length = static_cast<size_t>(n);
   }
@@ -705,7 +793,8 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
     const Json& parameters = body["parameters"];
     if (!parameters.is_object()) throw ApiError{400, "\"parameters\" must be an object"};
     if (parameters.contains("binary_data_output")) {
-      if (!parameters["binary_data_output"].is_boolean()) throw ApiError{400, "binary_data_output must be true or false"};
+      if (!parameters["binary_data_output"].is_boolean())
+        throw ApiError{400, "binary_data_output must be true or false"};
       binary_default = parameters["binary_data_output"].get<bool>();
     }
   }
@@ -725,14 +814,16 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
     if (!info) {
       std::string names;
       for (const TensorInfo& i : infos) names += (names.empty() ? "'" : ", '") + i.name + "'";
-      throw ApiError{400, "unexpected inference input '" + input_name + "' for model '" + name + "' (its inputs: " + names + ")"};
+      throw ApiError{400, "unexpected inference input '" + input_name + "' for model '" + name +
+                              "' (its inputs: " + names + ")"};
     }
     if (named.count(input_name)) throw ApiError{400, "input '" + input_name + "' given twice"};
     if (!input.contains("datatype") || !input["datatype"].is_string())
       throw ApiError{400, "input '" + input_name + "' needs a \"datatype\""};
     const std::string datatype = input["datatype"].get<std::string>();
     if (!accepts(info->dtype, datatype))
-      throw ApiError{400, "input '" + input_name + "' has datatype " + datatype + ", the model expects " + v2_datatype(info->dtype)};
+      throw ApiError{400, "input '" + input_name + "' has datatype " + datatype +
+                              ", the model expects " + v2_datatype(info->dtype)};
     if (!input.contains("shape") || !input["shape"].is_array())
       throw ApiError{400, "input '" + input_name + "' needs a \"shape\" (a list of sizes)"};
     std::vector<int64_t> shape;
@@ -754,22 +845,28 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
       if (!size_json.is_number_integer() || size_json.get<int64_t>() < 0)
         throw ApiError{400, "input '" + input_name + "': binary_data_size must be a byte count"};
       const uint64_t size = size_json.get<uint64_t>();
-      if (input.contains("data")) throw ApiError{400, "input '" + input_name + "' has both \"data\" and binary_data_size"};
+      if (input.contains("data"))
+        throw ApiError{400, "input '" + input_name + "' has both \"data\" and binary_data_size"};
       if (size != static_cast<uint64_t>(count) * datatype_bytes(datatype))
-        throw ApiError{400, "input '" + input_name + "': binary_data_size " + std::to_string(size) + " does not match shape " +
-                                shape_text(shape) + " of " + datatype + " (" +
-                                std::to_string(static_cast<uint64_t>(count) * datatype_bytes(datatype)) + " bytes)"};
+        throw ApiError{400,
+                       "input '" + input_name + "': binary_data_size " + std::to_string(size) +
+                           " does not match shape " + shape_text(shape) + " of " + datatype + " (" +
+                           std::to_string(static_cast<uint64_t>(count) * datatype_bytes(datatype)) +
+                           " bytes)"};
       if (size > request.body.size() - binary_offset)
-        throw ApiError{400, "input '" + input_name + "': the body ends before its " + std::to_string(size) + " bytes of binary data"};
+        throw ApiError{400, "input '" + input_name + "': the body ends before its " +
+                                std::to_string(size) + " bytes of binary data"};
       decode_binary(datatype, request.body.data() + binary_offset, count, values);
       binary_offset += static_cast<size_t>(size);
     } else {
-      if (!input.contains("data")) throw ApiError{400, "input '" + input_name + "' has no \"data\""};
+      if (!input.contains("data"))
+        throw ApiError{400, "input '" + input_name + "' has no \"data\""};
       std::vector<int64_t> data_shape;
       flatten(input["data"], data_shape, values, "input '" + input_name + "' data");
       if (static_cast<int64_t>(values.size()) != count)
-        throw ApiError{400, "input '" + input_name + "': shape " + shape_text(shape) + " holds " + std::to_string(count) +
-                                " values, the data has " + std::to_string(values.size())};
+        throw ApiError{400, "input '" + input_name + "': shape " + shape_text(shape) + " holds " +
+                                std::to_string(count) + " values, the data has " +
+                                std::to_string(values.size())};
     }
     named.emplace(input_name, Tensor(shape, std::move(values)));
   }
@@ -783,20 +880,25 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
   if (body.contains("outputs")) {
     if (!body["outputs"].is_array()) throw ApiError{400, "\"outputs\" must be a list"};
     for (const Json& o : body["outputs"]) {
-      if (!o.is_object() || !o.contains("name") || !o["name"].is_string()) throw ApiError{400, "every requested output needs a \"name\""};
+      if (!o.is_object() || !o.contains("name") || !o["name"].is_string())
+        throw ApiError{400, "every requested output needs a \"name\""};
       const std::string output_name = o["name"].get<std::string>();
       size_t index = outs.size();
       for (size_t i = 0; i < outs.size(); ++i)
         if (outs[i].name == output_name) index = i;
-      if (index == outs.size()) throw ApiError{400, "unexpected inference output '" + output_name + "' for model '" + name + "'"};
+      if (index == outs.size())
+        throw ApiError{
+            400, "unexpected inference output '" + output_name + "' for model '" + name + "'"};
       bool binary = binary_default;
       if (o.contains("parameters") && o["parameters"].is_object()) {
         const Json& p = o["parameters"];
         if (p.contains("binary_data")) {
-          if (!p["binary_data"].is_boolean()) throw ApiError{400, "binary_data must be true or false"};
+          if (!p["binary_data"].is_boolean())
+            throw ApiError{400, "binary_data must be true or false"};
           binary = p["binary_data"].get<bool>();
         }
-        if (p.contains("classification")) throw ApiError{400, "the classification extension is not supported"};
+        if (p.contains("classification"))
+          throw ApiError{400, "the classification extension is not supported"};
       }
       wanted.emplace_back(index, binary);
     }
@@ -806,42 +908,44 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
 
   Inference inference = assemble(found.served, std::move(named));
   request.body.clear();
-  submit(scheduler_, std::move(inference), options_, request.received, "v2_infer", std::move(respond),
-         [id, wanted](const ServedVersion& served, JobResult& result) {
-           const auto& outs = served.model.outputs();
-           std::string header = "{\"model_name\":" + quoted(served.name) + ",\"model_version\":\"" +
-                                std::to_string(served.version) + "\"";
-           if (id) header += ",\"id\":" + quoted(*id);
-           header += ",\"outputs\":[";
-           std::string binary;
-           for (size_t k = 0; k < wanted.size(); ++k) {
-             const auto [index, as_binary] = wanted[k];
-             const Tensor& t = result.outputs[index];
-             header += (k ? ",{" : "{");
-             header += "\"name\":" + quoted(outs[index].name) + ",\"datatype\":\"FP32\",\"shape\":[";
-             for (size_t d = 0; d < t.shape().size(); ++d) header += (d ? "," : "") + std::to_string(t.shape()[d]);
-             header += "]";
-             if (as_binary) {
-               const size_t bytes = static_cast<size_t>(t.size()) * sizeof(float);
-               header += ",\"parameters\":{\"binary_data_size\":" + std::to_string(bytes) + "}}";
-               binary.append(reinterpret_cast<const char*>(t.data()), bytes);
-             } else {
-               header += ",\"data\":";
-               append_flat(header, t.data(), t.size());
-               header += "}";
-             }
-           }
-           header += "]}";
-           HttpResponse r;
-           if (!binary.empty()) {
-             r.headers.emplace_back("Inference-Header-Content-Length", std::to_string(header.size()));
-             r.content_type = "application/octet-stream";
-             r.body = std::move(header) + binary;
-           } else {
-             r.body = std::move(header);
-           }
-           return r;
-         });
+  submit(
+      scheduler_, std::move(inference), options_, request.received, "v2_infer", std::move(respond),
+      [id, wanted](const ServedVersion& served, JobResult& result) {
+        const auto& outs = served.model.outputs();
+        std::string header = "{\"model_name\":" + quoted(served.name) + ",\"model_version\":\"" +
+                             std::to_string(served.version) + "\"";
+        if (id) header += ",\"id\":" + quoted(*id);
+        header += ",\"outputs\":[";
+        std::string binary;
+        for (size_t k = 0; k < wanted.size(); ++k) {
+          const auto [index, as_binary] = wanted[k];
+          const Tensor& t = result.outputs[index];
+          header += (k ? ",{" : "{");
+          header += "\"name\":" + quoted(outs[index].name) + ",\"datatype\":\"FP32\",\"shape\":[";
+          for (size_t d = 0; d < t.shape().size(); ++d)
+            header += (d ? "," : "") + std::to_string(t.shape()[d]);
+          header += "]";
+          if (as_binary) {
+            const size_t bytes = static_cast<size_t>(t.size()) * sizeof(float);
+            header += ",\"parameters\":{\"binary_data_size\":" + std::to_string(bytes) + "}}";
+            binary.append(reinterpret_cast<const char*>(t.data()), bytes);
+          } else {
+            header += ",\"data\":";
+            append_flat(header, t.data(), t.size());
+            header += "}";
+          }
+        }
+        header += "]}";
+        HttpResponse r;
+        if (!binary.empty()) {
+          r.headers.emplace_back("Inference-Header-Content-Length", std::to_string(header.size()));
+          r.content_type = "application/octet-stream";
+          r.body = std::move(header) + binary;
+        } else {
+          r.body = std::move(header);
+        }
+        return r;
+      });
 }
 
 }  // namespace kerasrt::server

@@ -51,17 +51,19 @@ class Api {
   // Calls `respond` exactly once, on this thread or on a worker thread.
   void handle(HttpRequest&& request, Respond respond);
 
-  void set_ready(bool ready) { ready_.store(ready); }     // /v2/health/ready
+  void set_ready(bool ready) { ready_.store(ready); }                  // /v2/health/ready
   void set_accepting(bool accepting) { accepting_.store(accepting); }  // inference allowed
   bool ready() const { return ready_.load(); }
 
  private:
   void tf_status(const std::string& name, const std::string& version, Respond& respond);
   void tf_metadata(const std::string& name, const std::string& version, Respond& respond);
-  void tf_predict(HttpRequest&& request, const std::string& name, const std::string& version, Respond& respond);
+  void tf_predict(HttpRequest&& request, const std::string& name, const std::string& version,
+                  Respond& respond);
   void v2_model_metadata(const std::string& name, const std::string& version, Respond& respond);
   void v2_model_ready(const std::string& name, const std::string& version, Respond& respond);
-  void v2_infer(HttpRequest&& request, const std::string& name, const std::string& version, Respond& respond);
+  void v2_infer(HttpRequest&& request, const std::string& name, const std::string& version,
+                Respond& respond);
 
   Repository& repository_;
   Scheduler& scheduler_;

@@ -33,17 +33,20 @@ Tensor slice_rows(const Tensor& t, int64_t begin, int64_t end) {
 bool rows_equal(const Tensor& a, int64_t a_row, const Tensor& b, int64_t b_row) {
   const int64_t a_per = a.shape()[0] ? a.size() / a.shape()[0] : 0;
   const int64_t b_per = b.shape()[0] ? b.size() / b.shape()[0] : 0;
-  return a_per == b_per &&
-         std::memcmp(a.data() + a_row * a_per, b.data() + b_row * b_per, static_cast<size_t>(a_per) * sizeof(float)) == 0;
+  return a_per == b_per && std::memcmp(a.data() + a_row * a_per, b.data() + b_row * b_per,
+                                       static_cast<size_t>(a_per) * sizeof(float)) == 0;
 }
 
 }  // namespace
 
 const char* batch_mode_name(BatchMode mode) {
   switch (mode) {
-    case BatchMode::kMerge: return "merge";
-    case BatchMode::kPadSingle: return "merge, single rows padded to 2";
-    case BatchMode::kOff: return "off";
+    case BatchMode::kMerge:
+      return "merge";
+    case BatchMode::kPadSingle:
+      return "merge, single rows padded to 2";
+    case BatchMode::kOff:
+      return "off";
   }
   return "?";
 }
@@ -67,8 +70,10 @@ BatchMode check_batching(const Model& model, int max_batch_size, std::string* re
     std::vector<int64_t> shape = info.shape;
     int64_t count = 1;
     for (size_t d = 0; d < shape.size(); ++d) {
-      if (d == 0) shape[d] = n;
-      else if (shape[d] == kAnyDim) shape[d] = 3;
+      if (d == 0)
+        shape[d] = n;
+      else if (shape[d] == kAnyDim)
+        shape[d] = 3;
       count *= shape[d];
     }
     if (count > (int64_t{1} << 26)) {
@@ -113,15 +118,17 @@ BatchMode check_batching(const Model& model, int max_batch_size, std::string* re
                 single_differs = true;
                 continue;
               }
-              *reason = "a row's result depends on the batch it is in (output '" + model.outputs()[o].name + "', " +
-                        std::to_string(b) + " rows against " + std::to_string(n) + ")";
+              *reason = "a row's result depends on the batch it is in (output '" +
+                        model.outputs()[o].name + "', " + std::to_string(b) + " rows against " +
+                        std::to_string(n) + ")";
               return BatchMode::kOff;
             }
       }
     }
     if (single_differs) {
-      *reason = "a 1-row predict differs in the last bits from the same row in a batch of 2 or more "
-                "(the GEMM library takes a matrix-vector path for one row)";
+      *reason =
+          "a 1-row predict differs in the last bits from the same row in a batch of 2 or more "
+          "(the GEMM library takes a matrix-vector path for one row)";
       return BatchMode::kPadSingle;
     }
   } catch (const std::exception& e) {
@@ -144,12 +151,16 @@ Scheduler::Scheduler(int workers) {
 
 Scheduler::~Scheduler() { stop(); }
 
-void Scheduler::register_queue(const std::shared_ptr<BatchQueue>& queue) { queue->scheduler_mutex_ = &mutex_; }
+void Scheduler::register_queue(const std::shared_ptr<BatchQueue>& queue) {
+  queue->scheduler_mutex_ = &mutex_;
+}
 
-Scheduler::Submit Scheduler::submit(const std::shared_ptr<BatchQueue>& queue, std::unique_ptr<Job> job) {
+Scheduler::Submit Scheduler::submit(const std::shared_ptr<BatchQueue>& queue,
+                                    std::unique_ptr<Job> job) {
   std::lock_guard lock(mutex_);
   if (stopping_) return Submit::kStopped;
-  if (static_cast<int>(queue->jobs_.size()) >= queue->config_.max_queue_size) return Submit::kQueueFull;
+  if (static_cast<int>(queue->jobs_.size()) >= queue->config_.max_queue_size)
+    return Submit::kQueueFull;
   queue->queued_rows_ += job->rows;
   queue->jobs_.push_back(std::move(job));
   if (!queue->active_) {
@@ -191,7 +202,8 @@ void Scheduler::work() {
     for (size_t i = 0; i < active_.size(); ++i) {
       const BatchQueue& q = *active_[i];
       const Job& front = *q.jobs_.front();
-      const Clock::time_point due = front.enqueued + std::chrono::microseconds(q.config_.max_queue_delay_us);
+      const Clock::time_point due =
+          front.enqueued + std::chrono::microseconds(q.config_.max_queue_delay_us);
       if (stopping_ || !q.merging() || q.queued_rows_ >= q.config_.max_batch_size || now >= due ||
           now >= front.deadline) {
         chosen = i;
@@ -213,7 +225,8 @@ void Scheduler::work() {
     // clients, one worker swallowing every waiting request would leave the others idle.
     const int64_t idle = std::max<int64_t>(1, static_cast<int64_t>(threads_.size()) - busy_.load());
     const int64_t limit =
-        std::min<int64_t>(queue->config_.max_batch_size, std::max<int64_t>(1, (queue->queued_rows_ + idle - 1) / idle));
+        std::min<int64_t>(queue->config_.max_batch_size,
+                          std::max<int64_t>(1, (queue->queued_rows_ + idle - 1) / idle));
     if (queue->merging())
       while (!queue->jobs_.empty() && rows + queue->jobs_.front()->rows <= limit &&
              compatible(*batch.front(), *queue->jobs_.front())) {
@@ -222,8 +235,10 @@ void Scheduler::work() {
         queue->jobs_.pop_front();
       }
     queue->queued_rows_ -= rows;
-    if (queue->jobs_.empty()) queue->active_ = false;
-    else active_.push_back(queue);  // round robin between models
+    if (queue->jobs_.empty())
+      queue->active_ = false;
+    else
+      active_.push_back(queue);  // round robin between models
     if (!active_.empty()) wake_.notify_one();
     ++busy_;
     lock.unlock();
@@ -279,8 +294,12 @@ void Scheduler::run_batch(BatchQueue& queue, std::vector<std::unique_ptr<Job>> j
           int64_t count = 1;
           for (int64_t d : shape) count *= d;
           values.reserve(static_cast<size_t>(count));
-          for (Job* job : group) values.insert(values.end(), job->inputs[i].values().begin(), job->inputs[i].values().end());
-          if (pad) values.insert(values.end(), group[0]->inputs[i].values().begin(), group[0]->inputs[i].values().end());
+          for (Job* job : group)
+            values.insert(values.end(), job->inputs[i].values().begin(),
+                          job->inputs[i].values().end());
+          if (pad)
+            values.insert(values.end(), group[0]->inputs[i].values().begin(),
+                          group[0]->inputs[i].values().end());
           merged.emplace_back(shape, std::move(values));
         }
         outputs = model.predict(merged);
@@ -306,7 +325,8 @@ void Scheduler::run_batch(BatchQueue& queue, std::vector<std::unique_ptr<Job>> j
         if (group.size() == 1 && !pad) {
           result.outputs = std::move(outputs);
         } else {
-          for (const Tensor& t : outputs) result.outputs.push_back(slice_rows(t, row, row + job->rows));
+          for (const Tensor& t : outputs)
+            result.outputs.push_back(slice_rows(t, row, row + job->rows));
         }
         row += job->rows;
         finish(*job, std::move(result));

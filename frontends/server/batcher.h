@@ -5,9 +5,10 @@
 // `max_batch_size` rows, or its oldest job has waited `max_queue_delay`, or batching is off for
 // it. The worker takes jobs from the front while their rows fit (at most max_batch_size, and
 // at most its share of the queued rows when other workers are idle, so that they take the
-// rest) and their non-batch dimensions match the first job's, concatenates them along the batch axis, predicts once, and splits the
-// outputs back by rows; each job's callback runs on that worker. While every worker is busy,
-// queues fill, so batches grow with the load and stay small when the server is idle.
+// rest) and their non-batch dimensions match the first job's, concatenates them along the batch
+// axis, predicts once, and splits the outputs back by rows; each job's callback runs on that
+// worker. While every worker is busy, queues fill, so batches grow with the load and stay small
+// when the server is idle.
 //
 // Exactness: a row's result must not depend on the batch it was merged into. `check_batching`
 // runs once per model version at load: it compares predicts of the same rows in batches of
@@ -33,10 +34,11 @@ namespace kerasrt::server {
 using Clock = std::chrono::steady_clock;
 
 struct BatchingConfig {
-  bool enabled = true;             // merge concurrent requests (when the model allows it)
-  int max_batch_size = 32;         // rows per merged predict call
-  int64_t max_queue_delay_us = 0;  // how long the oldest request may wait for company (0: take what is there)
-  int max_queue_size = 256;        // requests waiting per model version; more answer 429
+  bool enabled = true;      // merge concurrent requests (when the model allows it)
+  int max_batch_size = 32;  // rows per merged predict call
+  int64_t max_queue_delay_us =
+      0;  // how long the oldest request may wait for company (0: take what is there)
+  int max_queue_size = 256;  // requests waiting per model version; more answer 429
 };
 
 enum class BatchMode {
@@ -66,7 +68,7 @@ struct Job {
   std::vector<Tensor> inputs;  // model input order; dimension 0 = rows
   int64_t rows = 0;
   Clock::time_point enqueued;
-  Clock::time_point deadline;  // answered 503 if still queued then
+  Clock::time_point deadline;             // answered 503 if still queued then
   std::function<void(JobResult&&)> done;  // runs on a worker thread, exactly once
 };
 
@@ -76,7 +78,9 @@ class BatchQueue {
       : model_(std::move(model)), config_(config), mode_(mode), metrics_(metrics) {}
   const BatchingConfig& config() const { return config_; }
   BatchMode mode() const { return mode_; }
-  bool merging() const { return config_.enabled && mode_ != BatchMode::kOff && config_.max_batch_size > 1; }
+  bool merging() const {
+    return config_.enabled && mode_ != BatchMode::kOff && config_.max_batch_size > 1;
+  }
   size_t depth() const;  // jobs waiting (locks the scheduler)
 
  private:

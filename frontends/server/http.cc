@@ -10,6 +10,7 @@
 //   Content-Length (413) before they are read.
 #include <signal.h>
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,7 +18,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -36,7 +36,8 @@ using tcp = net::ip::tcp;
 
 namespace {
 std::chrono::steady_clock::duration seconds(double s) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(s));
 }
 class Session;
 }  // namespace
@@ -46,9 +47,11 @@ struct Server::Impl {
       : options(std::move(o)),
         ioc(std::max(1, options.io_threads)),
         acceptor(net::make_strand(ioc)),
-        scheduler(options.workers > 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency())),
+        scheduler(options.workers > 0 ? options.workers
+                                      : std::max(1u, std::thread::hardware_concurrency())),
         repository(options.repository, scheduler, metrics),
-        api(repository, scheduler, metrics, ApiOptions{options.request_timeout_seconds, options.server_version}),
+        api(repository, scheduler, metrics,
+            ApiOptions{options.request_timeout_seconds, options.server_version}),
         access_log(options.access_log) {}
 
   void accept();
@@ -77,7 +80,6 @@ struct Server::Impl {
   std::thread stopper;
   int port = 0;
 
-
   std::mutex done_mutex;
   std::condition_variable done_cv;
   bool started = false, stopped = false;
@@ -92,7 +94,8 @@ std::string lower(std::string s) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket&& socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
     beast::error_code ec;
     const auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -130,7 +133,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // On the session's strand: closes the connection if it waits for a request that has not begun.
   void close_if_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_ && self->buffer_.size() == 0 && self->parser_ && !self->parser_->got_some()) {
+      if (self->reading_ && self->buffer_.size() == 0 && self->parser_ &&
+          !self->parser_->got_some()) {
         beast::error_code ec;
         self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
         self->stream_.socket().close(ec);
@@ -146,23 +150,28 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(server_.options.max_header_bytes);
     stream_.expires_after(seconds(server_.options.read_timeout_seconds));
     reading_ = true;
-    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, size_t) {
     if (ec) return on_read(ec, 0);
     // curl and others send "Expect: 100-continue" before large bodies and wait for it.
     const auto& req = parser_->get();
-    if (auto it = req.find(http::field::expect); it != req.end() && lower(std::string(it->value())) == "100-continue") {
-      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec2, size_t) {
-        if (ec2) return self->close();
-        http::async_read(self->stream_, self->buffer_, *self->parser_,
-                         beast::bind_front_handler(&Session::on_read, self));
-      });
+    if (auto it = req.find(http::field::expect);
+        it != req.end() && lower(std::string(it->value())) == "100-continue") {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     req.version());
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code ec2, size_t) {
+                          if (ec2) return self->close();
+                          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                                           beast::bind_front_handler(&Session::on_read, self));
+                        });
       return;
     }
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void fail(int status, const std::string& message) {
@@ -179,16 +188,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, size_t) {
     reading_ = false;
-    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::bad_descriptor)
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::error::bad_descriptor)
       return close();
     if (ec == beast::error::timeout) return;  // the stream has been closed
     if (ec == http::error::body_limit)
       return fail(413, "the request body is larger than the server's limit of " +
-                           std::to_string(server_.options.max_body_bytes) + " bytes (--max-body-bytes)");
+                           std::to_string(server_.options.max_body_bytes) +
+                           " bytes (--max-body-bytes)");
     if (ec == http::error::header_limit) return fail(431, "the request headers are too large");
     if (ec) {
-      if (parser_ && parser_->got_some()) return fail(400, "malformed HTTP request: " + ec.message());
+      if (parser_ && parser_->got_some())
+        return fail(400, "malformed HTTP request: " + ec.message());
       return close();
     }
     http::request<http::string_body> req = parser_->release();
@@ -196,7 +208,8 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
-    for (const auto& field : req) request.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+    for (const auto& field : req)
+      request.headers[lower(std::string(field.name_string()))] = std::string(field.value());
     request.body = std::move(req.body());
     request.received = received_ = Clock::now();
     keep_alive_ = req.keep_alive();
@@ -204,18 +217,22 @@ class Session : public std::enable_shared_from_this<Session> {
     method_ = request.method;
     target_ = request.target;
     bytes_in_ = request.body.size();
-    if (auto it = request.headers.find("x-request-id"); it != request.headers.end()) request_id_ = it->second;
-    else request_id_.clear();
+    if (auto it = request.headers.find("x-request-id"); it != request.headers.end())
+      request_id_ = it->second;
+    else
+      request_id_.clear();
     ++server_.in_flight;
     server_.api.handle(std::move(request), [self = shared_from_this()](HttpResponse&& response) {
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->write(std::move(response));
+      });
     });
   }
 
   void write(HttpResponse&& r) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - received_).count();
-    response_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_ ? version_ : 11);
+    response_ = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version_ ? version_ : 11);
     response_->set(http::field::server, "kerasrt/" + server_.options.server_version);
     response_->set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) response_->set(name, value);
@@ -225,9 +242,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->prepare_payload();
     server_.metrics.http_request(r.endpoint, r.status, elapsed);
     if (server_.access_log.enabled()) {
-      nlohmann::json line = {{"remote", remote_},   {"method", method_},     {"path", target_},
-                             {"status", r.status},  {"bytes_in", bytes_in_}, {"bytes_out", response_->body().size()},
-                             {"seconds", elapsed},  {"endpoint", r.endpoint}};
+      nlohmann::json line = {{"remote", remote_},     {"method", method_},
+                             {"path", target_},       {"status", r.status},
+                             {"bytes_in", bytes_in_}, {"bytes_out", response_->body().size()},
+                             {"seconds", elapsed},    {"endpoint", r.endpoint}};
       if (!r.model.empty()) {
         line["model"] = r.model;
         line["version"] = r.version;
@@ -241,7 +259,8 @@ class Session : public std::enable_shared_from_this<Session> {
       server_.access_log.write(std::move(line));
     }
     stream_.expires_after(seconds(server_.options.write_timeout_seconds));
-    http::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, size_t) {
@@ -262,7 +281,8 @@ class Session : public std::enable_shared_from_this<Session> {
     discard(std::make_shared<std::vector<char>>(16384), 0);
   }
   void discard(std::shared_ptr<std::vector<char>> scratch, size_t total) {
-    stream_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, total](beast::error_code ec, size_t n) {
+    stream_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, total](
+                                                       beast::error_code ec, size_t n) {
       if (ec || total + n > (size_t{256} << 20)) return self->close();
       self->discard(scratch, total + n);
     });
@@ -338,7 +358,8 @@ void Server::Impl::drain() {
   repository.stop();
   scheduler.stop();  // runs whatever is still queued (only after the drain timeout)
   const auto grace = Clock::now() + std::chrono::seconds(2);
-  while (in_flight.load() > 0 && Clock::now() < grace) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (in_flight.load() > 0 && Clock::now() < grace)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ioc.stop();
   log_event("info", "stopped", {{"unfinished_requests", in_flight.load()}});
   std::lock_guard lock(done_mutex);
@@ -366,22 +387,33 @@ void Server::start() {
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec)
-    throw Error("cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " + ec.message());
+    throw Error("cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " +
+                ec.message());
   s.port = s.acceptor.local_endpoint().port();
   s.metrics.add_gauge_source([&s](std::string& out) {
-    out += "# HELP kerasrt_ready Whether the server is ready (1) or not (0).\n# TYPE kerasrt_ready gauge\n";
+    out +=
+        "# HELP kerasrt_ready Whether the server is ready (1) or not (0).\n# TYPE kerasrt_ready "
+        "gauge\n";
     out += "kerasrt_ready " + std::to_string(s.api.ready() ? 1 : 0) + "\n";
-    out += "# HELP kerasrt_open_connections Open HTTP connections.\n# TYPE kerasrt_open_connections gauge\n";
+    out +=
+        "# HELP kerasrt_open_connections Open HTTP connections.\n# TYPE kerasrt_open_connections "
+        "gauge\n";
     out += "kerasrt_open_connections " + std::to_string(s.connections.load()) + "\n";
-    out += "# HELP kerasrt_requests_in_flight HTTP requests received and not yet answered.\n# TYPE kerasrt_requests_in_flight gauge\n";
+    out +=
+        "# HELP kerasrt_requests_in_flight HTTP requests received and not yet answered.\n# TYPE "
+        "kerasrt_requests_in_flight gauge\n";
     out += "kerasrt_requests_in_flight " + std::to_string(s.in_flight.load()) + "\n";
-    out += "# HELP kerasrt_queued_requests Inference requests waiting for a worker.\n# TYPE kerasrt_queued_requests gauge\n";
+    out +=
+        "# HELP kerasrt_queued_requests Inference requests waiting for a worker.\n# TYPE "
+        "kerasrt_queued_requests gauge\n";
     out += "kerasrt_queued_requests " + std::to_string(s.scheduler.queued()) + "\n";
-    out += "# HELP kerasrt_busy_workers Workers running predict.\n# TYPE kerasrt_busy_workers gauge\n";
+    out +=
+        "# HELP kerasrt_busy_workers Workers running predict.\n# TYPE kerasrt_busy_workers gauge\n";
     out += "kerasrt_busy_workers " + std::to_string(s.scheduler.busy_workers()) + "\n";
   });
   s.accept();
-  for (int i = 0; i < std::max(1, s.options.io_threads); ++i) s.io_threads.emplace_back([&s] { s.ioc.run(); });
+  for (int i = 0; i < std::max(1, s.options.io_threads); ++i)
+    s.io_threads.emplace_back([&s] { s.ioc.run(); });
   {
     std::lock_guard lock(s.done_mutex);
     s.started = true;
@@ -437,7 +469,8 @@ int serve_until_signal(const ServerOptions& options) {
   server.start();
   int signal_number = 0;
   sigwait(&set, &signal_number);
-  log_event("info", "signal received", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  log_event("info", "signal received",
+            {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.shutdown();
   server.wait();
   return 0;

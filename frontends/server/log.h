@@ -26,7 +26,8 @@ class JsonLog {
 };
 
 // Server events (loads, failures, start, shutdown) on stderr.
-void log_event(const std::string& level, const std::string& message, nlohmann::json fields = nlohmann::json::object());
+void log_event(const std::string& level, const std::string& message,
+               nlohmann::json fields = nlohmann::json::object());
 // Silences log_event (tests).
 void set_event_log_quiet(bool quiet);
 

@@ -7,7 +7,8 @@ namespace kerasrt::server {
 namespace {
 
 std::vector<double> latency_bounds() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 std::vector<double> size_bounds() { return {1, 2, 4, 8, 16, 32, 64, 128, 256}; }
 
@@ -53,10 +54,12 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   for (size_t i = 0; i <= bounds_.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
     const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
-    out += name + "_bucket{" + labels + sep + "le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+    out += name + "_bucket{" + labels + sep + "le=\"" + le + "\"} " + std::to_string(cumulative) +
+           "\n";
   }
   out += name + "_sum{" + labels + "} " + number(sum_.load(std::memory_order_relaxed)) + "\n";
-  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+  out += name + "_count{" + labels + "} " + std::to_string(count_.load(std::memory_order_relaxed)) +
+         "\n";
 }
 
 ModelMetrics::ModelMetrics()
@@ -113,40 +116,51 @@ std::string Metrics::render() const {
       body(labels, *m);
     }
   };
-  header("kerasrt_model_requests_total", "counter", "Inference requests that reached a model version.");
+  header("kerasrt_model_requests_total", "counter",
+         "Inference requests that reached a model version.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
     out += "kerasrt_model_requests_total{" + l + "} " + std::to_string(m.requests.load()) + "\n";
   });
-  header("kerasrt_model_request_errors_total", "counter", "Inference requests answered with an error.");
+  header("kerasrt_model_request_errors_total", "counter",
+         "Inference requests answered with an error.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
-    out += "kerasrt_model_request_errors_total{" + l + "} " + std::to_string(m.errors.load()) + "\n";
+    out +=
+        "kerasrt_model_request_errors_total{" + l + "} " + std::to_string(m.errors.load()) + "\n";
   });
-  header("kerasrt_model_requests_rejected_total", "counter", "Inference requests refused because the model's queue was full.");
+  header("kerasrt_model_requests_rejected_total", "counter",
+         "Inference requests refused because the model's queue was full.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
-    out += "kerasrt_model_requests_rejected_total{" + l + "} " + std::to_string(m.rejected.load()) + "\n";
+    out += "kerasrt_model_requests_rejected_total{" + l + "} " + std::to_string(m.rejected.load()) +
+           "\n";
   });
   header("kerasrt_model_inferences_total", "counter", "Predict calls (one per batch).");
   each_model([&](const std::string& l, const ModelMetrics& m) {
-    out += "kerasrt_model_inferences_total{" + l + "} " + std::to_string(m.inferences.load()) + "\n";
+    out +=
+        "kerasrt_model_inferences_total{" + l + "} " + std::to_string(m.inferences.load()) + "\n";
   });
   header("kerasrt_model_rows_total", "counter", "Rows (instances) predicted.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
     out += "kerasrt_model_rows_total{" + l + "} " + std::to_string(m.rows.load()) + "\n";
   });
-  header("kerasrt_model_request_duration_seconds", "histogram", "Request received to response ready, per model version.");
+  header("kerasrt_model_request_duration_seconds", "histogram",
+         "Request received to response ready, per model version.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
     m.request_seconds.render(out, "kerasrt_model_request_duration_seconds", l);
   });
-  header("kerasrt_model_queue_duration_seconds", "histogram", "Time a request waited in the model's batching queue.");
+  header("kerasrt_model_queue_duration_seconds", "histogram",
+         "Time a request waited in the model's batching queue.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
     m.queue_seconds.render(out, "kerasrt_model_queue_duration_seconds", l);
   });
-  header("kerasrt_model_compute_duration_seconds", "histogram", "Duration of one predict call (one batch).");
+  header("kerasrt_model_compute_duration_seconds", "histogram",
+         "Duration of one predict call (one batch).");
   each_model([&](const std::string& l, const ModelMetrics& m) {
     m.compute_seconds.render(out, "kerasrt_model_compute_duration_seconds", l);
   });
   header("kerasrt_model_batch_size", "histogram", "Rows per predict call.");
-  each_model([&](const std::string& l, const ModelMetrics& m) { m.batch_rows.render(out, "kerasrt_model_batch_size", l); });
+  each_model([&](const std::string& l, const ModelMetrics& m) {
+    m.batch_rows.render(out, "kerasrt_model_batch_size", l);
+  });
   header("kerasrt_model_batch_requests", "histogram", "Requests merged into one predict call.");
   each_model([&](const std::string& l, const ModelMetrics& m) {
     m.batch_requests.render(out, "kerasrt_model_batch_requests", l);
@@ -154,13 +168,14 @@ std::string Metrics::render() const {
   header("kerasrt_model_loads_total", "counter", "Model version loads, by outcome.");
   for (const auto& [key, count] : loads_)
     out += "kerasrt_model_loads_total{model=\"" + label_value(std::get<0>(key)) + "\",version=\"" +
-           std::to_string(std::get<1>(key)) + "\",outcome=\"" + (std::get<2>(key) ? "ok" : "failed") + "\"} " +
-           std::to_string(count) + "\n";
+           std::to_string(std::get<1>(key)) + "\",outcome=\"" +
+           (std::get<2>(key) ? "ok" : "failed") + "\"} " + std::to_string(count) + "\n";
   header("kerasrt_http_requests_total", "counter", "HTTP requests by endpoint and status code.");
   for (const auto& [key, count] : http_counts_)
-    out += "kerasrt_http_requests_total{endpoint=\"" + key.first + "\",code=\"" + std::to_string(key.second) + "\"} " +
-           std::to_string(count->load()) + "\n";
-  header("kerasrt_http_request_duration_seconds", "histogram", "HTTP request received to response ready, by endpoint.");
+    out += "kerasrt_http_requests_total{endpoint=\"" + key.first + "\",code=\"" +
+           std::to_string(key.second) + "\"} " + std::to_string(count->load()) + "\n";
+  header("kerasrt_http_request_duration_seconds", "histogram",
+         "HTTP request received to response ready, by endpoint.");
   for (const auto& [endpoint, h] : http_seconds_)
     h->render(out, "kerasrt_http_request_duration_seconds", "endpoint=\"" + endpoint + "\"");
   for (const auto& gauge : gauges_) gauge(out);

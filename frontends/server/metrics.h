@@ -32,16 +32,16 @@ class Histogram {
 // The series of one model version.
 struct ModelMetrics {
   ModelMetrics();
-  std::atomic<uint64_t> requests{0};       // inference requests that reached the model
-  std::atomic<uint64_t> errors{0};         // of those, answered with an error
-  std::atomic<uint64_t> rejected{0};       // refused because the queue was full (429)
-  std::atomic<uint64_t> inferences{0};     // predict calls (one per batch)
-  std::atomic<uint64_t> rows{0};           // rows (instances) predicted
-  Histogram request_seconds;               // request received -> response ready
-  Histogram queue_seconds;                 // enqueued -> taken into a batch
-  Histogram compute_seconds;               // one predict call
-  Histogram batch_rows;                    // rows per predict call
-  Histogram batch_requests;                // requests merged per predict call
+  std::atomic<uint64_t> requests{0};    // inference requests that reached the model
+  std::atomic<uint64_t> errors{0};      // of those, answered with an error
+  std::atomic<uint64_t> rejected{0};    // refused because the queue was full (429)
+  std::atomic<uint64_t> inferences{0};  // predict calls (one per batch)
+  std::atomic<uint64_t> rows{0};        // rows (instances) predicted
+  Histogram request_seconds;            // request received -> response ready
+  Histogram queue_seconds;              // enqueued -> taken into a batch
+  Histogram compute_seconds;            // one predict call
+  Histogram batch_rows;                 // rows per predict call
+  Histogram batch_requests;             // requests merged per predict call
 };
 
 class Metrics {

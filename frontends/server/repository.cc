@@ -12,13 +12,15 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool hidden(const fs::path& p) { return p.filename().string().starts_with("."); }
 
 std::optional<int64_t> version_number(const std::string& text) {
-  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
   const int64_t v = std::stoll(text);
   if (v <= 0) return std::nullopt;
@@ -34,7 +36,8 @@ std::string signature_of(const fs::path& folder) {
     if (hidden(entry.path()) || !entry.is_regular_file(ec)) continue;
     const auto size = entry.file_size(ec);
     const auto time = entry.last_write_time(ec).time_since_epoch().count();
-    parts.push_back(entry.path().filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time));
+    parts.push_back(entry.path().filename().string() + ":" + std::to_string(size) + ":" +
+                    std::to_string(time));
   }
   std::sort(parts.begin(), parts.end());
   std::string out;
@@ -49,7 +52,8 @@ std::string file_signature(const std::string& path) {
 
 }  // namespace
 
-void apply_batching_setting(BatchingConfig& config, const std::string& key, const std::string& value) {
+void apply_batching_setting(BatchingConfig& config, const std::string& key,
+                            const std::string& value) {
   const auto integer = [&](int64_t minimum) {
     size_t used = 0;
     int64_t v = 0;
@@ -59,13 +63,17 @@ void apply_batching_setting(BatchingConfig& config, const std::string& key, cons
       used = 0;
     }
     if (used != value.size() || value.empty() || v < minimum)
-      throw std::invalid_argument(key + " needs a whole number >= " + std::to_string(minimum) + ", got '" + value + "'");
+      throw std::invalid_argument(key + " needs a whole number >= " + std::to_string(minimum) +
+                                  ", got '" + value + "'");
     return v;
   };
   if (key == "batching") {
-    if (value == "true" || value == "on" || value == "1") config.enabled = true;
-    else if (value == "false" || value == "off" || value == "0") config.enabled = false;
-    else throw std::invalid_argument("batching needs on or off, got '" + value + "'");
+    if (value == "true" || value == "on" || value == "1")
+      config.enabled = true;
+    else if (value == "false" || value == "off" || value == "0")
+      config.enabled = false;
+    else
+      throw std::invalid_argument("batching needs on or off, got '" + value + "'");
   } else if (key == "max_batch_size") {
     config.max_batch_size = static_cast<int>(std::min<int64_t>(integer(1), 1 << 20));
   } else if (key == "max_queue_delay_us") {
@@ -94,7 +102,8 @@ BatchingConfig Repository::config_for(const std::string& name) const {
       const nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
       if (!json.is_object()) throw std::invalid_argument(file.string() + " is not a JSON object");
       for (const auto& [key, value] : json.items())
-        apply_batching_setting(config, key, value.is_string() ? value.get<std::string>() : value.dump());
+        apply_batching_setting(config, key,
+                               value.is_string() ? value.get<std::string>() : value.dump());
     }
   }
   if (auto it = options_.model_config.find(name); it != options_.model_config.end())
@@ -102,9 +111,10 @@ BatchingConfig Repository::config_for(const std::string& name) const {
   return config;
 }
 
-std::shared_ptr<const ServedVersion> Repository::load_version(const std::string& name, int64_t version,
-                                                              const std::string& folder_or_file, bool is_file,
-                                                              std::string* error) {
+std::shared_ptr<const ServedVersion> Repository::load_version(const std::string& name,
+                                                              int64_t version,
+                                                              const std::string& folder_or_file,
+                                                              bool is_file, std::string* error) {
   const auto start = Clock::now();
   try {
     std::optional<Model> model;
@@ -117,9 +127,12 @@ std::shared_ptr<const ServedVersion> Repository::load_version(const std::string&
       for (const auto& entry : fs::directory_iterator(folder_or_file)) {
         if (hidden(entry.path()) || !entry.is_regular_file()) continue;
         const std::string file = entry.path().string();
-        if (ends_with(file, ".weights.h5")) weights.push_back(file);
-        else if (ends_with(file, ".keras") || ends_with(file, ".h5") || ends_with(file, ".hdf5")) models.push_back(file);
-        else if (ends_with(file, ".json")) jsons.push_back(file);
+        if (ends_with(file, ".weights.h5"))
+          weights.push_back(file);
+        else if (ends_with(file, ".keras") || ends_with(file, ".h5") || ends_with(file, ".hdf5"))
+          models.push_back(file);
+        else if (ends_with(file, ".json"))
+          jsons.push_back(file);
       }
       std::sort(models.begin(), models.end());
       if (jsons.size() == 1 && (weights.size() + models.size()) == 1) {
@@ -130,9 +143,11 @@ std::shared_ptr<const ServedVersion> Repository::load_version(const std::string&
         path = models[0];
         model = Model::load(models[0], options_.load);
       } else if (models.empty() && jsons.empty()) {
-        throw Error("no model file (.keras, .h5, or architecture .json + weights .h5) in " + folder_or_file);
+        throw Error("no model file (.keras, .h5, or architecture .json + weights .h5) in " +
+                    folder_or_file);
       } else {
-        throw Error("more than one model file in " + folder_or_file + ": keep one .keras/.h5 file, or one .json and one weights file");
+        throw Error("more than one model file in " + folder_or_file +
+                    ": keep one .keras/.h5 file, or one .json and one weights file");
       }
     }
     auto served = std::make_shared<ServedVersion>(std::move(*model));
@@ -141,15 +156,18 @@ std::shared_ptr<const ServedVersion> Repository::load_version(const std::string&
     served->path = path;
     const BatchingConfig config = config_for(name);
     std::string reason;
-    const BatchMode mode = config.enabled ? check_batching(served->model, config.max_batch_size, &reason) : BatchMode::kOff;
+    const BatchMode mode = config.enabled
+                               ? check_batching(served->model, config.max_batch_size, &reason)
+                               : BatchMode::kOff;
     served->metrics = &metrics_.model(name, version);
     served->queue = std::make_shared<BatchQueue>(served->model, config, mode, served->metrics);
     scheduler_.register_queue(served->queue);
     served->batching = !config.enabled ? "off (configured)"
-                       : mode == BatchMode::kOff ? std::string("off: ") + reason
-                                                 : std::string(batch_mode_name(mode)) + ", max batch " +
-                                                       std::to_string(config.max_batch_size) + " rows, max delay " +
-                                                       std::to_string(config.max_queue_delay_us) + " us";
+                       : mode == BatchMode::kOff
+                           ? std::string("off: ") + reason
+                           : std::string(batch_mode_name(mode)) + ", max batch " +
+                                 std::to_string(config.max_batch_size) + " rows, max delay " +
+                                 std::to_string(config.max_queue_delay_us) + " us";
     metrics_.model_load(name, version, true);
     log_event("info", "model version loaded",
               {{"model", name},
@@ -162,8 +180,9 @@ std::shared_ptr<const ServedVersion> Repository::load_version(const std::string&
   } catch (const std::exception& e) {
     *error = e.what();
     metrics_.model_load(name, version, false);
-    log_event("error", "model version failed to load; the versions already loaded keep serving",
-              {{"model", name}, {"version", version}, {"source", folder_or_file}, {"error", *error}});
+    log_event(
+        "error", "model version failed to load; the versions already loaded keep serving",
+        {{"model", name}, {"version", version}, {"source", folder_or_file}, {"error", *error}});
     return nullptr;
   }
 }
@@ -209,11 +228,13 @@ void Repository::scan(bool initial) {
       versions[*v] = {version_dir.path().string(), signature_of(version_dir.path())};
     }
   }
-  if (ec && initial) throw Error("cannot read the model repository " + options_.directory + ": " + ec.message());
+  if (ec && initial)
+    throw Error("cannot read the model repository " + options_.directory + ": " + ec.message());
 
   const bool latest_only = options_.version_policy == "latest";
   for (const auto& [name, versions] : found) {
-    if (auto it = models_.find(name); it != models_.end() && it->second.fixed) continue;  // --model wins
+    if (auto it = models_.find(name); it != models_.end() && it->second.fixed)
+      continue;  // --model wins
     // Only this thread writes models_; it reads without the lock and writes under it.
     std::map<int64_t, Slot> slots;
     if (auto it = models_.find(name); it != models_.end()) slots = it->second.versions;
@@ -270,7 +291,9 @@ void Repository::scan(bool initial) {
       if (!on_disk || (!kept && (it->second.served || !list_unserved))) {
         if (it->second.served)
           log_event("info", "model version unloaded (requests already holding it finish first)",
-                    {{"model", name}, {"version", v}, {"reason", on_disk ? "a newer version serves" : "removed"}});
+                    {{"model", name},
+                     {"version", v},
+                     {"reason", on_disk ? "a newer version serves" : "removed"}});
         it = slots.erase(it);
       } else {
         ++it;
@@ -324,7 +347,8 @@ Repository::Lookup Repository::find(const std::string& name, std::optional<int64
   auto it = models_.find(name);
   if (it == models_.end()) {
     out.status = 404;
-    out.error = version ? "Servable not found for request: Specific(" + name + ", " + std::to_string(*version) + ")"
+    out.error = version ? "Servable not found for request: Specific(" + name + ", " +
+                              std::to_string(*version) + ")"
                         : "Servable not found for request: Latest(" + name + ")";
     return out;
   }
@@ -333,8 +357,10 @@ Repository::Lookup Repository::find(const std::string& name, std::optional<int64
     auto v = versions.find(*version);
     if (v == versions.end() || !v->second.served) {
       out.status = 404;
-      out.error = "Servable not found for request: Specific(" + name + ", " + std::to_string(*version) + ")";
-      if (v != versions.end() && !v->second.error.empty()) out.error += ": version failed to load: " + v->second.error;
+      out.error = "Servable not found for request: Specific(" + name + ", " +
+                  std::to_string(*version) + ")";
+      if (v != versions.end() && !v->second.error.empty())
+        out.error += ": version failed to load: " + v->second.error;
       return out;
     }
     out.served = v->second.served;
@@ -348,7 +374,8 @@ Repository::Lookup Repository::find(const std::string& name, std::optional<int64
   out.status = 503;
   out.error = "model '" + name + "' has no version available";
   for (const auto& [v, slot] : versions)
-    if (!slot.error.empty()) out.error += "; version " + std::to_string(v) + " failed to load: " + slot.error;
+    if (!slot.error.empty())
+      out.error += "; version " + std::to_string(v) + " failed to load: " + slot.error;
   return out;
 }
 

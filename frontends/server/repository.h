@@ -46,18 +46,19 @@ struct VersionStatus {
 };
 
 struct RepositoryOptions {
-  std::string directory;                                        // may be empty
-  std::vector<std::pair<std::string, std::string>> files;       // --model NAME=PATH
-  std::string version_policy = "latest";                        // "latest" or "all"
-  double poll_seconds = 2.0;                                    // 0: no polling
+  std::string directory;                                   // may be empty
+  std::vector<std::pair<std::string, std::string>> files;  // --model NAME=PATH
+  std::string version_policy = "latest";                   // "latest" or "all"
+  double poll_seconds = 2.0;                               // 0: no polling
   LoadOptions load;
-  BatchingConfig batching;                                      // defaults for every model
+  BatchingConfig batching;  // defaults for every model
   std::map<std::string, std::map<std::string, std::string>> model_config;  // NAME -> key=value
 };
 
 // Applies `key=value` settings (batching, max_batch_size, max_queue_delay_us, max_queue_size)
 // to a config; throws std::invalid_argument naming a bad key or value.
-void apply_batching_setting(BatchingConfig& config, const std::string& key, const std::string& value);
+void apply_batching_setting(BatchingConfig& config, const std::string& key,
+                            const std::string& value);
 
 class Repository {
  public:

@@ -29,7 +29,8 @@ int64_t int_flag(Args& args, const std::string& name, int64_t fallback, int64_t 
     if (used == text.size() && v >= minimum) return v;
   } catch (const std::exception&) {
   }
-  throw UsageError(name + " needs a whole number >= " + std::to_string(minimum) + ", got '" + text + "'");
+  throw UsageError(name + " needs a whole number >= " + std::to_string(minimum) + ", got '" + text +
+                   "'");
 }
 
 }  // namespace
@@ -45,7 +46,8 @@ int serve(const std::vector<std::string>& raw_args) {
       throw UsageError("--model needs NAME=PATH, got '" + spec + "'");
     r.files.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
-  if (r.directory.empty() && r.files.empty()) throw UsageError("give --model-repository DIR or --model NAME=PATH");
+  if (r.directory.empty() && r.files.empty())
+    throw UsageError("give --model-repository DIR or --model NAME=PATH");
   o.host = args.value("--host", "0.0.0.0");
   o.port = static_cast<int>(int_flag(args, "--port", 8501, 0));
   if (o.port > 65535) throw UsageError("--port must be at most 65535");
@@ -59,7 +61,8 @@ int serve(const std::vector<std::string>& raw_args) {
   for (const std::string& spec : args.values("--model-config")) {
     // NAME:key=value[,key=value...]
     const size_t colon = spec.find(':');
-    if (colon == std::string::npos || colon == 0) throw UsageError("--model-config needs NAME:key=value[,key=value], got '" + spec + "'");
+    if (colon == std::string::npos || colon == 0)
+      throw UsageError("--model-config needs NAME:key=value[,key=value], got '" + spec + "'");
     auto& settings = r.model_config[spec.substr(0, colon)];
     std::string rest = spec.substr(colon + 1);
     while (!rest.empty()) {
@@ -67,7 +70,8 @@ int serve(const std::vector<std::string>& raw_args) {
       const std::string item = rest.substr(0, comma);
       rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
       const size_t eq = item.find('=');
-      if (eq == std::string::npos) throw UsageError("--model-config: '" + item + "' is not key=value");
+      if (eq == std::string::npos)
+        throw UsageError("--model-config: '" + item + "' is not key=value");
       server::BatchingConfig probe;
       try {
         server::apply_batching_setting(probe, item.substr(0, eq), item.substr(eq + 1));
@@ -78,9 +82,11 @@ int serve(const std::vector<std::string>& raw_args) {
     }
   }
   r.version_policy = args.value("--version-policy", "latest");
-  if (r.version_policy != "latest" && r.version_policy != "all") throw UsageError("--version-policy is latest or all");
+  if (r.version_policy != "latest" && r.version_policy != "all")
+    throw UsageError("--version-policy is latest or all");
   r.poll_seconds = seconds_flag(args, "--poll-seconds", 2.0);
-  o.max_body_bytes = static_cast<uint64_t>(int_flag(args, "--max-body-bytes", int64_t{64} << 20, 1024));
+  o.max_body_bytes =
+      static_cast<uint64_t>(int_flag(args, "--max-body-bytes", int64_t{64} << 20, 1024));
   o.read_timeout_seconds = seconds_flag(args, "--read-timeout", 30);
   o.write_timeout_seconds = seconds_flag(args, "--write-timeout", 30);
   o.request_timeout_seconds = seconds_flag(args, "--request-timeout", 30);

@@ -83,18 +83,23 @@ struct TensorView {
 // "... over the limit Limits::max_file_bytes = 4294967296". Raise one for an unusually large
 // model; lower them when loading files you do not trust (see SECURITY.md).
 struct Limits {
-  uint64_t max_file_bytes = uint64_t{4} << 30;      // a model or weights file (or load_from_memory bytes)
-  int64_t max_total_parameters = int64_t{1} << 30;  // weight values read from the file, and in the built model
-  int64_t max_tensor_elements = int64_t{1} << 31;   // any one tensor: a weight, a layer output, a predict input
-  uint64_t max_workspace_bytes = uint64_t{16} << 30;  // one predict call's intermediate tensors and scratch
-  int64_t max_graph_nodes = 10000;                   // layer calls, nested models inlined (each call counts)
-  int max_nesting_depth = 32;                        // models inside models
-  uint64_t max_json_bytes = uint64_t{64} << 20;      // a config JSON (model_config, config.json, ...)
-  int max_json_depth = 256;                          // nesting of JSON arrays and objects
-  uint64_t max_string_bytes = uint64_t{64} << 20;    // one HDF5 string attribute, chunks joined
-  uint64_t max_name_bytes = 4096;                    // a layer, input, output or weight name
-  int64_t max_zip_entries = 10000;                   // entries in a .keras archive
-  uint64_t max_zip_expanded_bytes = uint64_t{4} << 30;  // bytes expanded from a .keras archive, in total
+  uint64_t max_file_bytes = uint64_t{4}
+                            << 30;  // a model or weights file (or load_from_memory bytes)
+  int64_t max_total_parameters = int64_t{1}
+                                 << 30;  // weight values read from the file, and in the built model
+  int64_t max_tensor_elements = int64_t{1}
+                                << 31;  // any one tensor: a weight, a layer output, a predict input
+  uint64_t max_workspace_bytes = uint64_t{16}
+                                 << 30;  // one predict call's intermediate tensors and scratch
+  int64_t max_graph_nodes = 10000;       // layer calls, nested models inlined (each call counts)
+  int max_nesting_depth = 32;            // models inside models
+  uint64_t max_json_bytes = uint64_t{64} << 20;    // a config JSON (model_config, config.json, ...)
+  int max_json_depth = 256;                        // nesting of JSON arrays and objects
+  uint64_t max_string_bytes = uint64_t{64} << 20;  // one HDF5 string attribute, chunks joined
+  uint64_t max_name_bytes = 4096;                  // a layer, input, output or weight name
+  int64_t max_zip_entries = 10000;                 // entries in a .keras archive
+  uint64_t max_zip_expanded_bytes = uint64_t{4}
+                                    << 30;  // bytes expanded from a .keras archive, in total
 };
 
 struct LoadOptions {

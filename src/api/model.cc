@@ -24,7 +24,8 @@ auto attributed(const std::string& file, F&& step) -> decltype(step()) {
   }
 }
 
-std::shared_ptr<const detail::Runtime> make_runtime(const LoadedSpec& spec, const LoadOptions& options,
+std::shared_ptr<const detail::Runtime> make_runtime(const LoadedSpec& spec,
+                                                    const LoadOptions& options,
                                                     const std::string& file) {
   return std::make_shared<const detail::Runtime>(build_graph(spec, options.limits), options, file);
 }
@@ -38,8 +39,9 @@ Tensor::Tensor(std::vector<int64_t> shape) : shape_(std::move(shape)) {
 Tensor::Tensor(std::vector<int64_t> shape, std::vector<float> values)
     : shape_(std::move(shape)), values_(std::move(values)) {
   if (static_cast<int64_t>(values_.size()) != num_elements(shape_))
-    throw Error("tensor of shape " + to_string(shape_) + " needs " + std::to_string(num_elements(shape_)) +
-                " values, got " + std::to_string(values_.size()));
+    throw Error("tensor of shape " + to_string(shape_) + " needs " +
+                std::to_string(num_elements(shape_)) + " values, got " +
+                std::to_string(values_.size()));
 }
 
 Model::Model(std::shared_ptr<const detail::Runtime> runtime) : runtime_(std::move(runtime)) {}
@@ -53,17 +55,24 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
   });
 }
 
-Model Model::load_from_memory(std::span<const std::byte> bytes, const std::string& name, const LoadOptions& options) {
-  return attributed(name, [&] { return Model(make_runtime(read_model_bytes(bytes, name, options), options, name)); });
+Model Model::load_from_memory(std::span<const std::byte> bytes, const std::string& name,
+                              const LoadOptions& options) {
+  return attributed(name, [&] {
+    return Model(make_runtime(read_model_bytes(bytes, name, options), options, name));
+  });
 }
 
-Model Model::load_json(const std::string& json_path, const std::string& weights_path, const LoadOptions& options) {
+Model Model::load_json(const std::string& json_path, const std::string& weights_path,
+                       const LoadOptions& options) {
   const std::string label = json_path + " + " + weights_path;
   return attributed(label, [&] {
     const uint64_t max_bytes = options.limits.max_file_bytes;
-    const std::string json = attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
-    const std::vector<std::byte> weights = attributed(weights_path, [&] { return read_binary_file(weights_path, max_bytes); });
-    return Model(make_runtime(read_json_and_weights(json, weights, weights_path, options), options, label));
+    const std::string json =
+        attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
+    const std::vector<std::byte> weights =
+        attributed(weights_path, [&] { return read_binary_file(weights_path, max_bytes); });
+    return Model(
+        make_runtime(read_json_and_weights(json, weights, weights_path, options), options, label));
   });
 }
 
@@ -71,7 +80,9 @@ const std::vector<TensorInfo>& Model::inputs() const { return runtime_->inputs()
 const std::vector<TensorInfo>& Model::outputs() const { return runtime_->outputs(); }
 const ModelSummary& Model::summary() const { return runtime_->summary(); }
 
-std::vector<Tensor> Model::predict(std::span<const TensorView> inputs) const { return runtime_->predict(inputs); }
+std::vector<Tensor> Model::predict(std::span<const TensorView> inputs) const {
+  return runtime_->predict(inputs);
+}
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
   std::vector<TensorView> views;
@@ -79,28 +90,33 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
   return runtime_->predict(views);
 }
 
-std::map<std::string, Tensor> Model::predict(const std::map<std::string, TensorView>& inputs) const {
+std::map<std::string, Tensor> Model::predict(
+    const std::map<std::string, TensorView>& inputs) const {
   // Inputs in the model's order; every name must be one of the model's inputs.
   std::vector<TensorView> views;
   for (const TensorInfo& info : runtime_->inputs()) {
     auto it = inputs.find(info.name);
-    if (it == inputs.end()) throw Error("no value given for input '" + info.name + "'", "", runtime_->file());
+    if (it == inputs.end())
+      throw Error("no value given for input '" + info.name + "'", "", runtime_->file());
     views.push_back(it->second);
   }
   for (const auto& entry : inputs) {
     const auto& known = runtime_->inputs();
-    if (std::none_of(known.begin(), known.end(), [&](const TensorInfo& info) { return info.name == entry.first; }))
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const TensorInfo& info) { return info.name == entry.first; }))
       throw Error("the model has no input named '" + entry.first + "'", "", runtime_->file());
   }
   std::vector<Tensor> outputs = runtime_->predict(views);
   std::map<std::string, Tensor> named;
-  for (size_t i = 0; i < outputs.size(); ++i) named.emplace(runtime_->outputs()[i].name, std::move(outputs[i]));
+  for (size_t i = 0; i < outputs.size(); ++i)
+    named.emplace(runtime_->outputs()[i].name, std::move(outputs[i]));
   return named;
 }
 
 std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
   std::map<std::string, TensorView> views;
-  for (const auto& [name, tensor] : inputs) views.emplace(name, TensorView{tensor.data(), tensor.shape()});
+  for (const auto& [name, tensor] : inputs)
+    views.emplace(name, TensorView{tensor.data(), tensor.shape()});
   return predict(views);
 }
 

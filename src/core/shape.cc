@@ -22,7 +22,8 @@ int64_t product(std::span<const int64_t> dims, size_t begin, size_t end) {
   int64_t total = 1;
   for (size_t i = begin; i < end; ++i) {
     const int64_t d = dims[i];
-    if (d < 0) throw Error("dimension " + std::to_string(i) + " of " + to_string(dims) + " is not known");
+    if (d < 0)
+      throw Error("dimension " + std::to_string(i) + " of " + to_string(dims) + " is not known");
     if (d != 0 && total > kMaxTensorElements / d)
       throw Error("tensor of shape " + to_string(dims) + " exceeds the limit of " +
                   std::to_string(kMaxTensorElements) + " elements");
@@ -50,7 +51,8 @@ int64_t add_dim(int64_t a, int64_t b) {
 int normalize_axis(int64_t axis, size_t rank) {
   const int64_t r = static_cast<int64_t>(rank);
   if (axis < -r || axis >= r)
-    throw Error("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+    throw Error("axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(rank));
   return static_cast<int>(axis < 0 ? axis + r : axis);
 }
 

@@ -21,7 +21,8 @@ bool looks_like_json(std::span<const std::byte> bytes) {
 
 }  // namespace
 
-LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name, const LoadOptions& options) {
+LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name,
+                            const LoadOptions& options) {
   check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes", "the model", "bytes");
   if (h5::has_signature(bytes)) {
     const h5::File file = h5::File::open_memory(bytes, name, options);
@@ -40,16 +41,20 @@ LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std
   if (!root.is_object()) throw Error("the architecture JSON is not an object");
   LoadedSpec spec;
   std::string version = root.contains("keras_version") && root["keras_version"].is_string()
-                            ? root["keras_version"].get<std::string>() : "";
-  std::string backend = root.contains("backend") && root["backend"].is_string() ? root["backend"].get<std::string>() : "";
+                            ? root["keras_version"].get<std::string>()
+                            : "";
+  std::string backend = root.contains("backend") && root["backend"].is_string()
+                            ? root["backend"].get<std::string>()
+                            : "";
   spec.model = read_model_config(root);
-  if (!h5::has_signature(weights))
-    throw Error(weights_name + " is not an HDF5 weights file");
+  if (!h5::has_signature(weights)) throw Error(weights_name + " is not an HDF5 weights file");
   const h5::File file = h5::File::open_memory(weights, weights_name, options);
   const h5::Group weight_root = file.root();
   if (weight_root.has_attribute("layer_names") || weight_root.has_group("model_weights")) {
     spec.format = "json+h5weights";
-    attach_legacy_weights(spec.model, weight_root.has_group("model_weights") ? weight_root.group("model_weights") : weight_root);
+    attach_legacy_weights(spec.model, weight_root.has_group("model_weights")
+                                          ? weight_root.group("model_weights")
+                                          : weight_root);
     if (version.empty()) version = weight_root.string_attribute_or_empty("keras_version");
   } else {
     spec.format = "json+weights.h5";
@@ -69,7 +74,8 @@ std::vector<std::byte> read_binary_file(const std::string& path, uint64_t max_by
   check_limit(size, max_bytes, "max_file_bytes", "the file", "bytes");
   std::vector<std::byte> bytes(static_cast<size_t>(size));
   in.seekg(0);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) throw Error("cannot read the file");
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
+    throw Error("cannot read the file");
   return bytes;
 }
 

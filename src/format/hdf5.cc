@@ -68,7 +68,8 @@ void check_global_heaps(std::span<const std::byte> image) {
   if (image.size() < 16) return;
   const uint8_t version = byte(8);
   const size_t length_size = version <= 1 ? byte(14) : byte(10);
-  if (length_size != 2 && length_size != 4 && length_size != 8) return;  // HDF5 refuses the file itself
+  if (length_size != 2 && length_size != 4 && length_size != 8)
+    return;  // HDF5 refuses the file itself
   const size_t header = 8 + length_size, object_header = 8 + length_size;
   static constexpr char kMagic[4] = {'G', 'C', 'O', 'L'};
   const char* data = reinterpret_cast<const char*>(image.data());
@@ -76,20 +77,26 @@ void check_global_heaps(std::span<const std::byte> image) {
     const void* found = std::memchr(data + at, 'G', image.size() - at);
     if (!found) break;
     at = static_cast<size_t>(static_cast<const char*>(found) - data);
-    if (at + header > image.size() || std::memcmp(data + at, kMagic, 4) != 0 || byte(at + 4) != 1) continue;
+    if (at + header > image.size() || std::memcmp(data + at, kMagic, 4) != 0 || byte(at + 4) != 1)
+      continue;
     const std::string where = "HDF5 global heap at byte " + std::to_string(at);
     const uint64_t size = decode(at + 8, length_size);
     if (size < header || size > image.size() - at)
-      throw Error(where + " claims " + std::to_string(size) + " bytes, past the end of the file (corrupt file)");
+      throw Error(where + " claims " + std::to_string(size) +
+                  " bytes, past the end of the file (corrupt file)");
     const size_t end = at + static_cast<size_t>(size);
     for (size_t p = at + header; p < end;) {
       if (p + object_header > end) break;  // a tail too small for an object: free space
       const unsigned index = static_cast<unsigned>(decode(p, 2));
       const uint64_t object_size = decode(p + 8, length_size);
       uint64_t need = object_size;
-      if (index > 0) need = object_size > UINT64_MAX - object_header - 7 ? UINT64_MAX : object_header + ((object_size + 7) & ~uint64_t{7});
+      if (index > 0)
+        need = object_size > UINT64_MAX - object_header - 7
+                   ? UINT64_MAX
+                   : object_header + ((object_size + 7) & ~uint64_t{7});
       if (need == 0 || need > end - p || (index > 0 && object_size > end - p - object_header))
-        throw Error(where + ": object " + std::to_string(index) + " of " + std::to_string(object_size) +
+        throw Error(where + ": object " + std::to_string(index) + " of " +
+                    std::to_string(object_size) +
                     " bytes does not fit its collection (corrupt file)");
       p += static_cast<size_t>(need);
     }
@@ -148,7 +155,8 @@ std::vector<std::string> Group::string_attribute(const std::string& name) const 
     // HDF5 1.10 will not convert between ASCII and UTF-8: read in the file's character set.
     H5Tset_cset(mem_type.get(), H5Tget_cset(file_type.get()));
     std::vector<char*> strings(count, nullptr);
-    if (H5Aread(attr.get(), mem_type.get(), strings.data()) < 0) throw Error("cannot read " + where);
+    if (H5Aread(attr.get(), mem_type.get(), strings.data()) < 0)
+      throw Error("cannot read " + where);
     size_t total = 0;
     for (char* s : strings) {
       const size_t length = s ? std::strlen(s) : 0;
@@ -181,7 +189,8 @@ std::string Group::string_attribute_or_empty(const std::string& name) const {
   return values.empty() ? std::string() : values.front();
 }
 
-std::optional<std::vector<std::string>> Group::chunked_string_attribute(const std::string& name) const {
+std::optional<std::vector<std::string>> Group::chunked_string_attribute(
+    const std::string& name) const {
   if (has_attribute(name)) return string_attribute(name);
   if (!has_attribute(name + "0")) return std::nullopt;
   std::vector<std::string> all;
@@ -208,7 +217,8 @@ std::vector<std::string> Group::children() const {
                                               nullptr, 0, H5P_DEFAULT);
     if (length < 0 || length > 65535) throw Error("bad link name in HDF5 group '" + path_ + "'");
     std::string name(static_cast<size_t>(length) + 1, '\0');
-    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
+                       H5P_DEFAULT);
     name.resize(static_cast<size_t>(length));
     names.push_back(std::move(name));
   }
@@ -227,7 +237,8 @@ H5I_type_t object_type(hid_t file, const std::string& path) {
     H5L_info_t info;
     if (H5Lget_info(file, prefix.c_str(), &info, H5P_DEFAULT) < 0) return H5I_BADID;
     if (info.type != H5L_TYPE_HARD)
-      throw Error("HDF5 link '" + prefix + "' is " + (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
+      throw Error("HDF5 link '" + prefix + "' is " +
+                  (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
                   " link; kerasrt follows only hard links and reads only the given file");
     if (slash == std::string::npos) break;
   }
@@ -263,20 +274,24 @@ Array Group::dataset(const std::string& relative_path) const {
   Id type(H5Dget_type(dataset.get()), H5Tclose);
   const H5T_class_t type_class = H5Tget_class(type.get());
   if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
-    throw Error(where + " does not hold numbers (HDF5 type class " + std::to_string(type_class) + ")");
+    throw Error(where + " does not hold numbers (HDF5 type class " + std::to_string(type_class) +
+                ")");
   const size_t value_bytes = H5Tget_size(type.get());
   if (value_bytes == 0 || value_bytes > 16) throw Error(where + " has an unsupported number type");
   Id space(H5Dget_space(dataset.get()), H5Sclose);
   const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
-  if (space_class != H5S_SIMPLE && space_class != H5S_SCALAR) throw Error(where + " has no data space");
+  if (space_class != H5S_SIMPLE && space_class != H5S_SCALAR)
+    throw Error(where + " has no data space");
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0 || rank > 32) throw Error(where + " has an unsupported rank");
   std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) throw Error(where + " has a bad shape");
+  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+    throw Error(where + " has a bad shape");
   Array array;
   array.name = relative_path;
   for (hsize_t d : dims) {
-    if (d > static_cast<hsize_t>(kMaxTensorElements)) throw Error(where + " has a dimension that is too large");
+    if (d > static_cast<hsize_t>(kMaxTensorElements))
+      throw Error(where + " has a dimension that is too large");
     array.shape.push_back(static_cast<int64_t>(d));
   }
   // Sizes first, allocation after.
@@ -292,7 +307,9 @@ Array Group::dataset(const std::string& relative_path) const {
   const H5D_layout_t layout = H5Pget_layout(create.get());
   if (H5Pget_external_count(create.get()) != 0 ||
       (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED))
-    throw Error(where + " keeps its data outside the file (external or virtual storage); kerasrt reads only the given file");
+    throw Error(where +
+                " keeps its data outside the file (external or virtual storage); kerasrt reads "
+                "only the given file");
   if (count > 0) {
     const uint64_t stored = H5Dget_storage_size(dataset.get());
     const uint64_t needed = static_cast<uint64_t>(count) * value_bytes;
@@ -302,8 +319,8 @@ Array Group::dataset(const std::string& relative_path) const {
   }
   handle_->values_read += count;
   array.values.resize(static_cast<size_t>(count));
-  if (count > 0 &&
-      H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, array.values.data()) < 0)
+  if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           array.values.data()) < 0)
     throw Error("cannot read " + where + " (corrupt or unsupported storage)");
   if (handle_->options().reject_non_finite_weights) check_finite(array.values, where);
   return array;
@@ -317,8 +334,10 @@ File File::open(const std::string& path) {
   return File(Group(std::make_shared<Handle>(file, LoadOptions{}), "/"));
 }
 
-File File::open_memory(std::span<const std::byte> bytes, const std::string& name, const LoadOptions& options) {
-  check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes", "the HDF5 data '" + name + "'", "bytes");
+File File::open_memory(std::span<const std::byte> bytes, const std::string& name,
+                       const LoadOptions& options) {
+  check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes",
+              "the HDF5 data '" + name + "'", "bytes");
   check_global_heaps(bytes);
   Lock lock(library_mutex());
   silence_library_errors();

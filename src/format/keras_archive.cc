@@ -20,7 +20,8 @@ std::vector<std::string> path_spellings(const std::string& path) {
   std::string windows = path;
   std::replace(windows.begin(), windows.end(), '/', '\\');
   std::vector<std::string> spellings{path, windows};
-  if (path.rfind("layers", 0) == 0) spellings.push_back(std::string("_layer_checkpoint_dependencies").append(path, 6));
+  if (path.rfind("layers", 0) == 0)
+    spellings.push_back(std::string("_layer_checkpoint_dependencies").append(path, 6));
   return spellings;
 }
 
@@ -40,10 +41,12 @@ void read_vars(const h5::Group& root, const std::string& path, std::vector<Array
 }
 
 // Sub-objects holding a layer's further variables, in the order Keras lists `layer.weights`.
-void read_layer_weights(const h5::Group& root, const std::string& path, const std::string& class_name,
-                        const Json& config, std::vector<Array>& out) {
+void read_layer_weights(const h5::Group& root, const std::string& path,
+                        const std::string& class_name, const Json& config,
+                        std::vector<Array>& out) {
   read_vars(root, path, out);
-  static const char* kRecurrent[] = {"SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN"};
+  static const char* kRecurrent[] = {"SimpleRNN",  "LSTM",       "GRU", "ConvLSTM1D",
+                                     "ConvLSTM2D", "ConvLSTM3D", "RNN"};
   if (std::find(std::begin(kRecurrent), std::end(kRecurrent), class_name) != std::end(kRecurrent)) {
     read_vars(root, path + "/cell", out);
     return;
@@ -84,12 +87,15 @@ void attach_model(ModelSpec& model, const h5::Group& root, const std::string& pr
 
 }  // namespace
 
-void attach_keras3_weights(ModelSpec& model, const h5::Group& root) { attach_model(model, root, ""); }
+void attach_keras3_weights(ModelSpec& model, const h5::Group& root) {
+  attach_model(model, root, "");
+}
 
 LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOptions& options) {
   const Limits& limits = options.limits;
   const ZipArchive zip(bytes, limits);
-  if (!zip.contains("config.json")) throw Error("the archive has no config.json; not a .keras model");
+  if (!zip.contains("config.json"))
+    throw Error("the archive has no config.json; not a .keras model");
   // Everything expanded from the archive counts against max_zip_expanded_bytes.
   uint64_t expanded = 0;
   const auto text_of = [&](const std::string& entry) {
@@ -101,7 +107,8 @@ LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOption
   std::string version;
   if (zip.contains("metadata.json")) {
     const Json metadata = parse_json(text_of("metadata.json"), "metadata.json", limits);
-    if (metadata.is_object() && metadata.contains("keras_version") && metadata["keras_version"].is_string())
+    if (metadata.is_object() && metadata.contains("keras_version") &&
+        metadata["keras_version"].is_string())
       version = metadata["keras_version"].get<std::string>();
   }
   LoadedSpec spec;
@@ -110,10 +117,13 @@ LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOption
   spec.model = read_model_config(config);
   if (!zip.contains("model.weights.h5")) {
     if (zip.contains("model.weights.npz"))
-      throw Error("weights stored as model.weights.npz are not supported yet; save with the default h5 format");
+      throw Error(
+          "weights stored as model.weights.npz are not supported yet; save with the default h5 "
+          "format");
     throw Error("the archive has no model.weights.h5");
   }
-  const auto weights = zip.read("model.weights.h5", limits.max_zip_expanded_bytes, "max_zip_expanded_bytes", expanded);
+  const auto weights = zip.read("model.weights.h5", limits.max_zip_expanded_bytes,
+                                "max_zip_expanded_bytes", expanded);
   const h5::File file = h5::File::open_memory(weights, "model.weights.h5", options);
   attach_keras3_weights(spec.model, file.root());
   return spec;

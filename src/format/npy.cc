@@ -1,12 +1,14 @@
-// NumPy .npy reader and writer (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+// NumPy .npy reader and writer
+// (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+#include "kerasrt/npy.h"
+
 #include <bit>
+#include <cctype>
 #include <cstring>
 #include <fstream>
-#include <cctype>
 
 #include "core/shape.h"
 #include "format/readers.h"
-#include "kerasrt/npy.h"
 
 namespace kerasrt {
 namespace {
@@ -46,7 +48,8 @@ T load(const std::byte* p, bool swap) {
 }  // namespace
 
 Tensor parse_npy(std::span<const std::byte> bytes) {
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) throw Error("not a .npy file (bad magic)");
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
+    throw Error("not a .npy file (bad magic)");
   const int major = static_cast<int>(bytes[6]);
   size_t header_length, header_start;
   if (major == 1) {
@@ -55,15 +58,19 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw Error("truncated .npy header");
     header_length = 0;
-    for (int i = 3; i >= 0; --i) header_length = header_length << 8 | static_cast<size_t>(bytes[8 + static_cast<size_t>(i)]);
+    for (int i = 3; i >= 0; --i)
+      header_length = header_length << 8 | static_cast<size_t>(bytes[8 + static_cast<size_t>(i)]);
     header_start = 12;
   } else {
     throw Error(".npy format version " + std::to_string(major) + " is not supported");
   }
-  if (header_length > kMaxHeaderBytes || header_start + header_length > bytes.size()) throw Error("truncated .npy header");
-  const std::string header(reinterpret_cast<const char*>(bytes.data() + header_start), header_length);
+  if (header_length > kMaxHeaderBytes || header_start + header_length > bytes.size())
+    throw Error("truncated .npy header");
+  const std::string header(reinterpret_cast<const char*>(bytes.data() + header_start),
+                           header_length);
 
-  // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+  // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3),
+  // }
   const auto value_after = [&](const std::string& key) {
     const size_t at = header.find("'" + key + "'");
     if (at == std::string::npos) throw Error(".npy header has no '" + key + "': " + header);
@@ -75,7 +82,8 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   };
   size_t at = value_after("descr");
   const size_t close = header.find('\'', at + 1);
-  if (header[at] != '\'' || close == std::string::npos) throw Error(".npy 'descr' is malformed: " + header);
+  if (header[at] != '\'' || close == std::string::npos)
+    throw Error(".npy 'descr' is malformed: " + header);
   const std::string descr = header.substr(at + 1, close - at - 1);  // e.g. <f4
   if (descr.size() < 3 || descr.size() > 4 || !std::isdigit(static_cast<unsigned char>(descr[2])) ||
       std::string("<>|=").find(descr[0]) == std::string::npos)
@@ -84,11 +92,13 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   const char kind = descr[1];
   const size_t width = std::stoul(descr.substr(2));
   if (width == 0 || width > 8) throw Error(".npy dtype '" + descr + "' is not supported");
-  const bool swap = (order == '>') != (std::endian::native == std::endian::big) && width > 1 && order != '|';
+  const bool swap =
+      (order == '>') != (std::endian::native == std::endian::big) && width > 1 && order != '|';
   const bool fortran = header.compare(value_after("fortran_order"), 4, "True") == 0;
   at = value_after("shape");
   const size_t end = header.find(')', at);
-  if (header[at] != '(' || end == std::string::npos) throw Error(".npy 'shape' is malformed: " + header);
+  if (header[at] != '(' || end == std::string::npos)
+    throw Error(".npy 'shape' is malformed: " + header);
   Dims shape;
   for (size_t i = at + 1; i < end;) {
     if (!std::isdigit(static_cast<unsigned char>(header[i]))) {
@@ -105,25 +115,39 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   const int64_t count = num_elements(shape);
   const size_t data_start = header_start + header_length;
   if ((bytes.size() - data_start) / width < static_cast<size_t>(count))
-    throw Error(".npy data is truncated: expected " + std::to_string(count) + " values of " + std::to_string(width) + " bytes");
+    throw Error(".npy data is truncated: expected " + std::to_string(count) + " values of " +
+                std::to_string(width) + " bytes");
 
   std::vector<float> values(static_cast<size_t>(count));
   const std::byte* data = bytes.data() + data_start;
   for (int64_t i = 0; i < count; ++i) {
     const std::byte* p = data + static_cast<size_t>(i) * width;
     float v;
-    if (kind == 'f' && width == 4) v = load<float>(p, swap);
-    else if (kind == 'f' && width == 8) v = static_cast<float>(load<double>(p, swap));
-    else if (kind == 'f' && width == 2) v = half_to_float(load<uint16_t>(p, swap));
-    else if (kind == 'i' && width == 1) v = static_cast<float>(load<int8_t>(p, false));
-    else if (kind == 'i' && width == 2) v = static_cast<float>(load<int16_t>(p, swap));
-    else if (kind == 'i' && width == 4) v = static_cast<float>(load<int32_t>(p, swap));
-    else if (kind == 'i' && width == 8) v = static_cast<float>(load<int64_t>(p, swap));
-    else if ((kind == 'u' || kind == 'b') && width == 1) v = static_cast<float>(load<uint8_t>(p, false));
-    else if (kind == 'u' && width == 2) v = static_cast<float>(load<uint16_t>(p, swap));
-    else if (kind == 'u' && width == 4) v = static_cast<float>(load<uint32_t>(p, swap));
-    else if (kind == 'u' && width == 8) v = static_cast<float>(load<uint64_t>(p, swap));
-    else throw Error(".npy dtype '" + std::string(1, kind) + std::to_string(width) + "' is not supported");
+    if (kind == 'f' && width == 4)
+      v = load<float>(p, swap);
+    else if (kind == 'f' && width == 8)
+      v = static_cast<float>(load<double>(p, swap));
+    else if (kind == 'f' && width == 2)
+      v = half_to_float(load<uint16_t>(p, swap));
+    else if (kind == 'i' && width == 1)
+      v = static_cast<float>(load<int8_t>(p, false));
+    else if (kind == 'i' && width == 2)
+      v = static_cast<float>(load<int16_t>(p, swap));
+    else if (kind == 'i' && width == 4)
+      v = static_cast<float>(load<int32_t>(p, swap));
+    else if (kind == 'i' && width == 8)
+      v = static_cast<float>(load<int64_t>(p, swap));
+    else if ((kind == 'u' || kind == 'b') && width == 1)
+      v = static_cast<float>(load<uint8_t>(p, false));
+    else if (kind == 'u' && width == 2)
+      v = static_cast<float>(load<uint16_t>(p, swap));
+    else if (kind == 'u' && width == 4)
+      v = static_cast<float>(load<uint32_t>(p, swap));
+    else if (kind == 'u' && width == 8)
+      v = static_cast<float>(load<uint64_t>(p, swap));
+    else
+      throw Error(".npy dtype '" + std::string(1, kind) + std::to_string(width) +
+                  "' is not supported");
     values[static_cast<size_t>(i)] = v;
   }
   if (fortran && shape.size() > 1) {  // column-major -> row-major
@@ -165,8 +189,10 @@ std::string encode_npy(const Tensor& tensor) {
   out += static_cast<char>(header.size() & 0xff);
   out += static_cast<char>(header.size() >> 8);
   out += header;
-  static_assert(std::endian::native == std::endian::little, "write_npy assumes a little-endian host");
-  out.append(reinterpret_cast<const char*>(tensor.data()), static_cast<size_t>(tensor.size()) * sizeof(float));
+  static_assert(std::endian::native == std::endian::little,
+                "write_npy assumes a little-endian host");
+  out.append(reinterpret_cast<const char*>(tensor.data()),
+             static_cast<size_t>(tensor.size()) * sizeof(float));
   return out;
 }
 

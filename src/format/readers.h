@@ -33,7 +33,8 @@ LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOption
 // inside a .keras archive and in `.weights.h5` files.
 void attach_keras3_weights(ModelSpec& model, const h5::Group& root);
 
-// Whole files; a file larger than `max_bytes` is refused before it is read (Limits::max_file_bytes).
+// Whole files; a file larger than `max_bytes` is refused before it is read
+// (Limits::max_file_bytes).
 std::string read_text_file(const std::string& path, uint64_t max_bytes = UINT64_MAX);
 std::vector<std::byte> read_binary_file(const std::string& path, uint64_t max_bytes = UINT64_MAX);
 

@@ -17,7 +17,8 @@ struct ZipArchive::Impl {
   }
 };
 
-ZipArchive::ZipArchive(std::span<const std::byte> bytes, const Limits& limits) : impl_(std::make_unique<Impl>()) {
+ZipArchive::ZipArchive(std::span<const std::byte> bytes, const Limits& limits)
+    : impl_(std::make_unique<Impl>()) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -53,19 +54,22 @@ bool ZipArchive::contains(const std::string& name) const {
   return zip_name_locate(impl_->archive, name.c_str(), 0) >= 0;
 }
 
-std::vector<std::byte> ZipArchive::read(const std::string& name, uint64_t max_bytes, const char* limit,
-                                        uint64_t before) const {
+std::vector<std::byte> ZipArchive::read(const std::string& name, uint64_t max_bytes,
+                                        const char* limit, uint64_t before) const {
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat(impl_->archive, name.c_str(), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
     throw Error("the archive has no entry '" + name + "'");
   const uint64_t total = stat.size > UINT64_MAX - before ? UINT64_MAX : before + stat.size;
-  check_limit(total, max_bytes, limit,
-              "archive entry '" + name + "' (expanded" +
-                  (before ? ", with the " + std::to_string(before) + " bytes expanded before it)" : ")"),
-              "bytes");
+  check_limit(
+      total, max_bytes, limit,
+      "archive entry '" + name + "' (expanded" +
+          (before ? ", with the " + std::to_string(before) + " bytes expanded before it)" : ")"),
+      "bytes");
   zip_file_t* file = zip_fopen(impl_->archive, name.c_str(), 0);
-  if (!file) throw Error("cannot open archive entry '" + name + "' (unsupported compression or encryption?)");
+  if (!file)
+    throw Error("cannot open archive entry '" + name +
+                "' (unsupported compression or encryption?)");
   // Grow with what actually expands (a bomb that claims gigabytes gets memory only as it
   // delivers them), never past the declared size; libzip checks the CRC at the end.
   constexpr size_t kStep = size_t{16} << 20;

@@ -25,7 +25,8 @@ class ZipArchive {
   // expanded size exceeds `max_bytes`; `limit` names the Limits field for the error. Memory
   // grows with the bytes actually expanded, not with the size the entry claims.
   std::vector<std::byte> read(const std::string& name, uint64_t max_bytes,
-                              const char* limit = "max_zip_expanded_bytes", uint64_t before = 0) const;
+                              const char* limit = "max_zip_expanded_bytes",
+                              uint64_t before = 0) const;
 
   static bool has_signature(std::span<const std::byte> head);
 

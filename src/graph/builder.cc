@@ -15,7 +15,8 @@ namespace {
 bool is_input_layer(const LayerSpec& layer) { return layer.class_name == "InputLayer"; }
 
 DType dtype_from(const Json& config) {
-  const std::string name = config.is_object() ? config.value("dtype", std::string("float32")) : "float32";
+  const std::string name =
+      config.is_object() ? config.value("dtype", std::string("float32")) : "float32";
   if (name == "float32" || name.find("float") != std::string::npos) return DType::kFloat32;
   if (name == "int32" || name == "int8" || name == "int16" || name == "uint8") return DType::kInt32;
   if (name == "int64") return DType::kInt64;
@@ -40,7 +41,8 @@ std::string unsupported_reason(const std::string& class_name, const Registry& re
   if (class_name == "Lambda")
     return "a Lambda layer holds Python code; kerasrt never runs code from a model file";
   if (class_name.rfind("custom:", 0) == 0)
-    return "custom layer '" + class_name.substr(7) + "' is user code; kerasrt never runs code from a model file";
+    return "custom layer '" + class_name.substr(7) +
+           "' is user code; kerasrt never runs code from a model file";
   if (class_name == "InputLayer" || registry.find(class_name)) return "";
   return "layer type '" + class_name + "' is not supported";
 }
@@ -59,7 +61,8 @@ void find_unsupported(const ModelSpec& model, const Registry& registry, const st
       reason = unsupported_reason(inner.value("class_name", std::string("?")), registry);
       if (!reason.empty()) reason = "wraps an unsupported layer: " + reason;
     }
-    if (!reason.empty()) problems.push_back("'" + prefix + layer.name + "' (" + layer.class_name + "): " + reason);
+    if (!reason.empty())
+      problems.push_back("'" + prefix + layer.name + "' (" + layer.class_name + "): " + reason);
   }
 }
 
@@ -76,8 +79,8 @@ class Builder {
   Graph graph;
 
   // Runs `model` on `given` tensors (nested call) or on fresh input tensors (top level).
-  std::vector<int> run_model(const ModelSpec& model, const std::vector<int>* given, const std::string& prefix,
-                             int depth) {
+  std::vector<int> run_model(const ModelSpec& model, const std::vector<int>* given,
+                             const std::string& prefix, int depth) {
     return model.class_name == "Sequential" ? run_sequential(model, given, prefix, depth)
                                             : run_functional(model, given, prefix, depth);
   }
@@ -124,8 +127,8 @@ class Builder {
     std::map<std::pair<std::string, int>, std::vector<int>> produced;
 
     if (given && given->size() != model.inputs.size())
-      throw Error("model '" + model.name + "' takes " + std::to_string(model.inputs.size()) + " input(s), got " +
-                  std::to_string(given->size()));
+      throw Error("model '" + model.name + "' takes " + std::to_string(model.inputs.size()) +
+                  " input(s), got " + std::to_string(given->size()));
     for (size_t i = 0; i < model.inputs.size(); ++i) {
       const InboundRef& ref = model.inputs[i];
       auto it = by_name.find(ref.layer);
@@ -141,7 +144,8 @@ class Builder {
     std::vector<Pending> pending;
     for (const LayerSpec& layer : model.layers)
       if (!is_input_layer(layer))
-        for (size_t c = 0; c < layer.calls.size(); ++c) pending.push_back({&layer, static_cast<int>(c)});
+        for (size_t c = 0; c < layer.calls.size(); ++c)
+          pending.push_back({&layer, static_cast<int>(c)});
 
     const auto resolve = [&](const InboundRef& ref, int& tensor) {
       auto layer = by_name.find(ref.layer);
@@ -149,8 +153,8 @@ class Builder {
       auto it = produced.find({ref.layer, node});
       if (it == produced.end()) return false;
       if (ref.tensor >= static_cast<int>(it->second.size()))
-        throw Error("refers to output " + std::to_string(ref.tensor) + " of '" + ref.layer + "', which has only " +
-                    std::to_string(it->second.size()));
+        throw Error("refers to output " + std::to_string(ref.tensor) + " of '" + ref.layer +
+                    "', which has only " + std::to_string(it->second.size()));
       tensor = it->second[static_cast<size_t>(ref.tensor)];
       return true;
     };
@@ -160,8 +164,8 @@ class Builder {
       for (const Pending& p : pending) {
         const LayerCall& call_spec = p.layer->calls[static_cast<size_t>(p.call)];
         if (!call_spec.tensor_kwargs.empty())
-          throw Error("is called with a tensor as keyword argument '" + call_spec.tensor_kwarg_names.front() +
-                          "', which is not supported yet",
+          throw Error("is called with a tensor as keyword argument '" +
+                          call_spec.tensor_kwarg_names.front() + "', which is not supported yet",
                       prefix + p.layer->name);
         std::vector<int> inputs(call_spec.inputs.size());
         bool ready = true;
@@ -195,7 +199,8 @@ class Builder {
     for (const InboundRef& ref : model.outputs) {
       int tensor;
       if (!resolve(ref, tensor))
-        throw Error("model output '" + ref.layer + "' (call " + std::to_string(ref.node) + ") is never computed");
+        throw Error("model output '" + ref.layer + "' (call " + std::to_string(ref.node) +
+                    ") is never computed");
       outputs.push_back(tensor);
     }
     return outputs;
@@ -210,13 +215,16 @@ class Builder {
     return !layer.model->layers.empty() && is_input_layer(layer.model->layers.front()) ? 1 : 0;
   }
 
-  std::vector<int> call(const LayerSpec& spec, const std::vector<int>& inputs, const std::string& prefix, int depth) {
+  std::vector<int> call(const LayerSpec& spec, const std::vector<int>& inputs,
+                        const std::string& prefix, int depth) {
     if (spec.model) {
       const bool first = summarized_.insert(&spec).second;
       size_t row = graph.summary.layers.size();
-      if (first) graph.summary.layers.push_back({spec.name, spec.model->class_name, {}, 0, 0, depth});
+      if (first)
+        graph.summary.layers.push_back({spec.name, spec.model->class_name, {}, 0, 0, depth});
       if (!spec.weights.empty() && !declaring_) distribute_nested_weights(spec, inputs, prefix);
-      std::vector<int> outputs = run_model(*spec.model, &inputs, prefix + spec.name + "/", depth + 1);
+      std::vector<int> outputs =
+          run_model(*spec.model, &inputs, prefix + spec.name + "/", depth + 1);
       if (first) {
         LayerSummary& summary = graph.summary.layers[row];
         for (size_t r = row + 1; r < graph.summary.layers.size(); ++r)
@@ -224,7 +232,8 @@ class Builder {
             summary.params += graph.summary.layers[r].params;
             summary.trainable_params += graph.summary.layers[r].trainable_params;
           }
-        for (int t : outputs) summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+        for (int t : outputs)
+          summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
       }
       return outputs;
     }
@@ -255,12 +264,14 @@ class Builder {
     }
     if (first_call) {
       LayerSummary& summary = graph.summary.layers[summary_row_.at(&spec)];
-      for (int t : outputs) summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+      for (int t : outputs)
+        summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
     }
     return outputs;
   }
 
-  std::shared_ptr<const Layer> layer_for(const LayerSpec& spec, const std::vector<Dims>& input_shapes,
+  std::shared_ptr<const Layer> layer_for(const LayerSpec& spec,
+                                         const std::vector<Dims>& input_shapes,
                                          const std::string& name, int depth) {
     auto it = built_.find(&spec);
     if (it != built_.end()) return it->second;
@@ -268,16 +279,19 @@ class Builder {
     auto distributed = distributed_.find(&spec);
     WeightReader weights =
         declaring_ ? WeightReader::declaring(spec.trainable, declare_budget_)
-                   : WeightReader(distributed != distributed_.end() ? std::move(distributed->second) : spec.weights,
+                   : WeightReader(distributed != distributed_.end() ? std::move(distributed->second)
+                                                                    : spec.weights,
                                   spec.trainable);
-    const BuildContext context{spec.class_name, name, config, input_shapes, weights, registry_, keras_major_};
+    const BuildContext context{spec.class_name, name,      config,      input_shapes,
+                               weights,         registry_, keras_major_};
     std::shared_ptr<const Layer> layer = registry_.build(context);
     if (declaring_) {
       declared_[&spec] = weights.taken();
       declare_budget_ -= weights.params();
     }
     summary_row_[&spec] = graph.summary.layers.size();
-    graph.summary.layers.push_back({spec.name, spec.class_name, {}, weights.params(), weights.trainable_params(), depth});
+    graph.summary.layers.push_back(
+        {spec.name, spec.class_name, {}, weights.params(), weights.trainable_params(), depth});
     built_[&spec] = layer;
     return layer;
   }
@@ -285,7 +299,8 @@ class Builder {
   // Keras's legacy order of a layer's weights: `layer.trainable_weights` followed by
   // `layer.non_trainable_weights`, where a frozen layer or model counts all of its weights
   // (its children's `weights`, in layer order) as non-trainable.
-  void split_weights(const LayerSpec& spec, const std::map<const LayerSpec*, std::vector<WeightDecl>>& declared,
+  void split_weights(const LayerSpec& spec,
+                     const std::map<const LayerSpec*, std::vector<WeightDecl>>& declared,
                      std::set<const LayerSpec*>& seen, std::vector<WeightSlot>& trainable,
                      std::vector<WeightSlot>& non_trainable) const {
     if (!seen.insert(&spec).second) return;
@@ -296,26 +311,31 @@ class Builder {
         split_weights(child, declared, seen, child_trainable, child_non_trainable);
         std::vector<WeightSlot>& first = model_trainable ? trainable : non_trainable;
         first.insert(first.end(), child_trainable.begin(), child_trainable.end());
-        non_trainable.insert(non_trainable.end(), child_non_trainable.begin(), child_non_trainable.end());
+        non_trainable.insert(non_trainable.end(), child_non_trainable.begin(),
+                             child_non_trainable.end());
       }
       return;
     }
     auto it = declared.find(&spec);
     if (it == declared.end()) return;
     for (size_t i = 0; i < it->second.size(); ++i)
-      if (it->second[i].trainable) (spec.trainable ? trainable : non_trainable).push_back({&spec, i});
+      if (it->second[i].trainable)
+        (spec.trainable ? trainable : non_trainable).push_back({&spec, i});
     for (size_t i = 0; i < it->second.size(); ++i)
       if (!it->second[i].trainable) non_trainable.push_back({&spec, i});
   }
 
   // Legacy HDF5 stores a nested model's weights as one flat list; learn each sublayer's
   // weights by building the nested model once in declaring mode, then deal the list out.
-  void distribute_nested_weights(const LayerSpec& spec, const std::vector<int>& inputs, const std::string& prefix) {
+  void distribute_nested_weights(const LayerSpec& spec, const std::vector<int>& inputs,
+                                 const std::string& prefix) {
     Builder probe(registry_, keras_major_, /*declaring=*/true);
     probe.declare_budget_ = 0;  // the probe may declare no more values than the file holds
-    for (const Array& array : spec.weights) probe.declare_budget_ += static_cast<int64_t>(array.values.size());
+    for (const Array& array : spec.weights)
+      probe.declare_budget_ += static_cast<int64_t>(array.values.size());
     std::vector<int> probe_inputs;
-    for (int t : inputs) probe_inputs.push_back(probe.add_tensor(graph.static_shapes[static_cast<size_t>(t)]));
+    for (int t : inputs)
+      probe_inputs.push_back(probe.add_tensor(graph.static_shapes[static_cast<size_t>(t)]));
     probe.run_model(*spec.model, &probe_inputs, prefix + spec.name + "/", 0);
 
     std::set<const LayerSpec*> seen;
@@ -323,8 +343,8 @@ class Builder {
     split_weights(spec, probe.declared(), seen, order, non_trainable);
     order.insert(order.end(), non_trainable.begin(), non_trainable.end());
     if (order.size() != spec.weights.size())
-      throw Error("the nested model needs " + std::to_string(order.size()) + " weights, the file has " +
-                      std::to_string(spec.weights.size()),
+      throw Error("the nested model needs " + std::to_string(order.size()) +
+                      " weights, the file has " + std::to_string(spec.weights.size()),
                   prefix + spec.name);
     for (const auto& [layer, decls] : probe.declared()) distributed_[layer].resize(decls.size());
     for (size_t i = 0; i < order.size(); ++i)
@@ -342,8 +362,9 @@ class Builder {
       return inputs;
     std::vector<int> node_inputs = inputs;
     for (int t : inputs)
-      node_inputs.push_back(has_mask(t) ? masks_.at(t)
-                                        : add_mask_node(make_all_ones_mask(), name + "/ones_mask", {t}));
+      node_inputs.push_back(has_mask(t)
+                                ? masks_.at(t)
+                                : add_mask_node(make_all_ones_mask(), name + "/ones_mask", {t}));
     return node_inputs;
   }
 
@@ -406,8 +427,9 @@ std::vector<std::string> output_names(const ModelSpec& model, const Graph& graph
   std::vector<std::string> names;
   std::map<std::string, int> seen;
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
-    std::string name = model.class_name == "Sequential" ? model.layers.back().name
-                                                        : (i < model.outputs.size() ? model.outputs[i].layer : "output");
+    std::string name = model.class_name == "Sequential"
+                           ? model.layers.back().name
+                           : (i < model.outputs.size() ? model.outputs[i].layer : "output");
     const int count = seen[name]++;
     names.push_back(count ? name + "_" + std::to_string(count) : name);
   }
@@ -419,26 +441,37 @@ std::vector<std::string> output_names(const ModelSpec& model, const Graph& graph
 // model called twice, inside one called twice, ... doubles each time, so a small file can
 // describe a huge graph. Also refuses input shapes with negative dimensions and non-numeric
 // input dtypes (a string input cannot be fed a float tensor).
-int64_t check_spec(const ModelSpec& model, const Limits& limits, int depth, const std::string& path) {
-  check_limit(depth, limits.max_nesting_depth, "max_nesting_depth", "the nesting of models at '" + path + "'", "levels");
-  const int64_t cap = limits.max_graph_nodes + 1;  // saturate: the exact count beyond the limit does not matter
+int64_t check_spec(const ModelSpec& model, const Limits& limits, int depth,
+                   const std::string& path) {
+  check_limit(depth, limits.max_nesting_depth, "max_nesting_depth",
+              "the nesting of models at '" + path + "'", "levels");
+  const int64_t cap =
+      limits.max_graph_nodes + 1;  // saturate: the exact count beyond the limit does not matter
   int64_t calls_total = 0;
   for (const LayerSpec& layer : model.layers) {
-    check_limit(layer.name.size(), limits.max_name_bytes, "max_name_bytes", "the name of a layer in '" + path + "'", "bytes");
+    check_limit(layer.name.size(), limits.max_name_bytes, "max_name_bytes",
+                "the name of a layer in '" + path + "'", "bytes");
     if (is_input_layer(layer)) {
       for (const char* key : {"batch_input_shape", "input_shape"})
         if (layer.config.contains(key) && layer.config[key].is_array())
           for (const Json& d : layer.config[key])
             if (d.is_number() && d.get<double>() < -1)
-              throw Error("the input shape " + layer.config[key].dump() + " has a negative dimension", path + layer.name);
+              throw Error(
+                  "the input shape " + layer.config[key].dump() + " has a negative dimension",
+                  path + layer.name);
       const Json dtype_json = layer.config.value("dtype", Json());
       const std::string dtype = dtype_json.is_string() ? dtype_json.get<std::string>() : "";
-      const bool numeric = dtype.empty() || dtype.find("float") != std::string::npos || dtype.find("int") != std::string::npos ||
-                           dtype == "bool" || dtype == "half" || dtype == "double";
-      if (!numeric) throw Error("the input has dtype '" + dtype + "'; kerasrt takes numeric inputs only", path + layer.name);
+      const bool numeric = dtype.empty() || dtype.find("float") != std::string::npos ||
+                           dtype.find("int") != std::string::npos || dtype == "bool" ||
+                           dtype == "half" || dtype == "double";
+      if (!numeric)
+        throw Error("the input has dtype '" + dtype + "'; kerasrt takes numeric inputs only",
+                    path + layer.name);
     }
-    const int64_t calls = model.class_name == "Sequential" ? 1 : static_cast<int64_t>(layer.calls.size());
-    const int64_t each = layer.model ? check_spec(*layer.model, limits, depth + 1, path + layer.name + "/") : 1;
+    const int64_t calls =
+        model.class_name == "Sequential" ? 1 : static_cast<int64_t>(layer.calls.size());
+    const int64_t each =
+        layer.model ? check_spec(*layer.model, limits, depth + 1, path + layer.name + "/") : 1;
     int64_t product = 0;
     if (__builtin_mul_overflow(calls, each, &product)) product = cap;
     calls_total = std::min(cap, calls_total + std::min(cap, product));
@@ -465,7 +498,8 @@ Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
   Graph graph = std::move(builder.graph);
   const std::vector<std::string> names = output_names(spec.model, graph);
   for (size_t i = 0; i < graph.outputs.size(); ++i)
-    graph.output_info.push_back({names[i], graph.static_shapes[static_cast<size_t>(graph.outputs[i])], DType::kFloat32});
+    graph.output_info.push_back(
+        {names[i], graph.static_shapes[static_cast<size_t>(graph.outputs[i])], DType::kFloat32});
 
   ModelSummary& summary = graph.summary;
   summary.name = spec.model.name;
@@ -480,12 +514,16 @@ Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
   // The built graph against the limits: every static shape (known dimensions), the node
   // count (masks add nodes) and the parameters.
   for (size_t i = 0; i < graph.inputs.size(); ++i)
-    check_tensor_elements(graph.static_shapes[static_cast<size_t>(graph.inputs[i])], limits, "input '" + graph.input_info[i].name + "'");
+    check_tensor_elements(graph.static_shapes[static_cast<size_t>(graph.inputs[i])], limits,
+                          "input '" + graph.input_info[i].name + "'");
   for (const Node& node : graph.nodes)
     for (int t : node.outputs)
-      check_tensor_elements(graph.static_shapes[static_cast<size_t>(t)], limits, "the output of layer '" + node.name + "'");
-  check_limit(graph.nodes.size(), limits.max_graph_nodes, "max_graph_nodes", "the number of layer calls");
-  check_limit(summary.total_params, limits.max_total_parameters, "max_total_parameters", "the model's parameter count");
+      check_tensor_elements(graph.static_shapes[static_cast<size_t>(t)], limits,
+                            "the output of layer '" + node.name + "'");
+  check_limit(graph.nodes.size(), limits.max_graph_nodes, "max_graph_nodes",
+              "the number of layer calls");
+  check_limit(summary.total_params, limits.max_total_parameters, "max_total_parameters",
+              "the model's parameter count");
   return graph;
 }
 

@@ -14,15 +14,15 @@ namespace kerasrt {
 
 struct Node {
   std::shared_ptr<const Layer> layer;
-  std::string name;        // path for messages: "outer_model/inner_layer"
+  std::string name;  // path for messages: "outer_model/inner_layer"
   std::string class_name;
   std::vector<int> inputs;   // tensor ids
   std::vector<int> outputs;  // tensor ids
 };
 
 struct Graph {
-  std::vector<Node> nodes;          // in execution (topological) order
-  std::vector<Dims> static_shapes;  // per tensor id, kAnyDim where unknown
+  std::vector<Node> nodes;           // in execution (topological) order
+  std::vector<Dims> static_shapes;   // per tensor id, kAnyDim where unknown
   std::vector<int> inputs, outputs;  // tensor ids of the model's inputs and outputs
   std::vector<TensorInfo> input_info, output_info;
   ModelSummary summary;

@@ -7,8 +7,8 @@ namespace {
 
 struct Rewriter {
   Graph& graph;
-  std::vector<int> producer;        // per tensor: the node making it, or -1
-  std::vector<int> readers;         // per tensor: how many node inputs read it (+1 for a model output)
+  std::vector<int> producer;  // per tensor: the node making it, or -1
+  std::vector<int> readers;   // per tensor: how many node inputs read it (+1 for a model output)
   std::map<const Layer*, int> uses;  // nodes per layer object
   std::vector<bool> dead;            // nodes fused away
 
@@ -31,7 +31,8 @@ struct Rewriter {
     const int p = producer[static_cast<size_t>(tensor)];
     if (p < 0 || readers[static_cast<size_t>(tensor)] != 1) return -1;
     const Node& node = graph.nodes[static_cast<size_t>(p)];
-    if (dead[static_cast<size_t>(p)] || node.outputs.size() != 1 || node.outputs[0] != tensor) return -1;
+    if (dead[static_cast<size_t>(p)] || node.outputs.size() != 1 || node.outputs[0] != tensor)
+      return -1;
     if (uses.at(node.layer.get()) != 1 || node.layer->aliases_input()) return -1;
     return p;
   }
@@ -72,7 +73,8 @@ struct Rewriter {
     const int z = producer[static_cast<size_t>(t)];
     if (z < 0 || readers[static_cast<size_t>(t)] != 1 || dead[static_cast<size_t>(z)]) return false;
     const Node& padding = graph.nodes[static_cast<size_t>(z)];
-    if (padding.inputs.size() != 1 || padding.outputs.size() != 1 || padding.outputs[0] != t) return false;
+    if (padding.inputs.size() != 1 || padding.outputs.size() != 1 || padding.outputs[0] != t)
+      return false;
     const FusibleOp op = padding.layer->fusible();
     if (op.kind != FusibleOp::Kind::kZeroPadding) return false;
     std::shared_ptr<const Layer> fused = node.layer->fuse_input(op);
@@ -91,17 +93,21 @@ struct Rewriter {
   // Add(a, b): the later-computed operand's producer adds the other operand onto its result.
   bool fuse_add(int n) {
     const Node& node = graph.nodes[static_cast<size_t>(n)];
-    if (node.class_name != "Add" || node.inputs.size() != 2 || node.outputs.size() != 1) return false;
+    if (node.class_name != "Add" || node.inputs.size() != 2 || node.outputs.size() != 1)
+      return false;
     const Dims& a = graph.static_shapes[static_cast<size_t>(node.inputs[0])];
     const Dims& b = graph.static_shapes[static_cast<size_t>(node.inputs[1])];
     // Same shapes, known except the batch: no broadcasting at run time.
-    if (a != b || a.empty() || a != graph.static_shapes[static_cast<size_t>(node.outputs[0])]) return false;
+    if (a != b || a.empty() || a != graph.static_shapes[static_cast<size_t>(node.outputs[0])])
+      return false;
     for (size_t d = 1; d < a.size(); ++d)
       if (a[d] == kAnyDim) return false;
     const int p0 = fusible_producer(node.inputs[0]), p1 = fusible_producer(node.inputs[1]);
-    const int order0 = producer[static_cast<size_t>(node.inputs[0])], order1 = producer[static_cast<size_t>(node.inputs[1])];
+    const int order0 = producer[static_cast<size_t>(node.inputs[0])],
+              order1 = producer[static_cast<size_t>(node.inputs[1])];
     // The fused node must come after the other operand's producer (or the other is a model input).
-    for (const auto& [p, other, other_at] : {std::tuple{p1, node.inputs[0], order0}, std::tuple{p0, node.inputs[1], order1}}) {
+    for (const auto& [p, other, other_at] :
+         {std::tuple{p1, node.inputs[0], order0}, std::tuple{p0, node.inputs[1], order1}}) {
       if (p < 0 || other_at >= p) continue;
       Node& target = graph.nodes[static_cast<size_t>(p)];
       std::shared_ptr<const Layer> fused = target.layer->fuse_add();

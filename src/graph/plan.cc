@@ -7,7 +7,9 @@ namespace {
 
 constexpr int64_t kAlignFloats = 16;  // 64 bytes
 
-int64_t aligned(int64_t floats) { return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats; }
+int64_t aligned(int64_t floats) {
+  return (floats + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+}
 
 // A block of arena memory needed from step `first` to step `last` (node indices).
 struct Block {
@@ -21,7 +23,8 @@ struct Block {
 int64_t place(std::vector<Block>& blocks) {
   std::vector<size_t> order(blocks.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return blocks[a].size > blocks[b].size; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return blocks[a].size > blocks[b].size; });
   std::vector<size_t> placed;
   int64_t arena = 0;
   for (size_t index : order) {
@@ -29,7 +32,8 @@ int64_t place(std::vector<Block>& blocks) {
     std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of overlapping live blocks
     for (size_t other : placed) {
       const Block& b = blocks[other];
-      if (b.first <= block.last && block.first <= b.last) busy.push_back({b.offset, b.offset + b.size});
+      if (b.first <= block.last && block.first <= b.last)
+        busy.push_back({b.offset, b.offset + b.size});
     }
     std::sort(busy.begin(), busy.end());
     int64_t offset = 0;
@@ -77,13 +81,16 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes, bool p
     size_t scratch = 0;
     try {
       out_shapes = node.layer->output_shapes(in_shapes);
-      if (out_shapes.size() != node.outputs.size()) throw Error("produced an unexpected number of outputs");
+      if (out_shapes.size() != node.outputs.size())
+        throw Error("produced an unexpected number of outputs");
       for (const Dims& shape : out_shapes)
-        if (!is_known(shape)) throw Error("could not infer a concrete output shape, got " + to_string(shape));
+        if (!is_known(shape))
+          throw Error("could not infer a concrete output shape, got " + to_string(shape));
       scratch = node.layer->scratch_floats(in_shapes);
       if (prepare && !node.layer->aliases_input()) {
         plan.prepared[static_cast<size_t>(step)] = node.layer->prepare(in_shapes);
-        if (const Prepared* p = plan.prepared[static_cast<size_t>(step)].get(); p && p->scratch_floats > 0)
+        if (const Prepared* p = plan.prepared[static_cast<size_t>(step)].get();
+            p && p->scratch_floats > 0)
           scratch = static_cast<size_t>(aligned(static_cast<int64_t>(scratch))) + p->scratch_floats;
       }
       if (scratch > static_cast<size_t>(kMaxTensorElements))
@@ -95,7 +102,8 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes, bool p
     for (size_t o = 0; o < node.outputs.size(); ++o) {
       const size_t t = static_cast<size_t>(node.outputs[o]);
       plan.shapes[t] = out_shapes[o];
-      data[t] = o == 0 && node.layer->aliases_input() ? data[static_cast<size_t>(node.inputs[0])] : static_cast<int>(t);
+      data[t] = o == 0 && node.layer->aliases_input() ? data[static_cast<size_t>(node.inputs[0])]
+                                                      : static_cast<int>(t);
     }
   }
   for (int t : graph.outputs) last_read[static_cast<size_t>(data[static_cast<size_t>(t)])] = steps;
@@ -113,7 +121,8 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes, bool p
     const int r = root[static_cast<size_t>(t)];
     if (block_of[static_cast<size_t>(r)] >= 0) {
       Block& block = blocks[static_cast<size_t>(block_of[static_cast<size_t>(r)])];
-      block.last = std::max(block.last, last_read[static_cast<size_t>(data[static_cast<size_t>(t)])]);
+      block.last =
+          std::max(block.last, last_read[static_cast<size_t>(data[static_cast<size_t>(t)])]);
     }
   };
   for (int step = 0; step < steps; ++step) {
@@ -123,7 +132,8 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes, bool p
     if (k >= 0 && static_cast<size_t>(k) < node.inputs.size() && !node.outputs.empty()) {
       const int in = node.inputs[static_cast<size_t>(k)];
       const int r = root[static_cast<size_t>(in)];
-      bool ok = block_of[static_cast<size_t>(r)] >= 0 && last_read[static_cast<size_t>(data[static_cast<size_t>(in)])] == step &&
+      bool ok = block_of[static_cast<size_t>(r)] >= 0 &&
+                last_read[static_cast<size_t>(data[static_cast<size_t>(in)])] == step &&
                 num_elements(plan.shapes[static_cast<size_t>(in)]) ==
                     num_elements(plan.shapes[static_cast<size_t>(node.outputs[0])]);
       for (size_t i = 0; ok && i < node.inputs.size(); ++i)
@@ -139,7 +149,8 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes, bool p
       } else {
         root[static_cast<size_t>(t)] = t;
         block_of[static_cast<size_t>(t)] = static_cast<int>(blocks.size());
-        blocks.push_back({aligned(num_elements(plan.shapes[static_cast<size_t>(t)])), step, step, 0});
+        blocks.push_back(
+            {aligned(num_elements(plan.shapes[static_cast<size_t>(t)])), step, step, 0});
       }
       extend(t);
     }
@@ -154,10 +165,12 @@ Plan make_plan(const Graph& graph, const std::vector<Dims>& input_shapes, bool p
     const int r = root[t];
     if (r < 0) continue;  // a tensor no node produces (e.g. left behind by fusion)
     plan.storage[t] = plan.storage[static_cast<size_t>(r)];
-    if (block_of[static_cast<size_t>(r)] >= 0) plan.storage[t].offset = blocks[static_cast<size_t>(block_of[static_cast<size_t>(r)])].offset;
+    if (block_of[static_cast<size_t>(r)] >= 0)
+      plan.storage[t].offset = blocks[static_cast<size_t>(block_of[static_cast<size_t>(r)])].offset;
   }
   for (size_t n = 0; n < graph.nodes.size(); ++n)
-    if (scratch_block[n] >= 0) plan.scratch[n] = blocks[static_cast<size_t>(scratch_block[n])].offset;
+    if (scratch_block[n] >= 0)
+      plan.scratch[n] = blocks[static_cast<size_t>(scratch_block[n])].offset;
   return plan;
 }
 

@@ -16,10 +16,11 @@ struct Plan {
     int model_input = -1;  // >= 0: the caller's input buffer with this index
     int64_t offset = 0;    // otherwise: offset in the arena, in floats
   };
-  std::vector<Dims> shapes;           // per tensor
-  std::vector<Storage> storage;       // per tensor
-  std::vector<int64_t> scratch;       // per node: arena offset of its scratch (if any)
-  std::vector<std::shared_ptr<const Prepared>> prepared;  // per node: Layer::prepare() (may be null)
+  std::vector<Dims> shapes;      // per tensor
+  std::vector<Storage> storage;  // per tensor
+  std::vector<int64_t> scratch;  // per node: arena offset of its scratch (if any)
+  std::vector<std::shared_ptr<const Prepared>>
+      prepared;  // per node: Layer::prepare() (may be null)
   int64_t arena_floats = 0;
 };
 

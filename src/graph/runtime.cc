@@ -29,7 +29,9 @@ constexpr size_t kMaxPooledWorkspaces = 256;
 // one predict use what the schedule says, whatever the caller's setting.
 class IntraOpThreads {
  public:
-  explicit IntraOpThreads(int threads) : previous_(omp_get_max_threads()) { omp_set_num_threads(std::max(1, threads)); }
+  explicit IntraOpThreads(int threads) : previous_(omp_get_max_threads()) {
+    omp_set_num_threads(std::max(1, threads));
+  }
   ~IntraOpThreads() { omp_set_num_threads(previous_); }
   IntraOpThreads(const IntraOpThreads&) = delete;
   IntraOpThreads& operator=(const IntraOpThreads&) = delete;
@@ -89,7 +91,8 @@ class Helpers {
       std::lock_guard<std::mutex> lock(mutex_);
       jobs_.erase(std::remove(jobs_.begin(), jobs_.end(), job), jobs_.end());
     }
-    for (int done = job->finished.load(); done < count; done = job->finished.load()) job->finished.wait(done);
+    for (int done = job->finished.load(); done < count; done = job->finished.load())
+      job->finished.wait(done);
     if (job->error) std::rethrow_exception(job->error);
   }
 
@@ -165,9 +168,10 @@ void check_plan_limits(const Graph& graph, const Plan& plan, const Limits& limit
   for (const Node& node : graph.nodes)
     for (int t : node.outputs)
       if (num_elements(plan.shapes[static_cast<size_t>(t)]) > limits.max_tensor_elements)
-        check_tensor_elements(plan.shapes[static_cast<size_t>(t)], limits, "the output of layer '" + node.name + "'");
-  check_limit(static_cast<uint64_t>(plan.arena_floats) * sizeof(float), limits.max_workspace_bytes, "max_workspace_bytes",
-              "the memory this call needs", "bytes");
+        check_tensor_elements(plan.shapes[static_cast<size_t>(t)], limits,
+                              "the output of layer '" + node.name + "'");
+  check_limit(static_cast<uint64_t>(plan.arena_floats) * sizeof(float), limits.max_workspace_bytes,
+              "max_workspace_bytes", "the memory this call needs", "bytes");
 }
 
 std::vector<Dims> with_batch(std::vector<Dims> shapes, int64_t batch) {
@@ -186,7 +190,8 @@ struct Runtime::Workspace {
     ::operator delete[](arena, std::align_val_t(64));
     arena = nullptr;
     capacity = 0;
-    arena = static_cast<float*>(::operator new[](static_cast<size_t>(floats) * sizeof(float), std::align_val_t(64)));
+    arena = static_cast<float*>(
+        ::operator new[](static_cast<size_t>(floats) * sizeof(float), std::align_val_t(64)));
     capacity = floats;
   }
   ~Workspace() { ::operator delete[](arena, std::align_val_t(64)); }
@@ -200,7 +205,8 @@ Runtime::Runtime(Graph graph, LoadOptions options, std::string file)
                              [](const Node& node) { return node.layer->mixes_batch(); });
 }
 
-std::shared_ptr<const Runtime::Schedule> Runtime::schedule_for(const std::vector<Dims>& shapes) const {
+std::shared_ptr<const Runtime::Schedule> Runtime::schedule_for(
+    const std::vector<Dims>& shapes) const {
   {
     std::lock_guard<std::mutex> lock(schedules_mutex_);
     auto it = schedules_.find(shapes);
@@ -213,7 +219,8 @@ std::shared_ptr<const Runtime::Schedule> Runtime::schedule_for(const std::vector
   return schedules_.emplace(shapes, std::move(schedule)).first->second;
 }
 
-std::shared_ptr<const Runtime::Schedule> Runtime::make_schedule(const std::vector<Dims>& shapes) const {
+std::shared_ptr<const Runtime::Schedule> Runtime::make_schedule(
+    const std::vector<Dims>& shapes) const {
   const int threads = std::max(1, options_.intra_op_threads);
   auto schedule = std::make_shared<Schedule>();
   const auto output_shapes = [&](const Plan& plan) {
@@ -232,7 +239,8 @@ std::shared_ptr<const Runtime::Schedule> Runtime::make_schedule(const std::vecto
     check_plan_limits(graph_, whole, options_.limits);
     schedule->output_shapes = output_shapes(whole);
     const auto rows_of = [](const std::vector<Dims>& outs, int64_t rows) {
-      return std::all_of(outs.begin(), outs.end(), [&](const Dims& s) { return !s.empty() && s[0] == rows; });
+      return std::all_of(outs.begin(), outs.end(),
+                         [&](const Dims& s) { return !s.empty() && s[0] == rows; });
     };
     if (rows_of(schedule->output_shapes, batch)) {
       const int64_t count = std::min<int64_t>(threads, batch);
@@ -286,31 +294,38 @@ void Runtime::release(WorkspacePtr workspace) const {
 std::vector<Dims> Runtime::check_inputs(std::span<const TensorView> inputs) const {
   const auto& expected = graph_.input_info;
   if (inputs.size() != expected.size())
-    throw Error("the model takes " + std::to_string(expected.size()) + " input(s), got " + std::to_string(inputs.size()));
+    throw Error("the model takes " + std::to_string(expected.size()) + " input(s), got " +
+                std::to_string(inputs.size()));
   std::vector<Dims> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Dims& want = expected[i].shape;
     const Dims& got = inputs[i].shape;
     bool ok = got.size() == want.size();
-    for (size_t d = 0; ok && d < got.size(); ++d) ok = got[d] >= 0 && (want[d] == kAnyDim || want[d] == got[d]);
+    for (size_t d = 0; ok && d < got.size(); ++d)
+      ok = got[d] >= 0 && (want[d] == kAnyDim || want[d] == got[d]);
     if (!ok)
-      throw Error("input '" + expected[i].name + "' must have shape " + to_string(want) + ", got " + to_string(got));
+      throw Error("input '" + expected[i].name + "' must have shape " + to_string(want) + ", got " +
+                  to_string(got));
     if (num_elements(got) > options_.limits.max_tensor_elements)
       check_tensor_elements(got, options_.limits, "input '" + expected[i].name + "'");
-    if (num_elements(got) > 0 && !inputs[i].data) throw Error("input '" + expected[i].name + "' has no data");
+    if (num_elements(got) > 0 && !inputs[i].data)
+      throw Error("input '" + expected[i].name + "' has no data");
     shapes.push_back(got);
   }
   return shapes;
 }
 
-void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs, const std::vector<float*>& outputs) const {
+void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs,
+                       const std::vector<float*>& outputs) const {
   WorkspacePtr workspace = acquire();
-  workspace->reserve(std::max<int64_t>(plan.arena_floats, 16));  // never a null arena, even when all is empty
+  workspace->reserve(
+      std::max<int64_t>(plan.arena_floats, 16));  // never a null arena, even when all is empty
 
   const auto address = [&](int tensor) -> float* {
     const Plan::Storage& s = plan.storage[static_cast<size_t>(tensor)];
     // Model inputs are read-only caller memory; no layer writes to its inputs.
-    // An empty input may come without data; layers still get a valid pointer (memcpy(dst, nullptr, 0) is UB).
+    // An empty input may come without data; layers still get a valid pointer (memcpy(dst, nullptr,
+    // 0) is UB).
     static constexpr float kEmptyInput = 0.0f;  // never written: no layer writes its inputs
     if (s.model_input >= 0) {
       const float* data = inputs[static_cast<size_t>(s.model_input)].data;
@@ -327,7 +342,8 @@ void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs, con
     in_views.clear();
     out_views.clear();
     for (int t : node.inputs) in_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
-    for (int t : node.outputs) out_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
+    for (int t : node.outputs)
+      out_views.push_back({address(t), plan.shapes[static_cast<size_t>(t)]});
     float* scratch = plan.scratch[n] >= 0 ? workspace->arena + plan.scratch[n] : nullptr;
     try {
       node.layer->run({in_views, out_views, scratch, plan.prepared[n].get()});

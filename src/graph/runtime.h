@@ -62,7 +62,8 @@ class Runtime {
   std::shared_ptr<const Schedule> make_schedule(const std::vector<Dims>& shapes) const;
   // Runs one plan on `inputs` (views already cut to the slice), writing each model output to
   // `outputs[i]`.
-  void run_plan(const Plan& plan, std::span<const TensorView> inputs, const std::vector<float*>& outputs) const;
+  void run_plan(const Plan& plan, std::span<const TensorView> inputs,
+                const std::vector<float*>& outputs) const;
   WorkspacePtr acquire() const;
   void release(WorkspacePtr workspace) const;
   std::vector<Dims> check_inputs(std::span<const TensorView> inputs) const;

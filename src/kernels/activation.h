@@ -11,8 +11,8 @@ namespace kerasrt {
 
 enum class ActKind {
   kLinear,
-  kRelu,          // general: max_value, negative_slope, threshold (Keras ReLU layer)
-  kElu,           // alpha
+  kRelu,  // general: max_value, negative_slope, threshold (Keras ReLU layer)
+  kElu,   // alpha
   kSelu,
   kSigmoid,
   kHardSigmoid2,  // Keras 2: clip(0.2 x + 0.5, 0, 1)
@@ -22,15 +22,15 @@ enum class ActKind {
   kSoftplus,
   kSoftsign,
   kExponential,
-  kGelu,          // exact (erf)
-  kGeluTanh,      // approximate=True
-  kSilu,          // swish
+  kGelu,      // exact (erf)
+  kGeluTanh,  // approximate=True
+  kSilu,      // swish
   kMish,
   kLogSigmoid,
   kHardTanh,
   kTanhShrink,
-  kSoftmax,       // over `axis`
-  kLogSoftmax,    // over `axis`
+  kSoftmax,     // over `axis`
+  kLogSoftmax,  // over `axis`
 };
 
 struct Activation {

@@ -9,8 +9,8 @@
 #include <cmath>
 #include <string>
 
-#include "kernels/vecmath.h"
 #include "kerasrt/kerasrt.h"
+#include "kernels/vecmath.h"
 
 namespace kerasrt {
 namespace {
@@ -22,8 +22,8 @@ constexpr int64_t kPanel = PackedMatrix::kPanel;
 
 // R rows of C, one panel (64 columns, the first `cols` of them real): 4 zmm per row.
 template <int R>
-KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float* panel, float* c, int64_t ldc,
-                             int64_t cols) {
+KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
+                             int64_t ldc, int64_t cols) {
   __mmask16 mask[4];
   for (int v = 0; v < 4; ++v) {
     const int64_t lanes = std::clamp<int64_t>(cols - 16 * v, 0, 16);
@@ -34,8 +34,8 @@ KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float
     for (int v = 0; v < 4; ++v) acc[r][v] = _mm512_maskz_loadu_ps(mask[v], c + r * ldc + 16 * v);
   for (int64_t i = 0; i < k; ++i) {
     const float* row = panel + i * kPanel;
-    const __m512 w0 = _mm512_loadu_ps(row), w1 = _mm512_loadu_ps(row + 16), w2 = _mm512_loadu_ps(row + 32),
-                 w3 = _mm512_loadu_ps(row + 48);
+    const __m512 w0 = _mm512_loadu_ps(row), w1 = _mm512_loadu_ps(row + 16),
+                 w2 = _mm512_loadu_ps(row + 32), w3 = _mm512_loadu_ps(row + 48);
     for (int r = 0; r < R; ++r) {
       const __m512 x = _mm512_set1_ps(a[r * lda + i]);
       acc[r][0] = _mm512_fmadd_ps(x, w0, acc[r][0]);
@@ -48,20 +48,22 @@ KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float
     for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mask[v], acc[r][v]);
 }
 
-KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c, int64_t ldc) {
+KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
+                              float* c, int64_t ldc) {
   for (int64_t j = 0; j < b.n; j += kPanel) {
     const float* panel = b.data.data() + j * b.k;
     const int64_t cols = std::min(kPanel, b.n - j);
     int64_t r = 0;
-    for (; r + 4 <= m; r += 4) panel_avx512<4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
+    for (; r + 4 <= m; r += 4)
+      panel_avx512<4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
     for (; r < m; ++r) panel_avx512<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
   }
 }
 
 // R rows of C, half a panel (32 columns, the first `cols` of them real): 4 ymm per row.
 template <int R>
-KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const float* panel, float* c, int64_t ldc,
-                              int64_t cols) {
+KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
+                              int64_t ldc, int64_t cols) {
   alignas(32) float buffer[R][32];
   __m256 acc[R][4];
   for (int r = 0; r < R; ++r) {
@@ -70,8 +72,8 @@ KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const floa
   }
   for (int64_t i = 0; i < k; ++i) {
     const float* row = panel + i * kPanel;
-    const __m256 w0 = _mm256_loadu_ps(row), w1 = _mm256_loadu_ps(row + 8), w2 = _mm256_loadu_ps(row + 16),
-                 w3 = _mm256_loadu_ps(row + 24);
+    const __m256 w0 = _mm256_loadu_ps(row), w1 = _mm256_loadu_ps(row + 8),
+                 w2 = _mm256_loadu_ps(row + 16), w3 = _mm256_loadu_ps(row + 24);
     for (int r = 0; r < R; ++r) {
       const __m256 x = _mm256_set1_ps(a[r * lda + i]);
       acc[r][0] = _mm256_fmadd_ps(x, w0, acc[r][0]);
@@ -86,23 +88,25 @@ KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const floa
   }
 }
 
-KRT_AVX2 void packed_avx2(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c, int64_t ldc) {
+KRT_AVX2 void packed_avx2(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
+                          int64_t ldc) {
   for (int64_t j = 0; j < b.n; j += kPanel) {
     for (int64_t half = 0; half < kPanel && j + half < b.n; half += 32) {
       const float* panel = b.data.data() + j * b.k + half;
       const int64_t cols = std::min<int64_t>(32, b.n - j - half);
       int64_t r = 0;
-      for (; r + 2 <= m; r += 2) half_panel_avx2<2>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols);
-      for (; r < m; ++r) half_panel_avx2<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols);
+      for (; r + 2 <= m; r += 2)
+        half_panel_avx2<2>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols);
+      for (; r < m; ++r)
+        half_panel_avx2<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols);
     }
   }
 }
 
 }  // namespace
 
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-           int64_t ldc) {
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // oneDNN rejects k == 0; the product is empty, so C = beta * C.
     for (int64_t i = 0; i < m; ++i)
@@ -139,13 +143,16 @@ PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   return packed;
 }
 
-void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
-                              int64_t ldc) {
+void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
+                              float* c, int64_t ldc) {
   if (m <= 0 || b.n <= 0) return;
   switch (vec::isa()) {
-    case vec::Isa::kAvx512: return packed_avx512(a, m, lda, b, c, ldc);
-    case vec::Isa::kAvx2: return packed_avx2(a, m, lda, b, c, ldc);
-    case vec::Isa::kScalar: break;
+    case vec::Isa::kAvx512:
+      return packed_avx512(a, m, lda, b, c, ldc);
+    case vec::Isa::kAvx2:
+      return packed_avx2(a, m, lda, b, c, ldc);
+    case vec::Isa::kScalar:
+      break;
   }
   for (int64_t r = 0; r < m; ++r)
     for (int64_t j = 0; j < b.n; ++j) {

@@ -9,9 +9,8 @@
 namespace kerasrt {
 
 // C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major; op(X) = X or X^T.
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-           int64_t ldc);
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // out[rows x n] = in[rows x k] * weights[k x n] (+ bias[n] on every row, when not null).
 void matmul_bias(const float* in, int64_t rows, int64_t k, const float* weights, int64_t n,
@@ -30,7 +29,7 @@ PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
 // C[m x n] += A[m x k] . B (rows of A `lda` apart, of C `ldc` apart). Each C element adds its k
 // products in order, one fused multiply-add at a time, to its initial value: the result depends
 // on nothing but the values (not on m, the row's position, alignment or threads).
-void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
-                              int64_t ldc);
+void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
+                              float* c, int64_t ldc);
 
 }  // namespace kerasrt

@@ -51,7 +51,8 @@ dnnl::primitive_attr make_attr(const PostOps& post) {
 }
 
 // `held` reordered into `wanted`, or nothing when it already is in that layout.
-std::vector<float> reorder_weights(const std::vector<float>& held, const memory::desc& held_desc, const memory::desc& wanted) {
+std::vector<float> reorder_weights(const std::vector<float>& held, const memory::desc& held_desc,
+                                   const memory::desc& wanted) {
   if (held_desc == wanted) return {};
   std::vector<float> out((wanted.get_size() + sizeof(float) - 1) / sizeof(float), 0.0f);
   memory from(held_desc, cpu_engine(), const_cast<float*>(held.data()));
@@ -63,15 +64,19 @@ std::vector<float> reorder_weights(const std::vector<float>& held, const memory:
 }
 
 template <typename State>
-void execute(const State& state, const float* in, const float* weights, const float* bias, float* out, float* scratch) {
+void execute(const State& state, const float* in, const float* weights, const float* bias,
+             float* out, float* scratch) {
   const dnnl::engine& engine = cpu_engine();
   std::unordered_map<int, memory> args;
   args.emplace(DNNL_ARG_SRC, memory(state.src, engine, const_cast<float*>(in)));
-  args.emplace(DNNL_ARG_WEIGHTS,
-               memory(state.weights, engine, const_cast<float*>(state.own_weights.empty() ? weights : state.own_weights.data())));
+  args.emplace(
+      DNNL_ARG_WEIGHTS,
+      memory(state.weights, engine,
+             const_cast<float*>(state.own_weights.empty() ? weights : state.own_weights.data())));
   if (bias) args.emplace(DNNL_ARG_BIAS, memory(state.bias, engine, const_cast<float*>(bias)));
   args.emplace(DNNL_ARG_DST, memory(state.dst, engine, out));
-  if (state.scratchpad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, memory(state.scratchpad, engine, scratch));
+  if (state.scratchpad.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD, memory(state.scratchpad, engine, scratch));
   dnnl::stream stream(engine);
   state.primitive.execute(stream, args);
   stream.wait();
@@ -83,11 +88,13 @@ void set_scratchpad(State& state, const dnnl::primitive_desc_base& pd) {
   state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
 }
 
-// Folds y = x * scale + shift (per output unit u, the fastest axis of `weights`) into weights and bias.
-void fold(std::vector<float>& weights, std::vector<float>& bias, int64_t units, std::span<const float> scale,
-          std::span<const float> shift) {
+// Folds y = x * scale + shift (per output unit u, the fastest axis of `weights`) into weights and
+// bias.
+void fold(std::vector<float>& weights, std::vector<float>& bias, int64_t units,
+          std::span<const float> scale, std::span<const float> shift) {
   for (size_t i = 0; i < weights.size(); ++i)
-    weights[i] = static_cast<float>(static_cast<double>(weights[i]) * scale[i % static_cast<size_t>(units)]);
+    weights[i] =
+        static_cast<float>(static_cast<double>(weights[i]) * scale[i % static_cast<size_t>(units)]);
   if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
   for (size_t u = 0; u < bias.size(); ++u)
     bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);
@@ -134,7 +141,8 @@ ConvKernel::ConvKernel(const Config& config, std::vector<float> weights, std::ve
 
 Dims ConvKernel::spatial(const Spatial& s) const {
   Dims out;
-  for (int i = kMaxSpatialRank - config_.rank; i < kMaxSpatialRank; ++i) out.push_back(s[static_cast<size_t>(i)]);
+  for (int i = kMaxSpatialRank - config_.rank; i < kMaxSpatialRank; ++i)
+    out.push_back(s[static_cast<size_t>(i)]);
   return out;
 }
 
@@ -143,12 +151,14 @@ memory::desc ConvKernel::data_desc(int64_t batch, int64_t channels, const Spatia
   const Dims sizes = spatial(size);
   dims.insert(dims.end(), sizes.begin(), sizes.end());
   using Tag = memory::format_tag;
-  static constexpr Tag kLast[] = {Tag::nwc, Tag::nhwc, Tag::ndhwc}, kFirst[] = {Tag::ncw, Tag::nchw, Tag::ncdhw};
+  static constexpr Tag kLast[] = {Tag::nwc, Tag::nhwc, Tag::ndhwc},
+                       kFirst[] = {Tag::ncw, Tag::nchw, Tag::ncdhw};
   const size_t r = static_cast<size_t>(config_.rank - 1);
   return memory::desc(dims, memory::data_type::f32, config_.channels_first ? kFirst[r] : kLast[r]);
 }
 
-ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale, std::span<const float> shift) const {
+ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale,
+                                        std::span<const float> shift) const {
   if (packed_) throw Error("internal: a packed convolution cannot fold a scale");
   ConvKernel out = *this;
   std::vector<float> weights = *weights_;
@@ -179,7 +189,9 @@ ConvKernel ConvKernel::packed_for(const Window& typical) const {
   return out;
 }
 
-std::shared_ptr<const Prepared> ConvKernel::prepare(const Window& w) const { return make_state(w, /*primitive=*/true); }
+std::shared_ptr<const Prepared> ConvKernel::prepare(const Window& w) const {
+  return make_state(w, /*primitive=*/true);
+}
 
 std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitive) const {
   auto state = std::make_shared<ConvState>();
@@ -195,22 +207,26 @@ std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitiv
     dilates.push_back(w.dilation[a] - 1);
     pad_before.push_back(w.pad_before[a]);
     // May be negative: input rows past the last window are never read ("valid" padding).
-    pad_after.push_back((w.out[a] - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1 - w.in.size[a] - w.pad_before[a]);
+    pad_after.push_back((w.out[a] - 1) * w.stride[a] + (w.kernel[a] - 1) * w.dilation[a] + 1 -
+                        w.in.size[a] - w.pad_before[a]);
   }
   state->src = data_desc(w.in.batch, config_.in_channels, w.in.size);
   state->dst = data_desc(w.in.batch, config_.filters, w.out);
-  const memory::desc any_weights(weights_desc_.dims(), memory::data_type::f32, memory::format_tag::any);
+  const memory::desc any_weights(weights_desc_.dims(), memory::data_type::f32,
+                                 memory::format_tag::any);
   try {
     const auto kind = dnnl::prop_kind::forward_inference;
     const auto algorithm = dnnl::algorithm::convolution_direct;
     std::unique_ptr<dnnl::convolution_forward::desc> desc;
     if (bias_) {
       state->bias = memory::desc({config_.filters}, memory::data_type::f32, memory::format_tag::a);
-      desc = std::make_unique<dnnl::convolution_forward::desc>(kind, algorithm, state->src, any_weights, state->bias,
-                                                              state->dst, strides, dilates, pad_before, pad_after);
+      desc = std::make_unique<dnnl::convolution_forward::desc>(
+          kind, algorithm, state->src, any_weights, state->bias, state->dst, strides, dilates,
+          pad_before, pad_after);
     } else {
-      desc = std::make_unique<dnnl::convolution_forward::desc>(kind, algorithm, state->src, any_weights, state->dst,
-                                                              strides, dilates, pad_before, pad_after);
+      desc = std::make_unique<dnnl::convolution_forward::desc>(kind, algorithm, state->src,
+                                                               any_weights, state->dst, strides,
+                                                               dilates, pad_before, pad_after);
     }
     const dnnl::convolution_forward::primitive_desc pd(*desc, make_attr(post_), cpu_engine());
     state->weights = pd.weights_desc();
@@ -223,7 +239,8 @@ std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitiv
   return state;
 }
 
-void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, float* out, float* scratch) const {
+void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, float* out,
+                     float* scratch) const {
   const auto& state = static_cast<const ConvState&>(prepared);
   if (state.empty) return;
   execute(state, in, weights_->data(), bias_ ? bias_->data() : nullptr, out, scratch);

@@ -11,10 +11,9 @@
 // mutable.
 #pragma once
 
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <span>
 #include <vector>
 
@@ -26,7 +25,7 @@ namespace kerasrt {
 
 // What follows the primitive's own result (result + bias), in order.
 struct PostOps {
-  bool sum = false;  // add the addend found in the output buffer before the call (a fused Add)
+  bool sum = false;       // add the addend found in the output buffer before the call (a fused Add)
   Activation activation;  // a pointwise activation (any: the ReLU family runs inside oneDNN)
 
   // True when the activation runs inside the primitive, exactly as Keras computes it.
@@ -64,7 +63,8 @@ class ConvKernel {
   std::shared_ptr<const Prepared> prepare(const Window& window) const;
   // out = post(conv(in) + bias). With post().sum, out must hold the addend on entry. Applies a
   // non-fused activation itself.
-  void run(const Prepared& prepared, const Window& window, const float* in, float* out, float* scratch) const;
+  void run(const Prepared& prepared, const Window& window, const float* in, float* out,
+           float* scratch) const;
 
  private:
   Config config_;

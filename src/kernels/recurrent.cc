@@ -19,8 +19,10 @@ void simple_rnn_step(const CellParams& cell, int64_t batch, StepInputs x, float*
 void lstm_step(const CellParams& cell, int64_t batch, StepInputs x, float* h, float* c) {
   const int64_t u = cell.units;
   packed_matmul_accumulate(h, batch, u, *cell.recurrent_kernel, x.data, x.stride);
-  if (cell.activation.kind == ActKind::kTanh && cell.recurrent_activation.kind == ActKind::kSigmoid) {
-    for (int64_t b = 0; b < batch; ++b) vec::lstm_cell_sigmoid_tanh(x.data + b * x.stride, c + b * u, h + b * u, u);
+  if (cell.activation.kind == ActKind::kTanh &&
+      cell.recurrent_activation.kind == ActKind::kSigmoid) {
+    for (int64_t b = 0; b < batch; ++b)
+      vec::lstm_cell_sigmoid_tanh(x.data + b * x.stride, c + b * u, h + b * u, u);
     return;
   }
   for (int64_t b = 0; b < batch; ++b) {
@@ -80,7 +82,8 @@ void gru_step(const CellParams& cell, bool reset_after, int64_t batch, StepInput
       const float* r_gate = z_gate + u;
       for (int64_t j = 0; j < u; ++j) reset_state[b * u + j] = r_gate[j] * h[b * u + j];
     }
-    packed_matmul_accumulate(reset_state, batch, u, *cell.recurrent_candidate, x.data + 2 * u, x.stride);
+    packed_matmul_accumulate(reset_state, batch, u, *cell.recurrent_candidate, x.data + 2 * u,
+                             x.stride);
   }
   for (int64_t b = 0; b < batch; ++b) {
     const float* z_gate = x.data + b * x.stride;

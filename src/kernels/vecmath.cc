@@ -41,7 +41,8 @@ inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 #define KRT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
 
 KRT_AVX512 inline __m512 exp16(__m512 x) {
-  const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpMin)), _mm512_set1_ps(kExpMax));
+  const __m512 xc =
+      _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpMin)), _mm512_set1_ps(kExpMax));
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(kLog2e)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), xc);
@@ -78,7 +79,8 @@ KRT_AVX512 inline __m512 tanh16(__m512 x) {
   p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(kT1));
   p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(kT0));
   const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(kTanhSmall), _CMP_LT_OQ), large, small);
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(kTanhSmall), _CMP_LT_OQ), large,
+                              small);
 }
 
 template <typename F>
@@ -106,7 +108,8 @@ struct Silu16 {
 struct GeluTanh16 {
   KRT_AVX512 __m512 operator()(__m512 x) const {
     const __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
-    const __m512 inner = _mm512_mul_ps(_mm512_set1_ps(kSqrt2OverPi), _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), x3, x));
+    const __m512 inner = _mm512_mul_ps(_mm512_set1_ps(kSqrt2OverPi),
+                                       _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), x3, x));
     const __m512 half_x = _mm512_mul_ps(_mm512_set1_ps(0.5f), x);
     return _mm512_mul_ps(half_x, _mm512_add_ps(_mm512_set1_ps(1.0f), tanh16(inner)));
   }
@@ -145,21 +148,25 @@ KRT_AVX512 void add_bias_rows_avx512(float* data, int64_t rows, int64_t cols, co
       _mm512_storeu_ps(row + c, _mm512_add_ps(_mm512_loadu_ps(row + c), _mm512_loadu_ps(bias + c)));
     if (c < cols) {
       const __mmask16 m = static_cast<__mmask16>((1u << (cols - c)) - 1u);
-      _mm512_mask_storeu_ps(row + c, m,
-                            _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + c), _mm512_maskz_loadu_ps(m, bias + c)));
+      _mm512_mask_storeu_ps(
+          row + c, m,
+          _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + c), _mm512_maskz_loadu_ps(m, bias + c)));
     }
   }
 }
 
 KRT_AVX512 void lstm_cell_avx512(float* z, float* c, float* h, int64_t u) {
   for (int64_t j = 0; j < u; j += 16) {
-    const __mmask16 m = u - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (u - j)) - 1u);
+    const __mmask16 m =
+        u - j >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (u - j)) - 1u);
     const __m512 i_gate = sigmoid16(_mm512_maskz_loadu_ps(m, z + j));
     const __m512 f_gate = sigmoid16(_mm512_maskz_loadu_ps(m, z + u + j));
     const __m512 g_gate = tanh16(_mm512_maskz_loadu_ps(m, z + 2 * u + j));
     const __m512 o_gate = sigmoid16(_mm512_maskz_loadu_ps(m, z + 3 * u + j));
-    // c = f * c + i * g, rounded as the scalar code does (a product, then a fused add would differ).
-    const __m512 c_new = _mm512_add_ps(_mm512_mul_ps(f_gate, _mm512_maskz_loadu_ps(m, c + j)), _mm512_mul_ps(i_gate, g_gate));
+    // c = f * c + i * g, rounded as the scalar code does (a product, then a fused add would
+    // differ).
+    const __m512 c_new = _mm512_add_ps(_mm512_mul_ps(f_gate, _mm512_maskz_loadu_ps(m, c + j)),
+                                       _mm512_mul_ps(i_gate, g_gate));
     _mm512_mask_storeu_ps(c + j, m, c_new);
     _mm512_mask_storeu_ps(h + j, m, _mm512_mul_ps(tanh16(c_new), o_gate));
   }
@@ -170,8 +177,10 @@ KRT_AVX512 void lstm_cell_avx512(float* z, float* c, float* h, int64_t u) {
 #define KRT_AVX2 __attribute__((target("avx2,fma")))
 
 KRT_AVX2 inline __m256 exp8(__m256 x) {
-  const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpMin)), _mm256_set1_ps(kExpMax));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(kLog2e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 xc =
+      _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpMin)), _mm256_set1_ps(kExpMax));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(kLog2e)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), xc);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
   __m256 p = _mm256_set1_ps(kP5);
@@ -217,7 +226,8 @@ KRT_AVX2 inline __m256 tanh8(__m256 x) {
 
 // Loads/stores the first `count` (< 8) floats; the rest of the vector is zero.
 KRT_AVX2 inline __m256i tail_mask8(int64_t count) {
-  alignas(32) static constexpr int32_t kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  alignas(32) static constexpr int32_t kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                    0,  0,  0,  0,  0,  0,  0,  0};
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - count));
 }
 
@@ -246,7 +256,8 @@ struct Silu8 {
 struct GeluTanh8 {
   KRT_AVX2 __m256 operator()(__m256 x) const {
     const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-    const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPi), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+    const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPi),
+                                       _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
     const __m256 half_x = _mm256_mul_ps(_mm256_set1_ps(0.5f), x);
     return _mm256_mul_ps(half_x, _mm256_add_ps(_mm256_set1_ps(1.0f), tanh8(inner)));
   }
@@ -291,7 +302,8 @@ KRT_AVX2 void lstm_cell_avx2(float* z, float* c, float* h, int64_t u) {
     const __m256 f_gate = sigmoid8(_mm256_loadu_ps(z + u + j));
     const __m256 g_gate = tanh8(_mm256_loadu_ps(z + 2 * u + j));
     const __m256 o_gate = sigmoid8(_mm256_loadu_ps(z + 3 * u + j));
-    const __m256 c_new = _mm256_add_ps(_mm256_mul_ps(f_gate, _mm256_loadu_ps(c + j)), _mm256_mul_ps(i_gate, g_gate));
+    const __m256 c_new =
+        _mm256_add_ps(_mm256_mul_ps(f_gate, _mm256_loadu_ps(c + j)), _mm256_mul_ps(i_gate, g_gate));
     _mm256_storeu_ps(c + j, c_new);
     _mm256_storeu_ps(h + j, _mm256_mul_ps(tanh8(c_new), o_gate));
   }
@@ -301,7 +313,8 @@ KRT_AVX2 void lstm_cell_avx2(float* z, float* c, float* h, int64_t u) {
     const __m256 f_gate = sigmoid8(_mm256_maskload_ps(z + u + j, m));
     const __m256 g_gate = tanh8(_mm256_maskload_ps(z + 2 * u + j, m));
     const __m256 o_gate = sigmoid8(_mm256_maskload_ps(z + 3 * u + j, m));
-    const __m256 c_new = _mm256_add_ps(_mm256_mul_ps(f_gate, _mm256_maskload_ps(c + j, m)), _mm256_mul_ps(i_gate, g_gate));
+    const __m256 c_new = _mm256_add_ps(_mm256_mul_ps(f_gate, _mm256_maskload_ps(c + j, m)),
+                                       _mm256_mul_ps(i_gate, g_gate));
     _mm256_maskstore_ps(c + j, m, c_new);
     _mm256_maskstore_ps(h + j, m, _mm256_mul_ps(tanh8(c_new), o_gate));
   }
@@ -314,8 +327,9 @@ Isa detect() {
   __builtin_cpu_init();
   Isa best = Isa::kScalar;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::kAvx2;
-  if (best == Isa::kAvx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+  if (best == Isa::kAvx2 && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw"))
     best = Isa::kAvx512;
   const char* want = std::getenv("KERASRT_ISA");
   if (want) {
@@ -328,9 +342,12 @@ Isa detect() {
 template <typename F512, typename F256, typename FScalar>
 void dispatch_map(const float* in, float* out, int64_t n, F512 f512, F256 f256, FScalar scalar) {
   switch (isa()) {
-    case Isa::kAvx512: return map16(in, out, n, f512);
-    case Isa::kAvx2: return map8(in, out, n, f256);
-    case Isa::kScalar: break;
+    case Isa::kAvx512:
+      return map16(in, out, n, f512);
+    case Isa::kAvx2:
+      return map8(in, out, n, f256);
+    case Isa::kScalar:
+      break;
   }
   for (int64_t i = 0; i < n; ++i) out[i] = scalar(in[i]);
 }
@@ -344,9 +361,12 @@ Isa isa() {
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return "avx512";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kScalar: break;
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kScalar:
+      break;
   }
   return "scalar";
 }
@@ -393,9 +413,12 @@ void hard_sigmoid3(const float* in, float* out, int64_t n) {
 
 void add_bias_rows(float* data, int64_t rows, int64_t cols, const float* bias) {
   switch (isa()) {
-    case Isa::kAvx512: return add_bias_rows_avx512(data, rows, cols, bias);
-    case Isa::kAvx2: return add_bias_rows_avx2(data, rows, cols, bias);
-    case Isa::kScalar: break;
+    case Isa::kAvx512:
+      return add_bias_rows_avx512(data, rows, cols, bias);
+    case Isa::kAvx2:
+      return add_bias_rows_avx2(data, rows, cols, bias);
+    case Isa::kScalar:
+      break;
   }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) data[r * cols + c] += bias[c];
@@ -403,9 +426,12 @@ void add_bias_rows(float* data, int64_t rows, int64_t cols, const float* bias) {
 
 void lstm_cell_sigmoid_tanh(float* z, float* c, float* h, int64_t u) {
   switch (isa()) {
-    case Isa::kAvx512: return lstm_cell_avx512(z, c, h, u);
-    case Isa::kAvx2: return lstm_cell_avx2(z, c, h, u);
-    case Isa::kScalar: break;
+    case Isa::kAvx512:
+      return lstm_cell_avx512(z, c, h, u);
+    case Isa::kAvx2:
+      return lstm_cell_avx2(z, c, h, u);
+    case Isa::kScalar:
+      break;
   }
   for (int64_t j = 0; j < u; ++j) {
     const float i_gate = sigmoid_scalar(z[j]);

@@ -25,8 +25,9 @@ const char* isa_name(Isa isa);
 void exp(const float* in, float* out, int64_t n);
 void sigmoid(const float* in, float* out, int64_t n);
 void tanh(const float* in, float* out, int64_t n);
-void silu(const float* in, float* out, int64_t n);      // x * sigmoid(x)
-void gelu_tanh(const float* in, float* out, int64_t n);  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+void silu(const float* in, float* out, int64_t n);  // x * sigmoid(x)
+void gelu_tanh(const float* in, float* out,
+               int64_t n);  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 // max(x, 0) * (x > 0) + slope * x * (x <= 0), then clipped to [lo, hi] (hi may be +inf):
 // ReLU, leaky ReLU, ReLU6 in one loop.
 void relu_clip(const float* in, float* out, int64_t n, float slope, float lo, float hi);

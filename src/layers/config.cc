@@ -9,7 +9,8 @@ namespace kerasrt {
 namespace {
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -17,7 +18,8 @@ int64_t as_int(const Json& value, const char* key) {
   if (value.is_number_integer()) return value.get<int64_t>();
   if (value.is_number_float()) {
     const double d = value.get<double>();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return static_cast<int64_t>(d);
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
+      return static_cast<int64_t>(d);
   }
   throw Error(std::string("config '") + key + "' must be an integer, got " + value.dump());
 }
@@ -44,21 +46,24 @@ int64_t LayerConfig::get_int(const char* key, int64_t fallback) const {
 double LayerConfig::get_float(const char* key, double fallback) const {
   if (!has(key)) return fallback;
   const Json& value = at(key);
-  if (!value.is_number()) throw Error(std::string("config '") + key + "' must be a number, got " + value.dump());
+  if (!value.is_number())
+    throw Error(std::string("config '") + key + "' must be a number, got " + value.dump());
   return value.get<double>();
 }
 
 bool LayerConfig::get_bool(const char* key, bool fallback) const {
   if (!has(key)) return fallback;
   const Json& value = at(key);
-  if (!value.is_boolean()) throw Error(std::string("config '") + key + "' must be true or false, got " + value.dump());
+  if (!value.is_boolean())
+    throw Error(std::string("config '") + key + "' must be true or false, got " + value.dump());
   return value.get<bool>();
 }
 
 std::string LayerConfig::get_string(const char* key, const std::string& fallback) const {
   if (!has(key)) return fallback;
   const Json& value = at(key);
-  if (!value.is_string()) throw Error(std::string("config '") + key + "' must be a string, got " + value.dump());
+  if (!value.is_string())
+    throw Error(std::string("config '") + key + "' must be a string, got " + value.dump());
   return value.get<std::string>();
 }
 
@@ -92,7 +97,8 @@ std::vector<int64_t> LayerConfig::get_ints(const char* key, size_t count,
 
 std::vector<int64_t> LayerConfig::get_int_list(const char* key) const {
   const Json& value = at(key);
-  if (!value.is_array()) throw Error(std::string("config '") + key + "' must be a list, got " + value.dump());
+  if (!value.is_array())
+    throw Error(std::string("config '") + key + "' must be a list, got " + value.dump());
   std::vector<int64_t> out;
   for (const Json& item : value) out.push_back(item.is_null() ? kAnyDim : as_int(item, key));
   return out;

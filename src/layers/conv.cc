@@ -16,8 +16,8 @@ class Conv final : public Layer {
  public:
   // `after`: an activation the kernel cannot apply itself (softmax over an axis). `pad_before`,
   // `pad_after`: zeros around the input (a ZeroPadding fused in), on top of the padding mode.
-  Conv(WindowSpec spec, ConvKernel kernel, Activation after, Dims typical_input, Spatial pad_before = {0, 0, 0},
-       Spatial pad_after = {0, 0, 0})
+  Conv(WindowSpec spec, ConvKernel kernel, Activation after, Dims typical_input,
+       Spatial pad_before = {0, 0, 0}, Spatial pad_after = {0, 0, 0})
       : spec_(spec),
         kernel_(std::move(kernel)),
         after_(after),
@@ -28,7 +28,8 @@ class Conv final : public Layer {
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
     check_channels(spec_.layout, in, kernel_.config().in_channels);
-    Dims out = spec_.layout.with_spatial(in, spec_.output_size(padded_size(in)), kernel_.config().filters);
+    Dims out =
+        spec_.layout.with_spatial(in, spec_.output_size(padded_size(in)), kernel_.config().filters);
     if (kernel_.post().sum) check_addend(inputs, out);
     return {out};
   }
@@ -51,7 +52,8 @@ class Conv final : public Layer {
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
     const PostOps& post = kernel_.post();
-    if (!post.activation.is_linear() || !after_.is_linear()) return nullptr;  // nothing folds through an activation
+    if (!post.activation.is_linear() || !after_.is_linear())
+      return nullptr;  // nothing folds through an activation
     if (op.kind == FusibleOp::Kind::kActivation) {
       PostOps next = post;
       next.activation = op.activation;
@@ -74,7 +76,8 @@ class Conv final : public Layer {
   }
 
   std::shared_ptr<const Layer> fuse_input(const FusibleOp& op) const override {
-    if (op.kind != FusibleOp::Kind::kZeroPadding || op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
+    if (op.kind != FusibleOp::Kind::kZeroPadding ||
+        op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
         op.channels_first != spec_.layout.channels_first() || pad_before_ != Spatial{0, 0, 0} ||
         pad_after_ != Spatial{0, 0, 0})
       return nullptr;
@@ -85,7 +88,8 @@ class Conv final : public Layer {
       const size_t slot = spatial_slot(spec_.layout.rank(), i);
       if (d != kAnyDim) d -= op.pad_before[slot] + op.pad_after[slot];
     }
-    return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before, op.pad_after);
+    return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before,
+                                  op.pad_after);
   }
 
   std::shared_ptr<const Layer> packed() const override {
@@ -95,13 +99,15 @@ class Conv final : public Layer {
 
  private:
   std::shared_ptr<const Layer> with(ConvKernel kernel) const {
-    return std::make_shared<Conv>(spec_, std::move(kernel), after_, typical_input_, pad_before_, pad_after_);
+    return std::make_shared<Conv>(spec_, std::move(kernel), after_, typical_input_, pad_before_,
+                                  pad_after_);
   }
 
   // The spatial sizes of `in` with the fused zero padding (kAnyDim stays unknown).
   Spatial padded_size(std::span<const int64_t> in) const {
     Spatial size = spec_.layout.spatial(in);
-    for (int a = 0; a < kMaxSpatialRank; ++a) size[a] = add_dim(size[a], pad_before_[a] + pad_after_[a]);
+    for (int a = 0; a < kMaxSpatialRank; ++a)
+      size[a] = add_dim(size[a], pad_before_[a] + pad_after_[a]);
     return size;
   }
 
@@ -149,8 +155,8 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
   auto kernel = ctx.weights.take("kernel", kernel_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
-  ConvKernel conv({rank, spec.layout.channels_first(), in_channels, filters, groups, spec.kernel}, std::move(kernel),
-                  std::move(bias));
+  ConvKernel conv({rank, spec.layout.channels_first(), in_channels, filters, groups, spec.kernel},
+                  std::move(kernel), std::move(bias));
   PostOps post;
   if (act.is_pointwise()) post.activation = act;
   return make_convolution_layer(spec, conv.with_post(post), act.is_pointwise() ? Activation{} : act,
@@ -159,8 +165,8 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel, const Activation& after,
-                                              Dims typical_input) {
+std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel,
+                                              const Activation& after, Dims typical_input) {
   return std::make_unique<Conv>(spec, std::move(kernel), after, std::move(typical_input));
 }
 

@@ -95,8 +95,8 @@ void refuse_keras1_config(const LayerConfig& config);
 // The layer running `kernel` over windows of `spec` (Conv1D/2D/3D, DepthwiseConv1D/2D), then
 // `after` (a non-pointwise activation, or linear); `typical_input` is the static input shape
 // with batch 1, which the weights are packed for at load when every size is known.
-std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel, const Activation& after,
-                                              Dims typical_input);
+std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel,
+                                              const Activation& after, Dims typical_input);
 
 // Scratch floats run_channels_last needs around a computation from `in` to `out`.
 size_t channels_last_scratch_floats(const SpatialLayout& layout, const Volume& in,

@@ -20,7 +20,13 @@ class Dense final : public Layer {
   // `sum`); `after`: a non-pointwise one (softmax over the last axis), applied last.
   Dense(int64_t in, int64_t units, std::shared_ptr<const std::vector<float>> kernel,
         std::shared_ptr<const std::vector<float>> bias, Activation act, Activation after, bool sum)
-      : in_(in), units_(units), kernel_(std::move(kernel)), bias_(std::move(bias)), act_(act), after_(after), sum_(sum) {}
+      : in_(in),
+        units_(units),
+        kernel_(std::move(kernel)),
+        bias_(std::move(bias)),
+        act_(act),
+        after_(after),
+        sum_(sum) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
@@ -44,29 +50,36 @@ class Dense final : public Layer {
       if (bias_) vec::add_bias_rows(out.data, rows, units_, bias_->data());
       beta = 1.0f;
     } else if (bias_) {
-      for (int64_t r = 0; r < rows; ++r) std::copy(bias_->begin(), bias_->end(), out.data + r * units_);
+      for (int64_t r = 0; r < rows; ++r)
+        std::copy(bias_->begin(), bias_->end(), out.data + r * units_);
       beta = 1.0f;
     }
-    sgemm(false, false, rows, units_, in_, 1.0f, in.data, in_, kernel_->data(), units_, beta, out.data, units_);
+    sgemm(false, false, rows, units_, in_, 1.0f, in.data, in_, kernel_->data(), units_, beta,
+          out.data, units_);
     apply_pointwise(act_, out.data, rows * units_);
     apply_activation(after_, out.data, out.shape);
   }
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    if (!act_.is_linear() || !after_.is_linear()) return nullptr;  // nothing folds through an activation
+    if (!act_.is_linear() || !after_.is_linear())
+      return nullptr;  // nothing folds through an activation
     if (op.kind == FusibleOp::Kind::kActivation)
       return std::make_shared<Dense>(in_, units_, kernel_, bias_, op.activation, after_, sum_);
     if (op.kind == FusibleOp::Kind::kChannelAffine && !sum_ && op.rank >= 2 &&
-        static_cast<size_t>(op.axis) == op.rank - 1 && op.scale.size() == static_cast<size_t>(units_)) {
+        static_cast<size_t>(op.axis) == op.rank - 1 &&
+        op.scale.size() == static_cast<size_t>(units_)) {
       // y * scale + shift = x . (kernel * scale) + (bias * scale + shift), column by column.
       std::vector<float> kernel = *kernel_;
       for (size_t i = 0; i < kernel.size(); ++i)
-        kernel[i] = static_cast<float>(static_cast<double>(kernel[i]) * op.scale[i % static_cast<size_t>(units_)]);
+        kernel[i] = static_cast<float>(static_cast<double>(kernel[i]) *
+                                       op.scale[i % static_cast<size_t>(units_)]);
       std::vector<float> bias(static_cast<size_t>(units_));
       for (size_t u = 0; u < bias.size(); ++u)
-        bias[u] = static_cast<float>(static_cast<double>(bias_ ? (*bias_)[u] : 0.0f) * op.scale[u] + op.shift[u]);
-      return std::make_shared<Dense>(in_, units_, std::make_shared<const std::vector<float>>(std::move(kernel)),
-                                     std::make_shared<const std::vector<float>>(std::move(bias)), act_, after_, sum_);
+        bias[u] = static_cast<float>(static_cast<double>(bias_ ? (*bias_)[u] : 0.0f) * op.scale[u] +
+                                     op.shift[u]);
+      return std::make_shared<Dense>(
+          in_, units_, std::make_shared<const std::vector<float>>(std::move(kernel)),
+          std::make_shared<const std::vector<float>>(std::move(bias)), act_, after_, sum_);
     }
     return nullptr;
   }
@@ -93,13 +106,16 @@ std::unique_ptr<Layer> make_dense(const BuildContext& ctx) {
     throw Error("needs an input with a known last dimension, got " + to_string(in));
   const int64_t units = ctx.config.get_int("units");
   if (units <= 0) throw Error("units must be positive, got " + std::to_string(units));
-  const Activation act = parse_activation(ctx.config.json().value("activation", Json()), ctx.keras_major);
-  auto kernel = std::make_shared<const std::vector<float>>(ctx.weights.take("kernel", {in.back(), units}));
+  const Activation act =
+      parse_activation(ctx.config.json().value("activation", Json()), ctx.keras_major);
+  auto kernel =
+      std::make_shared<const std::vector<float>>(ctx.weights.take("kernel", {in.back(), units}));
   std::shared_ptr<const std::vector<float>> bias;
   if (ctx.config.get_bool("use_bias", true))
     bias = std::make_shared<const std::vector<float>>(ctx.weights.take("bias", {units}));
   return std::make_unique<Dense>(in.back(), units, std::move(kernel), std::move(bias),
-                                 act.is_pointwise() ? act : Activation{}, act.is_pointwise() ? Activation{} : act, false);
+                                 act.is_pointwise() ? act : Activation{},
+                                 act.is_pointwise() ? Activation{} : act, false);
 }
 
 }  // namespace kerasrt

@@ -35,7 +35,8 @@ std::unique_ptr<Layer> make_depthwise_conv(const BuildContext& ctx, int rank) {
     bias = ctx.weights.take("bias", {in_channels * multiplier});
   // A grouped convolution: group c has one input channel and `multiplier` filters, which is
   // exactly the Keras kernel's layout (taps..., channels, multiplier).
-  ConvKernel conv({rank, spec.layout.channels_first(), in_channels, in_channels * multiplier, in_channels, spec.kernel},
+  ConvKernel conv({rank, spec.layout.channels_first(), in_channels, in_channels * multiplier,
+                   in_channels, spec.kernel},
                   std::move(kernel), std::move(bias));
   PostOps post;
   if (act.is_pointwise()) post.activation = act;

@@ -15,7 +15,8 @@ inline void check_addend(std::span<const Dims> inputs, const Dims& out) {
   bool same = addend.size() == out.size();
   for (size_t i = 0; same && i < out.size(); ++i)
     same = addend[i] == out[i] || addend[i] == kAnyDim || out[i] == kAnyDim;
-  if (!same) throw Error("the added tensor has shape " + to_string(addend) + ", expected " + to_string(out));
+  if (!same)
+    throw Error("the added tensor has shape " + to_string(addend) + ", expected " + to_string(out));
 }
 
 // Puts the addend into output 0's buffer (unless the planner placed the output over it).

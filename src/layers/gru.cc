@@ -20,19 +20,23 @@ class Gru final : public RecurrentLayer {
         reset_after_(reset_after),
         // reset_after: one product for the three gates; otherwise z and r, then the candidate
         // from the state scaled by r.
-        recurrent_(pack_matrix(recurrent.data(), options.units, (reset_after ? 3 : 2) * options.units,
-                               3 * options.units)),
-        recurrent_candidate_(reset_after ? PackedMatrix{}
-                                         : pack_matrix(recurrent.data() + 2 * options.units, options.units,
-                                                       options.units, 3 * options.units)),
+        recurrent_(pack_matrix(recurrent.data(), options.units,
+                               (reset_after ? 3 : 2) * options.units, 3 * options.units)),
+        recurrent_candidate_(reset_after
+                                 ? PackedMatrix{}
+                                 : pack_matrix(recurrent.data() + 2 * options.units, options.units,
+                                               options.units, 3 * options.units)),
         recurrent_bias_(std::move(recurrent_bias)),
         activation_(activation),
         recurrent_activation_(recurrent_activation) {}
 
  private:
   void step(int64_t batch, StepInputs x, float* const* states, float* scratch) const override {
-    const CellParams cell{units(), &recurrent_, &recurrent_candidate_,
-                          recurrent_bias_.empty() ? nullptr : recurrent_bias_.data(), activation_,
+    const CellParams cell{units(),
+                          &recurrent_,
+                          &recurrent_candidate_,
+                          recurrent_bias_.empty() ? nullptr : recurrent_bias_.data(),
+                          activation_,
                           recurrent_activation_};
     gru_step(cell, reset_after_, batch, x, states[0], scratch);
   }

@@ -7,7 +7,9 @@ namespace {
 
 class IdentityLayer final : public Layer {
  public:
-  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override { return {inputs[0]}; }
+  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
+    return {inputs[0]};
+  }
   bool aliases_input() const override { return true; }
   void run(const RunContext&) const override {}
 };

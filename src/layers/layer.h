@@ -45,7 +45,7 @@ struct RunContext {
 struct FusibleOp {
   enum class Kind {
     kNone,
-    kActivation,    // a pointwise activation (`activation`, is_pointwise())
+    kActivation,     // a pointwise activation (`activation`, is_pointwise())
     kChannelAffine,  // x * scale[c] + shift[c] along axis `axis` (>= 1, of an input of rank `rank`)
     kZeroPadding     // `pad_before` / `pad_after` zeros around the spatial axes (Spatial slots, as
                      // conv_geometry.h has them) of a rank-`rank` input, channels first or last
@@ -91,7 +91,9 @@ class Layer {
   // --- Per-shape preparation and memory planning (graph/plan.cc).
   // Called once per memory plan with concrete input shapes, on the thread setting the calls of
   // that plan run with; what it returns reaches run() as ctx.prepared.
-  virtual std::shared_ptr<const Prepared> prepare(std::span<const Dims> /*inputs*/) const { return nullptr; }
+  virtual std::shared_ptr<const Prepared> prepare(std::span<const Dims> /*inputs*/) const {
+    return nullptr;
+  }
   // An input whose buffer output 0 may be written over (same element count) when no later layer
   // reads it, or -1. The planner decides; run() must work whether or not the buffers are one.
   virtual int inplace_input() const { return -1; }

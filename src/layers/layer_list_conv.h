@@ -1,7 +1,7 @@
-// Built-in convolution, pooling, padding, cropping, upsampling: KERASRT_LAYER(Keras class name, factory); see layer_list.h.
-// The short pooling names are Keras 2/3 aliases with the same config. Keras 1 names
-// (Convolution1D/2D, SeparableConvolution2D, ...) use other config keys: they need the config
-// reader to translate them first.
+// Built-in convolution, pooling, padding, cropping, upsampling: KERASRT_LAYER(Keras class name,
+// factory); see layer_list.h. The short pooling names are Keras 2/3 aliases with the same config.
+// Keras 1 names (Convolution1D/2D, SeparableConvolution2D, ...) use other config keys: they need
+// the config reader to translate them first.
 
 // convolution
 KERASRT_LAYER(Conv1D, make_conv1d)

@@ -1,4 +1,5 @@
-// Built-in recurrent layers and wrappers: KERASRT_LAYER(Keras class name, factory); see layer_list.h.
+// Built-in recurrent layers and wrappers: KERASRT_LAYER(Keras class name, factory); see
+// layer_list.h.
 KERASRT_LAYER(SimpleRNN, make_simple_rnn)
 KERASRT_LAYER(LSTM, make_lstm)
 KERASRT_LAYER(GRU, make_gru)

@@ -1,4 +1,5 @@
-// Built-in normalization, reshaping and merge layers: KERASRT_LAYER(Keras class name, factory); see layer_list.h.
+// Built-in normalization, reshaping and merge layers: KERASRT_LAYER(Keras class name, factory); see
+// layer_list.h.
 
 // normalization
 KERASRT_LAYER(BatchNormalization, make_batch_normalization)

@@ -12,13 +12,15 @@ class Lstm final : public RecurrentLayer {
   Lstm(const RnnOptions& options, std::vector<float> kernel, const std::vector<float>& recurrent,
        std::vector<float> bias, Activation activation, Activation recurrent_activation)
       : RecurrentLayer(options, /*gates=*/4, /*state_count=*/2, std::move(kernel), std::move(bias)),
-        recurrent_(pack_matrix(recurrent.data(), options.units, 4 * options.units, 4 * options.units)),
+        recurrent_(
+            pack_matrix(recurrent.data(), options.units, 4 * options.units, 4 * options.units)),
         activation_(activation),
         recurrent_activation_(recurrent_activation) {}
 
  private:
   void step(int64_t batch, StepInputs x, float* const* states, float*) const override {
-    const CellParams cell{units(), &recurrent_, nullptr, nullptr, activation_, recurrent_activation_};
+    const CellParams cell{units(), &recurrent_, nullptr,
+                          nullptr, activation_, recurrent_activation_};
     lstm_step(cell, batch, x, states[0], states[1]);
   }
 

@@ -44,8 +44,8 @@ class CombinedMask final : public Layer {
         if (out[d] == kAnyDim) out[d] = inputs[i][d];
       }
       if (!same)
-        throw Error("cannot combine the inputs' masks of shapes " + to_string(inputs[0]) +
-                    " and " + to_string(inputs[i]));
+        throw Error("cannot combine the inputs' masks of shapes " + to_string(inputs[0]) + " and " +
+                    to_string(inputs[i]));
     }
     return {out};
   }
@@ -87,8 +87,8 @@ class ElementwiseMerge final : public Layer {
       : op_(op), average_(average), keras3_(keras_major >= 3), input_count_(input_count) {}
 
   bool consumes_masks() const override {
-    return keras3_ && (op_ == BinaryOp::kMaximum || op_ == BinaryOp::kMinimum ||
-                       op_ == BinaryOp::kMultiply);
+    return keras3_ &&
+           (op_ == BinaryOp::kMaximum || op_ == BinaryOp::kMinimum || op_ == BinaryOp::kMultiply);
   }
   MaskRule output_mask(size_t) const override { return MaskRule::kCombine; }
   std::unique_ptr<Layer> mask_combiner(std::span<const Dims>,

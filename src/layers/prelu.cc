@@ -7,14 +7,17 @@ namespace {
 
 class PRelu final : public Layer {
  public:
-  PRelu(Dims alpha_shape, std::vector<float> alpha) : alpha_shape_(std::move(alpha_shape)), alpha_(std::move(alpha)) {}
+  PRelu(Dims alpha_shape, std::vector<float> alpha)
+      : alpha_shape_(std::move(alpha_shape)), alpha_(std::move(alpha)) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
     bool ok = in.size() == alpha_shape_.size() + 1;
     for (size_t d = 0; ok && d < alpha_shape_.size(); ++d)
       ok = alpha_shape_[d] == 1 || in[d + 1] == kAnyDim || in[d + 1] == alpha_shape_[d];
-    if (!ok) throw Error("input " + to_string(in) + " does not match alpha of shape " + to_string(alpha_shape_));
+    if (!ok)
+      throw Error("input " + to_string(in) + " does not match alpha of shape " +
+                  to_string(alpha_shape_));
     return {in};
   }
 
@@ -31,7 +34,8 @@ class PRelu final : public Layer {
       std::fill(index.begin(), index.end(), 0);
       for (int64_t i = 0; i < per_sample; ++i) {
         int64_t a = 0;
-        for (size_t d = 0; d < rank; ++d) a = a * alpha_shape_[d] + (alpha_shape_[d] == 1 ? 0 : index[d]);
+        for (size_t d = 0; d < rank; ++d)
+          a = a * alpha_shape_[d] + (alpha_shape_[d] == 1 ? 0 : index[d]);
         y[i] = x[i] >= 0.0f ? x[i] : alpha_[static_cast<size_t>(a)] * x[i];
         for (size_t d = rank; d-- > 0;) {  // advance the multi-index over the input
           if (++index[d] < in.shape[d + 1]) break;
@@ -56,7 +60,8 @@ std::unique_ptr<Layer> make_prelu(const BuildContext& ctx) {
     const Json& axes = ctx.config.json()["shared_axes"];
     for (const Json& axis : axes.is_array() ? axes : Json::array({axes})) {
       const int64_t a = axis.get<int64_t>();  // 1-based over the full shape, batch = 0
-      if (a < 1 || a > static_cast<int64_t>(alpha_shape.size())) throw Error("shared axis " + std::to_string(a) + " is out of range");
+      if (a < 1 || a > static_cast<int64_t>(alpha_shape.size()))
+        throw Error("shared axis " + std::to_string(a) + " is out of range");
       alpha_shape[static_cast<size_t>(a - 1)] = 1;
     }
   }

@@ -28,8 +28,9 @@ const Registry& Registry::builtin() {
 }
 
 LayerFactory Registry::find(std::string_view class_name) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), class_name,
-                             [](const Entry& e, std::string_view name) { return e.class_name < name; });
+  auto it =
+      std::lower_bound(entries_.begin(), entries_.end(), class_name,
+                       [](const Entry& e, std::string_view name) { return e.class_name < name; });
   return it != entries_.end() && it->class_name == class_name ? it->factory : nullptr;
 }
 

@@ -23,7 +23,8 @@ int64_t aligned16(int64_t floats) { return (floats + 15) / 16 * 16; }
 
 class SeparableConv final : public Layer {
  public:
-  SeparableConv(WindowSpec spec, ConvKernel depthwise, ConvKernel pointwise, Activation after, Dims typical_input)
+  SeparableConv(WindowSpec spec, ConvKernel depthwise, ConvKernel pointwise, Activation after,
+                Dims typical_input)
       : spec_(spec),
         depthwise_(std::move(depthwise)),
         pointwise_(std::move(pointwise)),
@@ -33,7 +34,8 @@ class SeparableConv final : public Layer {
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
     check_channels(spec_.layout, in, depthwise_.config().in_channels);
-    Dims out = spec_.layout.with_spatial(in, spec_.output_size(spec_.layout.spatial(in)), pointwise_.config().filters);
+    Dims out = spec_.layout.with_spatial(in, spec_.output_size(spec_.layout.spatial(in)),
+                                         pointwise_.config().filters);
     if (pointwise_.post().sum) check_addend(inputs, out);
     return {out};
   }
@@ -43,9 +45,11 @@ class SeparableConv final : public Layer {
     auto state = std::make_shared<SeparablePrepared>();
     state->depthwise = depthwise_.prepare(window);
     state->pointwise = pointwise_.prepare(pointwise_window(window));
-    state->middle_floats = aligned16(window.in.batch * window.out_positions() * depthwise_.config().filters);
-    state->scratch_floats = static_cast<size_t>(state->middle_floats) +
-                            std::max(state->depthwise->scratch_floats, state->pointwise->scratch_floats);
+    state->middle_floats =
+        aligned16(window.in.batch * window.out_positions() * depthwise_.config().filters);
+    state->scratch_floats =
+        static_cast<size_t>(state->middle_floats) +
+        std::max(state->depthwise->scratch_floats, state->pointwise->scratch_floats);
     return state;
   }
 
@@ -103,7 +107,8 @@ class SeparableConv final : public Layer {
   }
 
   std::shared_ptr<const Layer> with(ConvKernel depthwise, ConvKernel pointwise) const {
-    return std::make_shared<SeparableConv>(spec_, std::move(depthwise), std::move(pointwise), after_, typical_input_);
+    return std::make_shared<SeparableConv>(spec_, std::move(depthwise), std::move(pointwise),
+                                           after_, typical_input_);
   }
 
   WindowSpec spec_;
@@ -139,14 +144,17 @@ std::unique_ptr<Layer> make_separable_conv(const BuildContext& ctx, int rank) {
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
   const bool channels_first = spec.layout.channels_first();
-  ConvKernel depthwise_kernel({rank, channels_first, in_channels, in_channels * multiplier, in_channels, spec.kernel},
-                              std::move(depthwise), {});
-  ConvKernel pointwise_kernel({rank, channels_first, in_channels * multiplier, filters, 1, {1, 1, 1}}, std::move(pointwise),
-                              std::move(bias));
+  ConvKernel depthwise_kernel(
+      {rank, channels_first, in_channels, in_channels * multiplier, in_channels, spec.kernel},
+      std::move(depthwise), {});
+  ConvKernel pointwise_kernel(
+      {rank, channels_first, in_channels * multiplier, filters, 1, {1, 1, 1}}, std::move(pointwise),
+      std::move(bias));
   PostOps post;
   if (act.is_pointwise()) post.activation = act;
-  return std::make_unique<SeparableConv>(spec, std::move(depthwise_kernel), pointwise_kernel.with_post(post),
-                                         act.is_pointwise() ? Activation{} : act, typical_input(ctx.input_shapes[0]));
+  return std::make_unique<SeparableConv>(
+      spec, std::move(depthwise_kernel), pointwise_kernel.with_post(post),
+      act.is_pointwise() ? Activation{} : act, typical_input(ctx.input_shapes[0]));
 }
 
 }  // namespace

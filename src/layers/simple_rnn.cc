@@ -6,8 +6,8 @@ namespace {
 
 class SimpleRnn final : public RecurrentLayer {
  public:
-  SimpleRnn(const RnnOptions& options, std::vector<float> kernel, const std::vector<float>& recurrent,
-            std::vector<float> bias, Activation activation)
+  SimpleRnn(const RnnOptions& options, std::vector<float> kernel,
+            const std::vector<float>& recurrent, std::vector<float> bias, Activation activation)
       : RecurrentLayer(options, /*gates=*/1, /*state_count=*/1, std::move(kernel), std::move(bias)),
         recurrent_(pack_matrix(recurrent.data(), options.units, options.units, options.units)),
         activation_(activation) {}

@@ -22,7 +22,8 @@ class WeightReader {
   // learn a nested model's weight layout before its real weights are distributed. Refuses to
   // declare more than `max_values` values in all (the file's own count for the nested model:
   // a layout needing more cannot match it), so a hostile config cannot make it allocate.
-  static WeightReader declaring(bool layer_trainable = true, int64_t max_values = kMaxTensorElements);
+  static WeightReader declaring(bool layer_trainable = true,
+                                int64_t max_values = kMaxTensorElements);
 
   // The next weight, which must have shape `shape`.
   std::vector<float> take(const std::string& what, const Dims& shape, bool trainable = true);

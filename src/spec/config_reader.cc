@@ -1,11 +1,10 @@
 #include "spec/config_reader.h"
 
-#include "spec/legacy_upgrade.h"
-
 #include <cctype>
 #include <set>
 
 #include "core/limits.h"
+#include "spec/legacy_upgrade.h"
 
 namespace kerasrt {
 namespace {
@@ -36,13 +35,14 @@ void normalise_dtype(Json& config) {
   if (it == config.end() || !it->is_object()) return;
   const Json& policy = *it;
   std::string name = "float32";
-  if (policy.contains("config") && policy["config"].is_object()) name = string_or(policy["config"], "name", name);
+  if (policy.contains("config") && policy["config"].is_object())
+    name = string_or(policy["config"], "name", name);
   config["dtype"] = name;
 }
 
 InboundRef read_history(const Json& triple, const std::string& where) {
-  if (!triple.is_array() || triple.size() < 3 || !triple[0].is_string() || !triple[1].is_number_integer() ||
-      !triple[2].is_number_integer())
+  if (!triple.is_array() || triple.size() < 3 || !triple[0].is_string() ||
+      !triple[1].is_number_integer() || !triple[2].is_number_integer())
     throw Error(where + ": malformed tensor reference " + triple.dump());
   InboundRef ref{triple[0].get<std::string>(), triple[1].get<int>(), triple[2].get<int>()};
   if (ref.node < 0 || ref.tensor < 0) throw Error(where + ": negative index in " + triple.dump());
@@ -76,7 +76,8 @@ std::vector<LayerCall> read_inbound_nodes(const Json& nodes, const std::string& 
         for (const auto& [key, value] : call.kwargs.items()) {
           const size_t before = call.tensor_kwargs.size();
           collect_tensors(value, where, call.tensor_kwargs);
-          call.tensor_kwarg_names.insert(call.tensor_kwarg_names.end(), call.tensor_kwargs.size() - before, key);
+          call.tensor_kwarg_names.insert(call.tensor_kwarg_names.end(),
+                                         call.tensor_kwargs.size() - before, key);
         }
       }
     } else if (node.is_array()) {  // Keras 1/2: [[name, node, tensor, kwargs?], ...]
@@ -85,7 +86,8 @@ std::vector<LayerCall> read_inbound_nodes(const Json& nodes, const std::string& 
         if (inbound.size() >= 4 && inbound[3].is_object()) call.kwargs = inbound[3];
       }
     } else if (node.is_object()) {  // tf.keras: a dict of named inputs
-      for (const auto& [key, inbound] : node.items()) call.inputs.push_back(read_history(inbound, where));
+      for (const auto& [key, inbound] : node.items())
+        call.inputs.push_back(read_history(inbound, where));
     } else {
       throw Error(where + ": malformed inbound node " + node.dump());
     }
@@ -119,7 +121,8 @@ void normalise_wrapped_layers(Json& config) {
     if (it == config.end() || !it->is_object() || !it->contains("class_name")) continue;
     Json& inner = *it;
     if (!is_builtin(inner))
-      inner["class_name"] = "custom:" + string_or(inner, "registered_name", string_or(inner, "class_name"));
+      inner["class_name"] =
+          "custom:" + string_or(inner, "registered_name", string_or(inner, "class_name"));
     if (inner.contains("config") && inner["config"].is_object()) {
       normalise_dtype(inner["config"]);
       normalise_wrapped_layers(inner["config"]);
@@ -132,7 +135,8 @@ LayerSpec read_layer(const Json& entry, bool functional) {
     throw Error("a layer entry has no class_name: " + entry.dump().substr(0, 200));
   LayerSpec layer;
   layer.class_name = entry["class_name"].get<std::string>();
-  layer.config = entry.contains("config") && entry["config"].is_object() ? entry["config"] : Json::object();
+  layer.config =
+      entry.contains("config") && entry["config"].is_object() ? entry["config"] : Json::object();
   layer.name = string_or(layer.config, "name", string_or(entry, "name"));
   if (layer.name.empty()) throw Error("a layer of class " + layer.class_name + " has no name");
   if (!is_builtin(entry)) {
@@ -150,7 +154,8 @@ LayerSpec read_layer(const Json& entry, bool functional) {
     layer.model->name = layer.name;
     layer.trainable = layer.model->trainable;
   }
-  if (functional) layer.calls = read_inbound_nodes(entry.value("inbound_nodes", Json()), "layer " + layer.name);
+  if (functional)
+    layer.calls = read_inbound_nodes(entry.value("inbound_nodes", Json()), "layer " + layer.name);
   return layer;
 }
 
@@ -161,16 +166,20 @@ ModelSpec read_model(const Json& entry) {
     throw Error("the model class '" + model.class_name +
                 "' is not Sequential or Functional (subclassed models keep their architecture in "
                 "Python code, which kerasrt cannot run)");
-  if (!is_builtin(entry)) throw Error("the model is a custom class '" + string_or(entry, "registered_name") + "'");
+  if (!is_builtin(entry))
+    throw Error("the model is a custom class '" + string_or(entry, "registered_name") + "'");
   const bool functional = model.class_name != "Sequential";
   model.class_name = functional ? "Functional" : "Sequential";
   const Json& config = entry.contains("config") ? entry["config"] : Json();
   // Keras <= 2.2.2 writes a Sequential config as a bare list of layers.
-  const Json& layers = config.is_array() ? config : config.is_object() ? config.value("layers", Json()) : Json();
+  const Json& layers = config.is_array()    ? config
+                       : config.is_object() ? config.value("layers", Json())
+                                            : Json();
   if (!layers.is_array()) throw Error("the model config has no list of layers");
   if (config.is_object()) {
     model.name = string_or(config, "name");
-    if (config.contains("trainable") && config["trainable"].is_boolean()) model.trainable = config["trainable"].get<bool>();
+    if (config.contains("trainable") && config["trainable"].is_boolean())
+      model.trainable = config["trainable"].get<bool>();
   }
   std::set<std::string> names;
   for (const Json& item : layers) {
@@ -200,7 +209,8 @@ ModelSpec read_model(const Json& entry) {
     LayerSpec input;
     input.class_name = "InputLayer";
     input.name = model.name + "_input";
-    input.config = {{"name", input.name}, {"batch_input_shape", entry["build_config"]["input_shape"]}};
+    input.config = {{"name", input.name},
+                    {"batch_input_shape", entry["build_config"]["input_shape"]}};
     model.layers.insert(model.layers.begin(), std::move(input));
   }
   return model;
@@ -215,9 +225,12 @@ Json parse_json(std::string_view text, const std::string& what, const Limits& li
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -227,14 +240,16 @@ Json parse_json(std::string_view text, const std::string& what, const Limits& li
     }
   }
   if (deepest > limits.max_json_depth)
-    throw Error(what + " nests deeper than the limit Limits::max_json_depth = " + std::to_string(limits.max_json_depth) +
-                " (" + std::to_string(deepest) + " levels)");
+    throw Error(what + " nests deeper than the limit Limits::max_json_depth = " +
+                std::to_string(limits.max_json_depth) + " (" + std::to_string(deepest) +
+                " levels)");
   Json json = Json::parse(text, nullptr, false);
   if (json.is_discarded()) throw Error(what + " is not valid JSON");
   return json;
 }
 
-KerasVersion parse_keras_version(const std::string& text, const std::string& backend, const Json& config) {
+KerasVersion parse_keras_version(const std::string& text, const std::string& backend,
+                                 const Json& config) {
   KerasVersion version;
   version.text = text;
   version.backend = backend;
@@ -242,7 +257,9 @@ KerasVersion parse_keras_version(const std::string& text, const std::string& bac
     version.major = std::stoi(text.substr(0, text.find('.')));
   } else {
     // No version: Keras 3 configs carry "module" on every entry; Keras 1 used other option names.
-    version.major = config.is_object() && config.contains("module") ? 3 : looks_like_keras1(config) ? 1 : 2;
+    version.major = config.is_object() && config.contains("module") ? 3
+                    : looks_like_keras1(config)                     ? 1
+                                                                    : 2;
   }
   return version;
 }

@@ -11,7 +11,8 @@ namespace kerasrt {
 Json parse_json(std::string_view text, const std::string& what, const Limits& limits = {});
 
 // Reads "2.15.0", "2.2.4-tf", "3.3.3", ... (empty: guessed from the config's form).
-KerasVersion parse_keras_version(const std::string& text, const std::string& backend, const Json& config);
+KerasVersion parse_keras_version(const std::string& text, const std::string& backend,
+                                 const Json& config);
 
 ModelSpec read_model_config(const Json& config);
 

@@ -39,7 +39,9 @@ TEST(Batching, CheckDecidesAModeThatHoldsExactly) {
         for (const Tensor& t : x) one.push_back(rows_of(t, r, r + 1));
         const auto alone = expected(model, one);
         for (size_t o = 0; o < merged.size(); ++o)
-          EXPECT_EQ(std::memcmp(rows_of(merged[o], r, r + 1).data(), alone[o].data(), alone[o].size() * 4), 0)
+          EXPECT_EQ(std::memcmp(rows_of(merged[o], r, r + 1).data(), alone[o].data(),
+                                alone[o].size() * 4),
+                    0)
               << file << " rows " << rows << " row " << r << " output " << o;
       }
     }
@@ -69,7 +71,9 @@ TEST(Batching, ConcurrentRequestsAreMergedAndSplitExactly) {
         const bool use_multi = (c + i) % 3 == 0;
         const Model& m = use_multi ? multi : mlp;
         const auto x = random_inputs(m, rows, seed);
-        const HttpReply r = conn.request("POST", use_multi ? "/v2/models/multi/infer" : "/v2/models/mlp/infer", v2_request(m, x));
+        const HttpReply r =
+            conn.request("POST", use_multi ? "/v2/models/multi/infer" : "/v2/models/mlp/infer",
+                         v2_request(m, x));
         if (r.status != 200) {
           ++failures;
           continue;
@@ -126,12 +130,15 @@ TEST(Batching, PerModelConfigAndOff) {
   const Json cnn = Json::parse(http(server->port(), "GET", "/v2/models/cnn").body);
   EXPECT_EQ(cnn["parameters"]["batching"], "off (configured)");
   const Json mlp = Json::parse(http(server->port(), "GET", "/v2/models/mlp").body);
-  EXPECT_NE(mlp["parameters"]["batching"].get<std::string>().find("max batch 4 rows, max delay 0 us"), std::string::npos)
+  EXPECT_NE(
+      mlp["parameters"]["batching"].get<std::string>().find("max batch 4 rows, max delay 0 us"),
+      std::string::npos)
       << mlp["parameters"]["batching"];
   // With batching off a lone row is the library's batch-1 predict exactly.
   const Model cnn_model = Model::load(cnn_file().string());
   const auto x = random_inputs(cnn_model, 1, 3);
-  const HttpReply r = http(server->port(), "POST", "/v2/models/cnn/infer", v2_request(cnn_model, x));
+  const HttpReply r =
+      http(server->port(), "POST", "/v2/models/cnn/infer", v2_request(cnn_model, x));
   ASSERT_EQ(r.status, 200);
   EXPECT_TRUE(same_bits(Json::parse(r.body)["outputs"][0]["data"], cnn_model.predict(x)[0]));
   fs::remove_all(repo);
@@ -194,7 +201,8 @@ TEST(Reload, SwapVersionsUnderLoadWithoutFailures) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     const Json status = Json::parse(http(port, "GET", "/v1/models/mlp").body);
     for (const Json& v : status["model_version_status"])
-      if (v["version"] == "4" && v["state"] == "END" && v["status"]["error_code"] != "OK") reported = true;
+      if (v["version"] == "4" && v["state"] == "END" && v["status"]["error_code"] != "OK")
+        reported = true;
   }
   EXPECT_TRUE(reported);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -203,12 +211,15 @@ TEST(Reload, SwapVersionsUnderLoadWithoutFailures) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GT(ok.load(), 20);
-  const HttpReply v1 = http(port, "POST", "/v2/models/mlp/versions/1/infer", v2_request(mlp, random_inputs(mlp, 1, 1)));
+  const HttpReply v1 = http(port, "POST", "/v2/models/mlp/versions/1/infer",
+                            v2_request(mlp, random_inputs(mlp, 1, 1)));
   EXPECT_EQ(v1.status, 404);
-  const Json latest = Json::parse(http(port, "POST", "/v2/models/mlp/infer", v2_request(mlp, random_inputs(mlp, 1, 1))).body);
+  const Json latest = Json::parse(
+      http(port, "POST", "/v2/models/mlp/infer", v2_request(mlp, random_inputs(mlp, 1, 1))).body);
   EXPECT_EQ(latest["model_version"], "3");
   const std::string m = http(port, "GET", "/metrics").body;
-  EXPECT_EQ(metric(m, "kerasrt_model_loads_total{model=\"mlp\",version=\"4\",outcome=\"failed\"}"), 1);
+  EXPECT_EQ(metric(m, "kerasrt_model_loads_total{model=\"mlp\",version=\"4\",outcome=\"failed\"}"),
+            1);
   server.reset();
   fs::remove_all(repo);
 }

@@ -51,11 +51,14 @@ class HttpConnection {
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  static std::string format(const std::string& method, const std::string& path, const std::string& body,
-                            const std::map<std::string, std::string>& headers = {}, bool close = false) {
+  static std::string format(const std::string& method, const std::string& path,
+                            const std::string& body,
+                            const std::map<std::string, std::string>& headers = {},
+                            bool close = false) {
     std::string out = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
-    if (!body.empty() || method == "POST") out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (!body.empty() || method == "POST")
+      out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     if (close) out += "Connection: close\r\n";
     return out + "\r\n" + body;
   }
@@ -69,7 +72,8 @@ class HttpConnection {
     }
   }
 
-  HttpReply request(const std::string& method, const std::string& path, const std::string& body = "",
+  HttpReply request(const std::string& method, const std::string& path,
+                    const std::string& body = "",
                     const std::map<std::string, std::string>& headers = {}) {
     send_raw(format(method, path, body, headers));
     return read_reply();
@@ -87,7 +91,8 @@ class HttpConnection {
     reply.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
     while (line_end != std::string::npos) {
       const size_t next = head.find("\r\n", line_end + 2);
-      const std::string line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+      const std::string line = head.substr(
+          line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
       const size_t colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
@@ -98,7 +103,8 @@ class HttpConnection {
       }
       line_end = next;
     }
-    const size_t length = reply.headers.count("content-length") ? std::stoul(reply.headers["content-length"]) : 0;
+    const size_t length =
+        reply.headers.count("content-length") ? std::stoul(reply.headers["content-length"]) : 0;
     while (buffer_.size() < length) fill();
     reply.body = buffer_.substr(0, length);
     buffer_.erase(0, length);
@@ -116,7 +122,9 @@ class HttpConnection {
   void fill() {
     char chunk[65536];
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) throw std::runtime_error(n == 0 ? "connection closed by the server" : "recv failed: " + std::string(std::strerror(errno)));
+    if (n <= 0)
+      throw std::runtime_error(n == 0 ? "connection closed by the server"
+                                      : "recv failed: " + std::string(std::strerror(errno)));
     buffer_.append(chunk, static_cast<size_t>(n));
   }
   int fd_ = -1;
@@ -124,7 +132,8 @@ class HttpConnection {
 };
 
 // One request on a fresh connection.
-inline HttpReply http(int port, const std::string& method, const std::string& path, const std::string& body = "",
+inline HttpReply http(int port, const std::string& method, const std::string& path,
+                      const std::string& body = "",
                       const std::map<std::string, std::string>& headers = {}) {
   HttpConnection c(port);
   return c.request(method, path, body, headers);

@@ -33,7 +33,8 @@ class Protocol : public ::testing::Test {
     delete repo_;
   }
   static HttpReply get(const std::string& path) { return http(port_, "GET", path); }
-  static HttpReply post(const std::string& path, const std::string& body, const std::map<std::string, std::string>& h = {}) {
+  static HttpReply post(const std::string& path, const std::string& body,
+                        const std::map<std::string, std::string>& h = {}) {
     return http(port_, "POST", path, body, h);
   }
   static void expect_error(const HttpReply& r, int status, const std::string& fragment) {
@@ -100,7 +101,8 @@ TEST_F(Protocol, TfMetadata) {
   const Json& input = sig["inputs"][in.name];
   EXPECT_EQ(input["dtype"], "DT_FLOAT");
   ASSERT_EQ(input["tensor_shape"]["dim"].size(), in.shape.size());
-  for (size_t d = 0; d < in.shape.size(); ++d) EXPECT_EQ(input["tensor_shape"]["dim"][d]["size"], std::to_string(in.shape[d]));
+  for (size_t d = 0; d < in.shape.size(); ++d)
+    EXPECT_EQ(input["tensor_shape"]["dim"][d]["size"], std::to_string(in.shape[d]));
   EXPECT_TRUE(sig["outputs"].contains(cnn_->outputs()[0].name));
   EXPECT_EQ(get("/v1/models/cnn/versions/1/metadata").status, 200);
   expect_error(get("/v1/models/cnn/versions/2/metadata"), 404, "Specific(cnn, 2)");
@@ -131,7 +133,8 @@ TEST_F(Protocol, TfPredictColumnarFormat) {
   HttpReply r = post("/v1/models/cnn:predict", Json{{"inputs", nested(x[0])}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(same_bits(Json::parse(r.body)["outputs"], cnn_->predict(x)[0]));
-  r = post("/v1/models/cnn:predict", Json{{"inputs", {{cnn_->inputs()[0].name, nested(x[0])}}}}.dump());
+  r = post("/v1/models/cnn:predict",
+           Json{{"inputs", {{cnn_->inputs()[0].name, nested(x[0])}}}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(same_bits(Json::parse(r.body)["outputs"], cnn_->predict(x)[0]));
 }
@@ -155,7 +158,8 @@ TEST_F(Protocol, TfPredictMultipleInputsAndOutputs) {
   r = post("/v1/models/multi:predict", Json{{"inputs", inputs}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   j = Json::parse(r.body);
-  for (size_t o = 0; o < want.size(); ++o) EXPECT_TRUE(same_bits(j["outputs"][multi_->outputs()[o].name], want[o]));
+  for (size_t o = 0; o < want.size(); ++o)
+    EXPECT_TRUE(same_bits(j["outputs"][multi_->outputs()[o].name], want[o]));
 }
 
 TEST_F(Protocol, TfPredictErrors) {
@@ -163,19 +167,28 @@ TEST_F(Protocol, TfPredictErrors) {
   expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[1, 2,"), 400, "malformed JSON");
   expect_error(post("/v1/models/mlp:predict", "[1, 2]"), 400, "JSON object");
   expect_error(post("/v1/models/mlp:predict", "{}"), 400, "\"instances\"");
-  expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[1]], \"inputs\": [[1]]}"), 400, "both");
+  expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[1]], \"inputs\": [[1]]}"), 400,
+               "both");
   expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[1, 2, 3]]}"), 400, "shape");
-  expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[\"a\"]]}"), 400, "expected numbers");
-  Json ragged = {{"instances", {Json(std::vector<double>(784, 0.5)), Json(std::vector<double>(783, 0.5))}}};
+  expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[\"a\"]]}"), 400,
+               "expected numbers");
+  Json ragged = {
+      {"instances", {Json(std::vector<double>(784, 0.5)), Json(std::vector<double>(783, 0.5))}}};
   expect_error(post("/v1/models/mlp:predict", ragged.dump()), 400, "instance 1");
   expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[[1], 2]]}"), 400, "ragged");
-  expect_error(post("/v1/models/mlp:predict", Json{{"inputs", {{"nope", {1}}}}}.dump()), 400, "unknown input 'nope'");
-  expect_error(post("/v1/models/multi:predict", Json{{"inputs", {{multi_->inputs()[0].name, {{1.0, 2.0, 3.0, 4.0}}}}}}.dump()),
+  expect_error(post("/v1/models/mlp:predict", Json{{"inputs", {{"nope", {1}}}}}.dump()), 400,
+               "unknown input 'nope'");
+  expect_error(post("/v1/models/multi:predict",
+                    Json{{"inputs", {{multi_->inputs()[0].name, {{1.0, 2.0, 3.0, 4.0}}}}}}.dump()),
                400, "missing input");
-  expect_error(post("/v1/models/mlp:predict", "{\"signature_name\": \"other\", \"instances\": [[1]]}"), 400, "other");
+  expect_error(
+      post("/v1/models/mlp:predict", "{\"signature_name\": \"other\", \"instances\": [[1]]}"), 400,
+      "other");
   expect_error(post("/v1/models/mlp:predict", "{\"instances\": []}"), 400, "non-empty");
-  expect_error(post("/v1/models/unknown:predict", "{\"instances\": [[1]]}"), 404, "Servable not found");
-  expect_error(post("/v1/models/mlp/versions/9:predict", "{\"instances\": [[1]]}"), 404, "Specific(mlp, 9)");
+  expect_error(post("/v1/models/unknown:predict", "{\"instances\": [[1]]}"), 404,
+               "Servable not found");
+  expect_error(post("/v1/models/mlp/versions/9:predict", "{\"instances\": [[1]]}"), 404,
+               "Specific(mlp, 9)");
   expect_error(get("/v1/models/mlp:predict"), 405, "POST");
   expect_error(post("/v1/models/mlp:classify", "{}"), 501, "classify");
   expect_error(post("/v1/models/mlp:explode", "{}"), 404, "explode");
@@ -213,7 +226,8 @@ TEST_F(Protocol, V2ModelMetadataAndReady) {
 TEST_F(Protocol, V2InferJson) {
   for (int64_t rows : {1, 4}) {
     const auto x = random_inputs(*cnn_, rows, 31 + static_cast<uint32_t>(rows));
-    const HttpReply r = post("/v2/models/cnn/infer", v2_request(*cnn_, x, "req-" + std::to_string(rows)));
+    const HttpReply r =
+        post("/v2/models/cnn/infer", v2_request(*cnn_, x, "req-" + std::to_string(rows)));
     ASSERT_EQ(r.status, 200) << r.body;
     const Json j = Json::parse(r.body);
     EXPECT_EQ(j["model_name"], "cnn");
@@ -263,8 +277,10 @@ TEST_F(Protocol, V2BinaryTensorData) {
                                 {"parameters", {{"binary_data_size", bytes}}}});
     binary.append(reinterpret_cast<const char*>(x[i].data()), bytes);
   }
-  header["outputs"].push_back({{"name", multi_->outputs()[0].name}, {"parameters", {{"binary_data", true}}}});
-  header["outputs"].push_back({{"name", multi_->outputs()[1].name}, {"parameters", {{"binary_data", false}}}});
+  header["outputs"].push_back(
+      {{"name", multi_->outputs()[0].name}, {"parameters", {{"binary_data", true}}}});
+  header["outputs"].push_back(
+      {{"name", multi_->outputs()[1].name}, {"parameters", {{"binary_data", false}}}});
   const std::string json = header.dump();
   const HttpReply r = post("/v2/models/multi/infer", json + binary,
                            {{"Inference-Header-Content-Length", std::to_string(json.size())},
@@ -301,20 +317,32 @@ TEST_F(Protocol, V2InferErrors) {
   };
   expect_error(post("/v2/models/mlp/infer", "{\"inputs\": ["), 400, "malformed JSON");
   expect_error(post("/v2/models/mlp/infer", "{}"), 400, "\"inputs\"");
-  expect_error(with([](Json& b) { b["inputs"][0]["datatype"] = "INT32"; }), 400, "datatype INT32, the model expects FP32");
+  expect_error(with([](Json& b) { b["inputs"][0]["datatype"] = "INT32"; }), 400,
+               "datatype INT32, the model expects FP32");
   expect_error(with([](Json& b) { b["inputs"][0]["datatype"] = "FP64"; }), 400, "expects FP32");
-  expect_error(with([](Json& b) { b["inputs"][0]["shape"] = {1, 783}; }), 400, "has shape [1, 783]");
+  expect_error(with([](Json& b) {
+                 b["inputs"][0]["shape"] = {1, 783};
+               }),
+               400, "has shape [1, 783]");
   expect_error(with([](Json& b) { b["inputs"][0]["shape"] = {784}; }), 400, "shape");
-  expect_error(with([](Json& b) { b["inputs"][0]["shape"] = {2, 784}; }), 400, "holds 1568 values, the data has 784");
+  expect_error(with([](Json& b) {
+                 b["inputs"][0]["shape"] = {2, 784};
+               }),
+               400, "holds 1568 values, the data has 784");
   expect_error(with([](Json& b) { b["inputs"][0]["shape"] = {1, -784}; }), 400, "sizes >= 0");
-  expect_error(with([](Json& b) { b["inputs"][0]["name"] = "wrong"; }), 400, "unexpected inference input 'wrong'");
+  expect_error(with([](Json& b) { b["inputs"][0]["name"] = "wrong"; }), 400,
+               "unexpected inference input 'wrong'");
   expect_error(with([](Json& b) { b["inputs"].push_back(b["inputs"][0]); }), 400, "given twice");
   expect_error(with([](Json& b) { b["inputs"][0].erase("data"); }), 400, "no \"data\"");
   expect_error(with([](Json& b) { b["inputs"][0]["data"][0] = "x"; }), 400, "expected numbers");
-  expect_error(with([](Json& b) { b["outputs"] = {{{"name", "nope"}}}; }), 400, "unexpected inference output 'nope'");
+  expect_error(with([](Json& b) {
+                 b["outputs"] = {{{"name", "nope"}}};
+               }),
+               400, "unexpected inference output 'nope'");
   expect_error(with([](Json& b) { b["id"] = 5; }), 400, "\"id\"");
-  expect_error(post("/v2/models/multi/infer", v2_request(*multi_, {random_input(multi_->inputs()[0], 1, 1)})), 400,
-               "missing input");
+  expect_error(post("/v2/models/multi/infer",
+                    v2_request(*multi_, {random_input(multi_->inputs()[0], 1, 1)})),
+               400, "missing input");
   expect_error(post("/v2/models/ghost/infer", good.dump()), 404, "ghost");
   expect_error(post("/v2/models/mlp/versions/4/infer", good.dump()), 404, "Specific(mlp, 4)");
   expect_error(get("/v2/models/mlp/infer"), 405, "POST");
@@ -324,12 +352,14 @@ TEST_F(Protocol, V2InferErrors) {
   header["inputs"][0]["parameters"] = {{"binary_data_size", 784 * 4}};
   const std::string json = header.dump();
   const std::string bytes(784 * 4, '\0');
-  const std::map<std::string, std::string> h = {{"Inference-Header-Content-Length", std::to_string(json.size())}};
+  const std::map<std::string, std::string> h = {
+      {"Inference-Header-Content-Length", std::to_string(json.size())}};
   EXPECT_EQ(post("/v2/models/mlp/infer", json + bytes, h).status, 200);
   expect_error(post("/v2/models/mlp/infer", json + bytes.substr(8), h), 400, "ends before");
   expect_error(post("/v2/models/mlp/infer", json + bytes + "xx", h), 400, "belong to no input");
-  expect_error(post("/v2/models/mlp/infer", json + bytes, {{"Inference-Header-Content-Length", "999999"}}), 400,
-               "Inference-Header-Content-Length");
+  expect_error(
+      post("/v2/models/mlp/infer", json + bytes, {{"Inference-Header-Content-Length", "999999"}}),
+      400, "Inference-Header-Content-Length");
   header["inputs"][0]["parameters"]["binary_data_size"] = 100;
   expect_error(post("/v2/models/mlp/infer", header.dump() + bytes,
                     {{"Inference-Header-Content-Length", std::to_string(header.dump().size())}}),
@@ -348,7 +378,8 @@ TEST_F(Protocol, OversizedBodyIs413) {
   expect_error(r, 413, "limit");
   EXPECT_EQ(r.header("connection"), "close");
   HttpConnection c2(port_);
-  c2.send_raw("POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n");
+  c2.send_raw(
+      "POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n");
   expect_error(c2.read_reply(), 413, "--max-body-bytes");
 }
 
@@ -377,7 +408,8 @@ TEST_F(Protocol, SlowClientsDoNotBlockOthers) {
   std::vector<std::unique_ptr<HttpConnection>> stalled;
   for (int i = 0; i < 20; ++i) {
     stalled.push_back(std::make_unique<HttpConnection>(port_));
-    stalled.back()->send_raw("POST /v1/models/mlp:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"inst");
+    stalled.back()->send_raw(
+        "POST /v1/models/mlp:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"inst");
   }
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 10; ++i) EXPECT_EQ(get("/v2/health/live").status, 200);
@@ -390,8 +422,10 @@ TEST_F(Protocol, ExpectContinue) {
   HttpConnection c(port_);
   const auto x = random_inputs(*mlp_, 1, 81);
   const std::string body = tf_instances(*mlp_, x);
-  c.send_raw("POST /v1/models/mlp:predict HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n");
+  c.send_raw(
+      "POST /v1/models/mlp:predict HTTP/1.1\r\nHost: x\r\nExpect: "
+      "100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
   EXPECT_EQ(c.read_reply().status, 100);
   c.send_raw(body);
   EXPECT_EQ(c.read_reply().status, 200);
@@ -405,14 +439,16 @@ TEST_F(Protocol, MalformedHttpIs400) {
 
 TEST_F(Protocol, MetricsAndRequestId) {
   const auto x = random_inputs(*mlp_, 1, 91);
-  const HttpReply p = post("/v1/models/mlp:predict", tf_instances(*mlp_, x), {{"X-Request-Id", "abc-123"}});
+  const HttpReply p =
+      post("/v1/models/mlp:predict", tf_instances(*mlp_, x), {{"X-Request-Id", "abc-123"}});
   EXPECT_EQ(p.header("x-request-id"), "abc-123");
   EXPECT_EQ(post("/v2/models/mlp/infer", "{}").status, 400);
   const HttpReply r = get("/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("text/plain"), std::string::npos);
   for (const char* needle :
-       {"kerasrt_model_requests_total{model=\"mlp\",version=\"1\"}", "kerasrt_model_request_errors_total{model=\"mlp\",version=\"1\"}",
+       {"kerasrt_model_requests_total{model=\"mlp\",version=\"1\"}",
+        "kerasrt_model_request_errors_total{model=\"mlp\",version=\"1\"}",
         "kerasrt_model_request_duration_seconds_bucket{model=\"mlp\",version=\"1\",le=\"0.001\"}",
         "kerasrt_model_queue_duration_seconds_count{model=\"cnn\",version=\"1\"}",
         "kerasrt_model_batch_size_bucket{model=\"mlp\",version=\"1\",le=\"+Inf\"}",

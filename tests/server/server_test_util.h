@@ -7,8 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -31,14 +31,16 @@ inline fs::path cnn_file() { return source_path() / "examples/models/mnist_cnn.h
 inline fs::path multi_file() { return source_path() / "tests/fixtures/graph_multi_io/model.h5"; }
 
 inline fs::path temp_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("kerasrt_server_test_" + std::to_string(::getpid()) + "_" + name);
+  const fs::path p = fs::temp_directory_path() /
+                     ("kerasrt_server_test_" + std::to_string(::getpid()) + "_" + name);
   fs::remove_all(p);
   fs::create_directories(p);
   return p;
 }
 
 // DIR/<name>/<version>/<file name of the source>
-inline void add_version(const fs::path& repo, const std::string& name, int version, const fs::path& file) {
+inline void add_version(const fs::path& repo, const std::string& name, int version,
+                        const fs::path& file) {
   const fs::path dir = repo / name / std::to_string(version);
   fs::create_directories(dir);
   fs::copy_file(file, dir / file.filename(), fs::copy_options::overwrite_existing);
@@ -104,7 +106,8 @@ inline server::BatchMode batch_mode(const Model& model) {
 // request, except that where a lone row gives other bits than the same row in a larger batch
 // (batcher.h, kPadSingle), a request of one row is predicted as part of a batch of two.
 inline std::vector<Tensor> expected(const Model& model, const std::vector<Tensor>& inputs) {
-  if (inputs[0].shape()[0] != 1 || batch_mode(model) != server::BatchMode::kPadSingle) return model.predict(inputs);
+  if (inputs[0].shape()[0] != 1 || batch_mode(model) != server::BatchMode::kPadSingle)
+    return model.predict(inputs);
   std::vector<Tensor> twice;
   for (const Tensor& t : inputs) {
     std::vector<int64_t> shape = t.shape();
@@ -124,7 +127,8 @@ inline Json nested(const float* data, const int64_t* shape, size_t rank) {
   int64_t inner = 1;
   for (size_t d = 1; d < rank; ++d) inner *= shape[d];
   Json out = Json::array();
-  for (int64_t i = 0; i < shape[0]; ++i) out.push_back(nested(data + i * inner, shape + 1, rank - 1));
+  for (int64_t i = 0; i < shape[0]; ++i)
+    out.push_back(nested(data + i * inner, shape + 1, rank - 1));
   return out;
 }
 inline Json nested(const Tensor& t) { return nested(t.data(), t.shape().data(), t.shape().size()); }
@@ -151,7 +155,8 @@ inline ::testing::AssertionResult same_bits(const Json& answer, const Tensor& wa
     return ::testing::AssertionFailure() << got.size() << " values, expected " << want.size();
   for (size_t i = 0; i < got.size(); ++i)
     if (std::memcmp(&got[i], &want.data()[i], sizeof(float)) != 0)
-      return ::testing::AssertionFailure() << "value " << i << ": got " << got[i] << ", expected " << want.data()[i];
+      return ::testing::AssertionFailure()
+             << "value " << i << ": got " << got[i] << ", expected " << want.data()[i];
   return ::testing::AssertionSuccess();
 }
 
@@ -163,18 +168,23 @@ inline std::string tf_instances(const Model& model, const std::vector<Tensor>& i
       instances.push_back(nested(rows_of(inputs[0], r, r + 1))[0]);
     } else {
       Json row = Json::object();
-      for (size_t i = 0; i < inputs.size(); ++i) row[model.inputs()[i].name] = nested(rows_of(inputs[i], r, r + 1))[0];
+      for (size_t i = 0; i < inputs.size(); ++i)
+        row[model.inputs()[i].name] = nested(rows_of(inputs[i], r, r + 1))[0];
       instances.push_back(row);
     }
   }
   return Json{{"instances", instances}}.dump();
 }
 
-inline std::string v2_request(const Model& model, const std::vector<Tensor>& inputs, const std::string& id = "") {
+inline std::string v2_request(const Model& model, const std::vector<Tensor>& inputs,
+                              const std::string& id = "") {
   Json body = {{"inputs", Json::array()}};
   if (!id.empty()) body["id"] = id;
   for (size_t i = 0; i < inputs.size(); ++i)
-    body["inputs"].push_back({{"name", model.inputs()[i].name}, {"shape", inputs[i].shape()}, {"datatype", "FP32"}, {"data", flat(inputs[i])}});
+    body["inputs"].push_back({{"name", model.inputs()[i].name},
+                              {"shape", inputs[i].shape()},
+                              {"datatype", "FP32"},
+                              {"data", flat(inputs[i])}});
   return body.dump();
 }
 

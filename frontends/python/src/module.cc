@@ -55,7 +55,8 @@ py::object shape_tuple(const std::vector<int64_t>& shape) {
 py::list specs(const std::vector<TensorInfo>& infos) {
   py::list out;
   py::handle make(g_tensor_spec_type);
-  for (const TensorInfo& t : infos) out.append(make(t.name, shape_tuple(t.shape), dtype_name(t.dtype)));
+  for (const TensorInfo& t : infos)
+    out.append(make(t.name, shape_tuple(t.shape), dtype_name(t.dtype)));
   return out;
 }
 
@@ -92,7 +93,8 @@ py::array as_input_array(py::handle value, const std::string& name) {
       array = py::module_::import("numpy").attr("asarray")(value);
     } catch (py::error_already_set& e) {
       throw Error("input '" + name + "': cannot make an array of a " +
-                  std::string(py::str(py::type::handle_of(value).attr("__name__"))) + ": " + e.what());
+                  std::string(py::str(py::type::handle_of(value).attr("__name__"))) + ": " +
+                  e.what());
     }
   }
   const char kind = array.dtype().kind();
@@ -101,7 +103,9 @@ py::array as_input_array(py::handle value, const std::string& name) {
                 "; kerasrt takes float or integer arrays");
   if (is_zero_copy(array)) return array;
   auto converted = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
-  if (!converted) throw Error("input '" + name + "': cannot convert dtype " + std::string(py::str(array.dtype())) + " to float32");
+  if (!converted)
+    throw Error("input '" + name + "': cannot convert dtype " +
+                std::string(py::str(array.dtype())) + " to float32");
   return converted;
 }
 
@@ -126,22 +130,26 @@ bool all_arrays(const py::sequence& items) {
 PreparedInputs prepare(const Model& model, py::handle x) {
   const std::vector<TensorInfo>& infos = model.inputs();
   PreparedInputs prepared;
-  const auto name_at = [&](size_t i) { return i < infos.size() ? infos[i].name : "#" + std::to_string(i); };
+  const auto name_at = [&](size_t i) {
+    return i < infos.size() ? infos[i].name : "#" + std::to_string(i);
+  };
 
   if (py::isinstance<py::dict>(x)) {
     const auto dict = py::reinterpret_borrow<py::dict>(x);
     bool same_names = dict.size() == infos.size();
-    for (const TensorInfo& info : infos) same_names = same_names && dict.contains(py::str(info.name));
+    for (const TensorInfo& info : infos)
+      same_names = same_names && dict.contains(py::str(info.name));
     if (!same_names) {
       // The C++ API validates names before it looks at any data: let it word the error, so the
       // message is the library's own ("no value given for input ...", "no input named ...").
       std::map<std::string, TensorView> names_only;
       for (auto [key, value] : dict) {
         if (!py::isinstance<py::str>(key))
-          throw Error("input names must be strings, got a " + std::string(py::str(py::type::handle_of(key).attr("__name__"))));
+          throw Error("input names must be strings, got a " +
+                      std::string(py::str(py::type::handle_of(key).attr("__name__"))));
         names_only.emplace(key.cast<std::string>(), TensorView{});
       }
-      model.predict(names_only);  // throws
+      model.predict(names_only);                                        // throws
       throw Error("the inputs given do not match the model's inputs");  // not reached
     }
     for (const TensorInfo& info : infos) {
@@ -183,14 +191,16 @@ py::array to_numpy(Tensor&& tensor) {
 
 // Runs the model over the batch in slices of `batch_size` samples (views into the inputs, no
 // copy) and writes each slice's outputs into whole-batch buffers. Called without the GIL.
-std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<TensorView>& views, int64_t batch_size) {
+std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<TensorView>& views,
+                                      int64_t batch_size) {
   int64_t batch = -1;
   for (const TensorView& v : views) {
-    if (v.shape.empty()) return model.predict(std::span<const TensorView>(views));  // the runtime reports the shape
+    if (v.shape.empty())
+      return model.predict(std::span<const TensorView>(views));  // the runtime reports the shape
     if (batch < 0) batch = v.shape[0];
     if (v.shape[0] != batch)
-      throw Error("batch_size needs every input to have the same number of samples, got " + std::to_string(batch) +
-                  " and " + std::to_string(v.shape[0]));
+      throw Error("batch_size needs every input to have the same number of samples, got " +
+                  std::to_string(batch) + " and " + std::to_string(v.shape[0]));
   }
   if (batch <= batch_size) return model.predict(std::span<const TensorView>(views));
 
@@ -209,7 +219,8 @@ std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<Tens
     if (shapes.empty()) {
       for (const Tensor& t : part) {
         if (t.shape().empty() || t.shape()[0] != count)
-          throw Error("batch_size: output of shape " + shape_text(t.shape()) + " is not batch-first; predict without batch_size");
+          throw Error("batch_size: output of shape " + shape_text(t.shape()) +
+                      " is not batch-first; predict without batch_size");
         shapes.push_back(t.shape());
         shapes.back()[0] = batch;
         values.emplace_back(static_cast<size_t>(t.size() / count * batch));
@@ -217,16 +228,19 @@ std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<Tens
     }
     for (size_t o = 0; o < part.size(); ++o) {
       const int64_t row = part[o].size() / count;
-      std::memcpy(values[o].data() + start * row, part[o].data(), static_cast<size_t>(part[o].size()) * sizeof(float));
+      std::memcpy(values[o].data() + start * row, part[o].data(),
+                  static_cast<size_t>(part[o].size()) * sizeof(float));
     }
   }
   std::vector<Tensor> out;
-  for (size_t o = 0; o < shapes.size(); ++o) out.emplace_back(std::move(shapes[o]), std::move(values[o]));
+  for (size_t o = 0; o < shapes.size(); ++o)
+    out.emplace_back(std::move(shapes[o]), std::move(values[o]));
   return out;
 }
 
 py::object predict(const PyModel& self, py::handle x, std::optional<int64_t> batch_size) {
-  if (batch_size && *batch_size < 1) throw Error("batch_size must be at least 1, got " + std::to_string(*batch_size));
+  if (batch_size && *batch_size < 1)
+    throw Error("batch_size must be at least 1, got " + std::to_string(*batch_size));
   const PreparedInputs prepared = prepare(self.model, x);
   std::vector<Tensor> outputs;
   {
@@ -243,26 +257,34 @@ py::object predict(const PyModel& self, py::handle x, std::optional<int64_t> bat
 // ----- load ----------------------------------------------------------------------------------
 
 // str, bytes or os.PathLike to a path string.
-std::string fspath(py::handle path) { return py::module_::import("os").attr("fspath")(path).cast<std::string>(); }
+std::string fspath(py::handle path) {
+  return py::module_::import("os").attr("fspath")(path).cast<std::string>();
+}
 
-PyModel load_model(const py::object& path, const py::object& weights, int intra_op_threads, bool /*compile*/,
-                   const py::object& custom_objects) {
+PyModel load_model(const py::object& path, const py::object& weights, int intra_op_threads,
+                   bool /*compile*/, const py::object& custom_objects) {
   if (!custom_objects.is_none() && py::len(custom_objects) > 0)
     throw Error("custom_objects are not supported: kerasrt runs Keras's built-in layers only");
-  if (intra_op_threads < 1) throw Error("intra_op_threads must be at least 1, got " + std::to_string(intra_op_threads));
+  if (intra_op_threads < 1)
+    throw Error("intra_op_threads must be at least 1, got " + std::to_string(intra_op_threads));
   const std::string model_path = fspath(path);
-  const std::optional<std::string> weights_path = weights.is_none() ? std::nullopt : std::optional(fspath(weights));
+  const std::optional<std::string> weights_path =
+      weights.is_none() ? std::nullopt : std::optional(fspath(weights));
   LoadOptions options;
   options.intra_op_threads = intra_op_threads;
   py::gil_scoped_release no_gil;
-  Model model = weights_path ? Model::load_json(model_path, *weights_path, options) : Model::load(model_path, options);
+  Model model = weights_path ? Model::load_json(model_path, *weights_path, options)
+                             : Model::load(model_path, options);
   return PyModel{std::move(model), model_path, intra_op_threads};
 }
 
-PyModel load_model_from_memory(const py::buffer& data, const std::string& name, int intra_op_threads) {
-  if (intra_op_threads < 1) throw Error("intra_op_threads must be at least 1, got " + std::to_string(intra_op_threads));
+PyModel load_model_from_memory(const py::buffer& data, const std::string& name,
+                               int intra_op_threads) {
+  if (intra_op_threads < 1)
+    throw Error("intra_op_threads must be at least 1, got " + std::to_string(intra_op_threads));
   const py::buffer_info info = data.request();
-  if (info.ndim > 1 && !(info.strides.back() == info.itemsize)) throw Error("data must be a contiguous bytes-like object");
+  if (info.ndim > 1 && !(info.strides.back() == info.itemsize))
+    throw Error("data must be a contiguous bytes-like object");
   LoadOptions options;
   options.intra_op_threads = intra_op_threads;
   const auto* bytes = static_cast<const std::byte*>(info.ptr);
@@ -301,16 +323,18 @@ std::vector<std::string> summary_lines(const Model& model, bool expand_nested) {
   const ModelSummary& s = model.summary();
   const std::string thin(80, '_'), thick(80, '=');
   std::vector<std::string> lines;
-  lines.push_back("Model: \"" + s.name + "\" (" + s.class_name + ", Keras " + (s.keras_version.empty() ? "?" : s.keras_version) +
-                  ", " + s.format + ")");
+  lines.push_back("Model: \"" + s.name + "\" (" + s.class_name + ", Keras " +
+                  (s.keras_version.empty() ? "?" : s.keras_version) + ", " + s.format + ")");
   lines.push_back(thin);
-  lines.push_back(" " + padded("Layer (type)", 40) + " " + padded("Output Shape", 26) + " " + padded("Param #", 10, true));
+  lines.push_back(" " + padded("Layer (type)", 40) + " " + padded("Output Shape", 26) + " " +
+                  padded("Param #", 10, true));
   lines.push_back(thick);
   for (const LayerSummary& layer : s.layers) {
     if (layer.depth > 0 && !expand_nested) continue;
-    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name + " (" + layer.class_name + ")";
-    lines.push_back(" " + padded(label, 40) + " " + padded(shapes_text(layer.output_shapes), 26) + " " +
-                    padded(with_commas(layer.params), 10, true));
+    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name +
+                              " (" + layer.class_name + ")";
+    lines.push_back(" " + padded(label, 40) + " " + padded(shapes_text(layer.output_shapes), 26) +
+                    " " + padded(with_commas(layer.params), 10, true));
   }
   lines.push_back(thick);
   lines.push_back("Total params: " + with_commas(s.total_params));
@@ -318,9 +342,11 @@ std::vector<std::string> summary_lines(const Model& model, bool expand_nested) {
   lines.push_back("Non-trainable params: " + with_commas(s.total_params - s.trainable_params));
   lines.push_back(thin);
   for (const TensorInfo& t : model.inputs())
-    lines.push_back("input  " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " + dtype_name(t.dtype));
+    lines.push_back("input  " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " +
+                    dtype_name(t.dtype));
   for (const TensorInfo& t : model.outputs())
-    lines.push_back("output " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " + dtype_name(t.dtype));
+    lines.push_back("output " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " +
+                    dtype_name(t.dtype));
   return lines;
 }
 
@@ -341,12 +367,14 @@ py::dict summary_dict(const Model& model) {
     for (const auto& shape : layer.output_shapes) shapes.append(py::list(shape_tuple(shape)));
     layers.append(py::dict(py::arg("name") = layer.name, py::arg("class_name") = layer.class_name,
                            py::arg("output_shapes") = shapes, py::arg("params") = layer.params,
-                           py::arg("trainable_params") = layer.trainable_params, py::arg("depth") = layer.depth));
+                           py::arg("trainable_params") = layer.trainable_params,
+                           py::arg("depth") = layer.depth));
   }
   return py::dict(py::arg("name") = s.name, py::arg("class_name") = s.class_name,
                   py::arg("keras_version") = s.keras_version, py::arg("format") = s.format,
-                  py::arg("inputs") = tensors_list(model.inputs()), py::arg("outputs") = tensors_list(model.outputs()),
-                  py::arg("layers") = layers, py::arg("total_params") = s.total_params,
+                  py::arg("inputs") = tensors_list(model.inputs()),
+                  py::arg("outputs") = tensors_list(model.outputs()), py::arg("layers") = layers,
+                  py::arg("total_params") = s.total_params,
                   py::arg("trainable_params") = s.trainable_params,
                   py::arg("non_trainable_params") = s.total_params - s.trainable_params);
 }
@@ -355,11 +383,13 @@ std::string repr(const PyModel& self) {
   const ModelSummary& s = self.model.summary();
   const auto list = [](const std::vector<TensorInfo>& tensors) {
     std::string text;
-    for (const TensorInfo& t : tensors) text += (text.empty() ? "" : ", ") + t.name + " " + shape_text(t.shape);
+    for (const TensorInfo& t : tensors)
+      text += (text.empty() ? "" : ", ") + t.name + " " + shape_text(t.shape);
     return text;
   };
-  return "<kerasrt.Model '" + s.name + "' (" + s.class_name + ", " + s.format + ", " + with_commas(s.total_params) +
-         " params) inputs: " + list(self.model.inputs()) + " -> outputs: " + list(self.model.outputs()) + ">";
+  return "<kerasrt.Model '" + s.name + "' (" + s.class_name + ", " + s.format + ", " +
+         with_commas(s.total_params) + " params) inputs: " + list(self.model.inputs()) +
+         " -> outputs: " + list(self.model.outputs()) + ">";
 }
 
 py::object single_or_list(py::list items) {
@@ -369,7 +399,8 @@ py::object single_or_list(py::list items) {
 
 // ----- docstrings ----------------------------------------------------------------------------
 
-constexpr const char* kModuleDoc = R"(kerasrt: load a Keras model file once, predict from any number of threads.
+constexpr const char* kModuleDoc =
+    R"(kerasrt: load a Keras model file once, predict from any number of threads.
 
     import kerasrt
     model = kerasrt.load_model("model.h5")      # or .keras; format detected from the content
@@ -400,7 +431,8 @@ Raises:
     kerasrt.Error: the file is missing or unreadable, or uses something kerasrt does not
         support; the message names the file, the layer and the reason.)";
 
-constexpr const char* kLoadFromMemoryDoc = R"(Load a model from bytes already in memory (an ``.h5`` or ``.keras`` file's content).
+constexpr const char* kLoadFromMemoryDoc =
+    R"(Load a model from bytes already in memory (an ``.h5`` or ``.keras`` file's content).
 
 Args:
     data: the file's bytes (any contiguous bytes-like object).
@@ -410,7 +442,8 @@ Args:
 Raises:
     kerasrt.Error)";
 
-constexpr const char* kModelDoc = R"(A loaded Keras model. Immutable: every method may be called from any number of threads.
+constexpr const char* kModelDoc =
+    R"(A loaded Keras model. Immutable: every method may be called from any number of threads.
 
 Create one with ``kerasrt.load_model``.)";
 
@@ -443,7 +476,8 @@ constexpr const char* kCallDoc = R"(Same as ``predict(x)``; returns NumPy arrays
 
 ``training`` may be None or False: kerasrt runs inference only.)";
 
-constexpr const char* kSummaryDoc = R"(Print a summary of the model, like Keras ``model.summary()``: one line per layer with
+constexpr const char* kSummaryDoc =
+    R"(Print a summary of the model, like Keras ``model.summary()``: one line per layer with
 its output shape and parameter count, the totals, then the inputs and outputs. The text is
 the same as ``kerasrt info MODEL`` prints.
 
@@ -454,11 +488,13 @@ Args:
 Returns:
     None)";
 
-constexpr const char* kSummaryDictDoc = R"(The summary as a dict, with the same fields as ``kerasrt info --json``: name,
+constexpr const char* kSummaryDictDoc =
+    R"(The summary as a dict, with the same fields as ``kerasrt info --json``: name,
 class_name, keras_version, format, inputs, outputs, layers (name, class_name, output_shapes,
 params, trainable_params, depth), total_params, trainable_params, non_trainable_params.)";
 
-constexpr const char* kErrorDoc = R"(Raised for every error kerasrt reports: a missing or malformed file, an unsupported
+constexpr const char* kErrorDoc =
+    R"(Raised for every error kerasrt reports: a missing or malformed file, an unsupported
 layer, wrong input count, shape, name or dtype. A subclass of ValueError.
 
 ``str(error)`` is the C++ kerasrt::Error message, "<file>: layer '<name>' (<Class>): <reason>"
@@ -494,36 +530,45 @@ PYBIND11_MODULE(_kerasrt, m) {
     }
   });
 
-  py::object tensor_spec = py::module_::import("collections").attr("namedtuple")("TensorSpec", py::make_tuple("name", "shape", "dtype"));
+  py::object tensor_spec =
+      py::module_::import("collections")
+          .attr("namedtuple")("TensorSpec", py::make_tuple("name", "shape", "dtype"));
   tensor_spec.attr("__module__") = "kerasrt";
   tensor_spec.attr("__doc__") =
-      "A model input or output: name (str), shape (tuple, None where Keras says None, batch first) and dtype (str).";
+      "A model input or output: name (str), shape (tuple, None where Keras says None, batch first) "
+      "and dtype (str).";
   m.attr("TensorSpec") = tensor_spec;
   g_tensor_spec_type = tensor_spec.ptr();  // borrowed: the module keeps it alive
 
   py::class_<PyModel>(m, "Model", kModelDoc)
       .def(
           "predict",
-          [](const PyModel& self, const py::object& x, std::optional<int64_t> batch_size, const py::object& /*verbose*/) {
-            return predict(self, x, batch_size);
-          },
-          py::arg("x"), py::arg("batch_size") = py::none(), py::arg("verbose") = py::none(), kPredictDoc)
+          [](const PyModel& self, const py::object& x, std::optional<int64_t> batch_size,
+             const py::object& /*verbose*/) { return predict(self, x, batch_size); },
+          py::arg("x"), py::arg("batch_size") = py::none(), py::arg("verbose") = py::none(),
+          kPredictDoc)
       .def(
-          "predict_on_batch", [](const PyModel& self, const py::object& x) { return predict(self, x, std::nullopt); }, py::arg("x"),
-          "Same as ``predict(x)``: the whole batch in one call, like Keras ``Model.predict_on_batch``.")
+          "predict_on_batch",
+          [](const PyModel& self, const py::object& x) { return predict(self, x, std::nullopt); },
+          py::arg("x"),
+          "Same as ``predict(x)``: the whole batch in one call, like Keras "
+          "``Model.predict_on_batch``.")
       .def(
           "__call__",
           [](const PyModel& self, const py::object& x, const py::object& training) {
-            if (PyObject_IsTrue(training.ptr()) == 1) throw kerasrt::Error("kerasrt runs inference only: training=True is not supported");
+            if (PyObject_IsTrue(training.ptr()) == 1)
+              throw kerasrt::Error("kerasrt runs inference only: training=True is not supported");
             return predict(self, x, std::nullopt);
           },
           py::arg("x"), py::arg("training") = py::none(), kCallDoc)
       .def_property_readonly(
           "inputs", [](const PyModel& self) { return specs(self.model.inputs()); },
-          "The model's inputs in the order predict takes them: a list of TensorSpec(name, shape, dtype).")
+          "The model's inputs in the order predict takes them: a list of TensorSpec(name, shape, "
+          "dtype).")
       .def_property_readonly(
           "outputs", [](const PyModel& self) { return specs(self.model.outputs()); },
-          "The model's outputs in the order predict returns them: a list of TensorSpec(name, shape, dtype).")
+          "The model's outputs in the order predict returns them: a list of TensorSpec(name, "
+          "shape, dtype).")
       .def_property_readonly(
           "input_names",
           [](const PyModel& self) {
@@ -547,7 +592,8 @@ PYBIND11_MODULE(_kerasrt, m) {
             for (const auto& t : self.model.inputs()) shapes.append(shape_tuple(t.shape));
             return single_or_list(shapes);
           },
-          "Like Keras: the input shape (a tuple, None for free dimensions), or a list of them for several inputs.")
+          "Like Keras: the input shape (a tuple, None for free dimensions), or a list of them for "
+          "several inputs.")
       .def_property_readonly(
           "output_shape",
           [](const PyModel& self) {
@@ -555,11 +601,14 @@ PYBIND11_MODULE(_kerasrt, m) {
             for (const auto& t : self.model.outputs()) shapes.append(shape_tuple(t.shape));
             return single_or_list(shapes);
           },
-          "Like Keras: the output shape (a tuple, None for free dimensions), or a list of them for several outputs.")
+          "Like Keras: the output shape (a tuple, None for free dimensions), or a list of them for "
+          "several outputs.")
       .def_property_readonly(
-          "name", [](const PyModel& self) { return self.model.summary().name; }, "The model's name, as saved by Keras.")
+          "name", [](const PyModel& self) { return self.model.summary().name; },
+          "The model's name, as saved by Keras.")
       .def_property_readonly(
-          "path", [](const PyModel& self) { return self.path; }, "The path (or name) the model was loaded from.")
+          "path", [](const PyModel& self) { return self.path; },
+          "The path (or name) the model was loaded from.")
       .def_property_readonly(
           "intra_op_threads", [](const PyModel& self) { return self.intra_op_threads; },
           "Threads one predict call may use inside a layer (set at load time).")
@@ -572,15 +621,20 @@ PYBIND11_MODULE(_kerasrt, m) {
           },
           py::arg("print_fn") = py::none(), py::arg("expand_nested") = false, kSummaryDoc)
       .def(
-          "summary_dict", [](const PyModel& self) { return summary_dict(self.model); }, kSummaryDictDoc)
+          "summary_dict", [](const PyModel& self) { return summary_dict(self.model); },
+          kSummaryDictDoc)
       .def("__repr__", &repr);
 
-  m.def("load_model", &load_model, py::arg("path"), py::arg("weights") = py::none(), py::arg("intra_op_threads") = 1,
-        py::kw_only(), py::arg("compile") = true, py::arg("custom_objects") = py::none(), kLoadModelDoc);
-  m.def("load_model_from_memory", &load_model_from_memory, py::arg("data"), py::arg("name") = "<memory>", py::kw_only(),
-        py::arg("intra_op_threads") = 1, kLoadFromMemoryDoc);
+  m.def("load_model", &load_model, py::arg("path"), py::arg("weights") = py::none(),
+        py::arg("intra_op_threads") = 1, py::kw_only(), py::arg("compile") = true,
+        py::arg("custom_objects") = py::none(), kLoadModelDoc);
+  m.def("load_model_from_memory", &load_model_from_memory, py::arg("data"),
+        py::arg("name") = "<memory>", py::kw_only(), py::arg("intra_op_threads") = 1,
+        kLoadFromMemoryDoc);
   m.def(
       "_as_input_array",
-      [](const py::object& value) { return kerasrt::python::as_input_array(value, "x"); }, py::arg("value"),
-      "Internal (tests): the array predict hands to the runtime for `value`; the very same object when no copy is needed.");
+      [](const py::object& value) { return kerasrt::python::as_input_array(value, "x"); },
+      py::arg("value"),
+      "Internal (tests): the array predict hands to the runtime for `value`; the very same object "
+      "when no copy is needed.");
 }
