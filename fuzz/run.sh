@@ -14,11 +14,12 @@ seconds="${2:-20}"
 work="${3:-$build/fuzz-work}"
 shift $(( $# < 3 ? $# : 3 ))
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_detect fuzz_h5 fuzz_keras fuzz_config fuzz_npy)
+((${#targets[@]})) || targets=(fuzz_detect fuzz_h5 fuzz_keras fuzz_config fuzz_npy fuzz_server)
 
 seeds="$work/seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds"/{fuzz_detect,fuzz_h5,fuzz_keras,fuzz_config,fuzz_npy}
+cp -r "$root/fuzz/seeds/server" "$seeds/fuzz_server"  # hand-written requests, one per endpoint
 fixtures="$root/tests/fixtures"
 for dir in "$fixtures"/*/; do
   case="$(basename "$dir")"

@@ -1,7 +1,10 @@
 #include "kernels/gemm.h"
 
-// See vecmath.cc: GCC 12's AVX-512 intrinsics trip -Wmaybe-uninitialized.
+// See vecmath.cc: GCC 12's AVX-512 intrinsics trip -Wmaybe-uninitialized (clang has no such
+// warning).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #include <oneapi/dnnl/dnnl.h>
 

@@ -2,7 +2,9 @@
 
 // GCC 12's AVX-512 intrinsics headers start some intrinsics from _mm512_undefined_ps(), which
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>

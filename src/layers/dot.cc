@@ -58,8 +58,8 @@ class Dot final : public Layer {
     const int64_t m = product(x.shape, 1, ax) * product(x.shape, ax + 1, x.shape.size());
     const int64_t n = product(y.shape, 1, ay) * product(y.shape, ay + 1, y.shape.size());
     float* scratch = ctx.scratch;
-    const Operand a = prepare(x, ax, true, scratch);
-    const Operand b = prepare(y, ay, false, scratch);
+    const Operand a = as_operand(x, ax, true, scratch);
+    const Operand b = as_operand(y, ay, false, scratch);
     float* out = ctx.outputs[0].data;
     for (int64_t s = 0; s < batch; ++s) {
       const float* as = a.data + s * m * k;
@@ -103,7 +103,7 @@ class Dot final : public Layer {
   }
 
   // The first input as [M, K] (or [K, M]) per sample, the second as [K, N] (or [N, K]).
-  Operand prepare(const ConstTensor& in, size_t axis, bool first, float*& scratch) const {
+  Operand as_operand(const ConstTensor& in, size_t axis, bool first, float*& scratch) const {
     const size_t rank = in.shape.size();
     if (!needs_copy(axis, rank)) {
       // First input: contracted last is [M, K], on axis 1 [K, M]. Second input: contracted on
