@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <random>
 
 namespace kerasrt::test {
 
@@ -51,6 +52,26 @@ int run_command(const std::string& command, std::string* output) {
   const int status = pclose(pipe);
   if (output) *output = text;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<std::string> example_models() {
+  std::vector<std::string> paths;
+  for (const char* name : {"examples/models/mnist_cnn.h5", "examples/models/mlp.keras"})
+    if (std::filesystem::exists(source_dir() / name))
+      paths.push_back((source_dir() / name).string());
+  return paths;
+}
+
+Tensor random_input(const TensorInfo& info, int64_t batch, uint32_t seed) {
+  std::vector<int64_t> shape = info.shape;
+  shape[0] = batch;
+  for (auto& d : shape)
+    if (d == kAnyDim) d = 4;
+  Tensor t(shape);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (int64_t i = 0; i < t.size(); ++i) t.data()[i] = uniform(rng);
+  return t;
 }
 
 }  // namespace kerasrt::test

@@ -23,4 +23,11 @@ bool identical(const Tensor& a, const Tensor& b);
 // Runs a shell command, returns exit status and combined output.
 int run_command(const std::string& command, std::string* output);
 
+// The bundled example models that exist (examples/models: mnist_cnn.h5, mlp.keras): convolution
+// and dense layers, both file formats.
+std::vector<std::string> example_models();
+
+// An input for `info` with batch `batch` (other free dimensions 4), uniform in [-1, 1), seeded.
+Tensor random_input(const TensorInfo& info, int64_t batch, uint32_t seed);
+
 }  // namespace kerasrt::test

@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -79,9 +80,13 @@ void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>&
     if (probe->empty()) break;
     probe = &(*probe)[0];
   }
+  // The sizes along the first item of every level give the count only when the lists are not
+  // ragged, which the walk checks; a few bytes of ragged lists can claim billions of values, so
+  // the reservation is capped.
+  constexpr int64_t kMaxReserve = int64_t{1} << 20;
   int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  out.reserve(out.size() + static_cast<size_t>(count));
+  for (int64_t d : shape) count = d != 0 && count > kMaxReserve / d ? kMaxReserve : count * d;
+  out.reserve(out.size() + static_cast<size_t>(std::min(count, kMaxReserve)));
   const std::function<void(const Json&, size_t)> walk = [&](const Json& v, size_t depth) {
     if (depth < shape.size()) {
       if (!v.is_array() || static_cast<int64_t>(v.size()) != shape[depth])
@@ -142,9 +147,19 @@ std::string percent_decode(const std::string& s) {
   return out;
 }
 
+// Tensors have a handful of dimensions, and a request wraps them in two or three objects; deeper
+// nesting is refused while parsing, before the recursive walks below (flatten) could exhaust the
+// stack.
+constexpr int kMaxJsonDepth = 64;
+
 Json parse_json(const std::string& text) {
   try {
-    return Json::parse(text);
+    return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
+      if (depth > kMaxJsonDepth)
+        throw ApiError{400,
+                       "the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+      return true;
+    });
   } catch (const Json::parse_error& e) {
     throw ApiError{400, std::string("malformed JSON: ") + e.what()};
   }

@@ -176,6 +176,18 @@ TEST_F(Protocol, TfPredictErrors) {
       {"instances", {Json(std::vector<double>(784, 0.5)), Json(std::vector<double>(783, 0.5))}}};
   expect_error(post("/v1/models/mlp:predict", ragged.dump()), 400, "instance 1");
   expect_error(post("/v1/models/mlp:predict", "{\"instances\": [[[1], 2]]}"), 400, "ragged");
+  // Hostile shapes: nesting deep enough to exhaust a recursive walk, and a few hundred bytes of
+  // ragged lists whose first items claim 10^12 values.
+  expect_error(post("/v1/models/mlp:predict",
+                    "{\"instances\": " + std::string(100000, '[') + std::string(100000, ']') + "}"),
+               400, "nests deeper");
+  std::string claim = "[0]";
+  for (int level = 0; level < 4; ++level) {
+    std::string zeros;
+    for (int i = 0; i < 999; ++i) zeros += ",0";
+    claim = "[" + claim + zeros + "]";
+  }
+  expect_error(post("/v1/models/mlp:predict", "{\"instances\": " + claim + "}"), 400, "ragged");
   expect_error(post("/v1/models/mlp:predict", Json{{"inputs", {{"nope", {1}}}}}.dump()), 400,
                "unknown input 'nope'");
   expect_error(post("/v1/models/multi:predict",
