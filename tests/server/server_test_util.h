@@ -91,22 +91,27 @@ inline Tensor rows_of(const Tensor& t, int64_t begin, int64_t end) {
   return Tensor(shape, std::vector<float>(t.data() + begin * per, t.data() + end * per));
 }
 
-// The batching mode the server picks for a model (with the default max batch of 32 rows).
-inline server::BatchMode batch_mode(const Model& model) {
+// The batching mode a server with `max_batch_size` decides for `model` (the check depends on
+// the largest batch it compares against).
+inline server::BatchMode batch_mode(const Model& model, int max_batch_size = 32) {
   static std::mutex mutex;
-  static std::map<std::string, server::BatchMode> modes;
+  static std::map<std::pair<std::string, int>, server::BatchMode> modes;
   std::lock_guard lock(mutex);
-  auto it = modes.find(model.source());
+  const auto key = std::make_pair(model.source(), max_batch_size);
+  auto it = modes.find(key);
   if (it != modes.end()) return it->second;
   std::string reason;
-  return modes[model.source()] = server::check_batching(model, 32, &reason);
+  return modes[key] = server::check_batching(model, max_batch_size, &reason);
 }
 
-// What the server must answer for `inputs` with batching on: the library's predict on the
-// request, except that where a lone row gives other bits than the same row in a larger batch
-// (batcher.h, kPadSingle), a request of one row is predicted as part of a batch of two.
-inline std::vector<Tensor> expected(const Model& model, const std::vector<Tensor>& inputs) {
-  if (inputs[0].shape()[0] != 1 || batch_mode(model) != server::BatchMode::kPadSingle)
+// What the server (batching up to `max_batch_size` rows) must answer for `inputs`: the library's
+// predict on the request, except that where a lone row gives other bits than the same row in a
+// larger batch (batcher.h, kPadSingle), a request of one row is predicted as part of a batch of
+// two.
+inline std::vector<Tensor> expected(const Model& model, const std::vector<Tensor>& inputs,
+                                    int max_batch_size = 32) {
+  if (inputs[0].shape()[0] != 1 ||
+      batch_mode(model, max_batch_size) != server::BatchMode::kPadSingle)
     return model.predict(inputs);
   std::vector<Tensor> twice;
   for (const Tensor& t : inputs) {
