@@ -132,8 +132,8 @@ TEST(BadInput, CustomLayerInsideWrapperIsRefused) {
 }
 
 TEST(BadInput, TensorKeywordArgumentsAreRefused) {
-  // Keras 3 records `lstm(x, initial_state=[h])` with the state tensor among the kwargs; running
-  // without it would silently start from zero states.
+  // Keras 3 records tensors passed by keyword among the kwargs (`initial_state`, which kerasrt
+  // takes, or `constants`, which it does not); ignoring one would silently compute something else.
   const auto tensor = [](const std::string& layer) {
     return Json{{"class_name", "__keras_tensor__"},
                 {"config", {{"shape", {nullptr, 2}}, {"keras_history", {layer, 0, 0}}}}};
@@ -149,12 +149,12 @@ TEST(BadInput, TensorKeywordArgumentsAreRefused) {
                     {"name", "h"},
                     {"config", {{"name", "h"}, {"batch_shape", {nullptr, 2}}}},
                     {"inbound_nodes", Json::array()}});
-  layers.push_back({{"module", "keras.layers"},
-                    {"class_name", "SimpleRNN"},
-                    {"name", "rnn"},
-                    {"config", {{"name", "rnn"}, {"units", 2}}},
-                    {"inbound_nodes",
-                     {{{"args", {tensor("x")}}, {"kwargs", {{"initial_state", {tensor("h")}}}}}}}});
+  layers.push_back(
+      {{"module", "keras.layers"},
+       {"class_name", "SimpleRNN"},
+       {"name", "rnn"},
+       {"config", {{"name", "rnn"}, {"units", 2}}},
+       {"inbound_nodes", {{{"args", {tensor("x")}}, {"kwargs", {{"constants", {tensor("h")}}}}}}}});
   const Json config = {{"module", "keras.src.models.functional"},
                        {"class_name", "Functional"},
                        {"config",
@@ -166,7 +166,7 @@ TEST(BadInput, TensorKeywordArgumentsAreRefused) {
   write_zip(path, {{"config.json", config.dump()}, {"model.weights.h5", empty_h5_bytes()}});
   const std::string message = load_error(path);
   EXPECT_CONTAINS(message, "layer rnn");
-  EXPECT_CONTAINS(message, "keyword argument 'initial_state'");
+  EXPECT_CONTAINS(message, "keyword argument 'constants'");
 }
 
 TEST(BadInput, WrongWeightShape) {

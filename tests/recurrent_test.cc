@@ -103,8 +103,8 @@ TEST(Recurrent, RefusesWhatItCannotHonour) {
   const Dims in{kAnyDim, 4, 3};
   EXPECT_ERROR(build("LSTM", {{"units", 2}, {"time_major", true}}, {in}, rnn_weights(3, 2, 4, {8})),
                "time_major");
-  EXPECT_ERROR(build("GRU", {{"units", 2}}, {in, {kAnyDim, 2}}, rnn_weights(3, 2, 3, {6})),
-               "initial_state");
+  EXPECT_ERROR(build("LSTM", {{"units", 2}}, {in, {kAnyDim, 2}}, rnn_weights(3, 2, 4, {8})),
+               "called with 1 initial state(s)");
   EXPECT_ERROR(
       build("SimpleRNN", {{"units", 2}}, {{kAnyDim, 4, kAnyDim}}, rnn_weights(3, 2, 1, {2})),
       "known feature dimension");
@@ -259,6 +259,113 @@ TEST(TimeDistributed, RunsTheInnerLayerOnEveryTimestep) {
       build("TimeDistributed",
             {{"layer", {{"class_name", "Dropout"}, {"config", {{"rate", 0.5}}}}}}, {in}, {});
   EXPECT_TRUE(dropout->aliases_input());
+}
+
+// --- ConvLSTM, RNN(cell), CuDNN layers, initial states
+
+Json conv_lstm2d_config(const std::string& data_format) {
+  return {{"filters", 4},
+          {"kernel_size", {3, 3}},
+          {"strides", {2, 2}},
+          {"padding", "same"},
+          {"return_state", true},
+          {"return_sequences", true},
+          {"data_format", data_format}};
+}
+
+TEST(ConvLstm, PropagatesShapesInBothDataFormats) {
+  const std::vector<Array> weights{filled({3, 3, 2, 16}, 0.1f), filled({3, 3, 4, 16}, 0.1f),
+                                   filled({16}, 0.1f)};
+  const Dims last{kAnyDim, kAnyDim, 5, 6, 2};
+  auto cl = build("ConvLSTM2D", conv_lstm2d_config("channels_last"), {last}, weights);
+  const std::vector<Dims> out = cl->output_shapes({&last, 1});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], (Dims{kAnyDim, kAnyDim, 3, 3, 4}));
+  EXPECT_EQ(out[1], (Dims{kAnyDim, 3, 3, 4}));
+  const Dims first{kAnyDim, 7, 2, 5, 6};
+  auto cf = build("ConvLSTM2D", conv_lstm2d_config("channels_first"), {first}, weights);
+  const std::vector<Dims> out_cf = cf->output_shapes({&first, 1});
+  EXPECT_EQ(out_cf[0], (Dims{kAnyDim, 7, 4, 3, 3}));
+  EXPECT_EQ(out_cf[2], (Dims{kAnyDim, 4, 3, 3}));
+}
+
+TEST(ConvLstm, RefusesWhatItCannotHonour) {
+  const std::vector<Array> weights{filled({3, 3, 2, 16}, 0.1f), filled({3, 3, 4, 16}, 0.1f),
+                                   filled({16}, 0.1f)};
+  const Json config = conv_lstm2d_config("channels_last");
+  EXPECT_ERROR(build("ConvLSTM2D", config, {{kAnyDim, 3, kAnyDim, 6, 2}}, weights),
+               "known spatial dimensions");
+  EXPECT_ERROR(build("ConvLSTM2D", config, {{kAnyDim, 3, 6, 2}}, weights), "rank 5");
+  EXPECT_ERROR(build("ConvLSTM2D", config, {{kAnyDim, 3, 5, 6, 2}, {kAnyDim, 3, 3, 4}}, weights),
+               "initial states");
+  EXPECT_ERROR(build("ConvLSTM1D", {{"filters", 2}, {"kernel_size", 5}}, {{kAnyDim, 3, 4, 2}}, {}),
+               "shorter than the window");
+  const Dims in{2, 3, 5, 6, 2};
+  auto layer = build("ConvLSTM2D", config, {in}, weights);
+  const Dims mask{2, 3, 5, 6};
+  const std::vector<Dims> with_mask{in, mask};
+  EXPECT_ERROR(layer->output_shapes(with_mask), "masks");
+}
+
+TEST(GenericRnn, BuildsCellsAndRefusesOthers) {
+  const Dims in{kAnyDim, 4, 3};
+  const Json lstm_cell = {{"class_name", "LSTMCell"}, {"config", {{"units", 2}}}};
+  auto rnn =
+      build("RNN", {{"cell", lstm_cell}, {"return_state", true}}, {in}, rnn_weights(3, 2, 4, {8}));
+  EXPECT_EQ(rnn->output_shapes({&in, 1}).size(), 3u);
+  const Json gru_cell = {{"class_name", "GRUCell"},
+                         {"config", {{"units", 3}, {"reset_after", true}}}};
+  const Json stacked = {{"class_name", "StackedRNNCells"},
+                        {"config", {{"cells", {lstm_cell, gru_cell}}}}};
+  std::vector<Array> weights = rnn_weights(3, 2, 4, {8});
+  for (Array& w : rnn_weights(2, 3, 3, {2, 9})) weights.push_back(std::move(w));
+  auto stack = build("RNN", {{"cell", stacked}, {"return_sequences", true}, {"return_state", true}},
+                     {in}, weights);
+  const std::vector<Dims> out = stack->output_shapes({&in, 1});
+  ASSERT_EQ(out.size(), 4u);  // sequence, LSTM h and c, GRU h
+  EXPECT_EQ(out[0], (Dims{kAnyDim, 4, 3}));
+  EXPECT_EQ(out[2], (Dims{kAnyDim, 2}));
+  EXPECT_EQ(out[3], (Dims{kAnyDim, 3}));
+  EXPECT_ERROR(build("RNN", {{"cell", stacked}}, {in, {kAnyDim, 2}}, weights),
+               "called with 1 initial state(s)");
+  EXPECT_ERROR(
+      build("RNN", {{"cell", {{"class_name", "MinimalRNNCell"}, {"config", Json::object()}}}}, {in},
+            {}),
+      "cell class 'MinimalRNNCell' is not supported");
+  EXPECT_ERROR(build("RNN", {{"units", 2}}, {in}, {}), "config 'cell'");
+}
+
+TEST(Recurrent, StartsFromTheGivenInitialState) {
+  // The running sum of running_sum_config() started at 10.
+  auto layer = build("SimpleRNN", running_sum_config(true, false), {{kAnyDim, 3, 1}, {kAnyDim, 1}},
+                     running_sum_weights());
+  const Dims in_shape{1, 3, 1}, state_shape{1, 1};
+  const std::vector<float> input{1, 2, 3}, state{10};
+  const std::vector<Dims> shapes{in_shape, state_shape};
+  const std::vector<Dims> out_shapes = layer->output_shapes(shapes);
+  std::vector<float> out(3), scratch(layer->scratch_floats(shapes) + 1);
+  const ConstTensor inputs[] = {{input.data(), in_shape}, {state.data(), state_shape}};
+  const MutTensor outputs[] = {{out.data(), out_shapes[0]}};
+  layer->run({inputs, outputs, scratch.data()});
+  EXPECT_EQ(out, (std::vector<float>{11, 13, 16}));
+  EXPECT_ERROR(
+      build("Bidirectional",
+            {{"layer", {{"class_name", "SimpleRNN"}, {"config", running_sum_config(1, 0)}}}},
+            {{kAnyDim, 3, 1}, {kAnyDim, 1}}, {}),
+      "as many initial states");
+}
+
+TEST(CuDnn, ConvertsTheWeightLayout) {
+  // One unit, one input: every gate block is 1x1, so the layout change is the identity and
+  // CuDNNLSTM is an LSTM whose bias is the sum of the two halves.
+  const Dims in{1, 1, 1};
+  auto cudnn = build("CuDNNLSTM", {{"units", 1}}, {in},
+                     {filled({1, 4}, 0.5f), filled({1, 4}, 0.25f), filled({8}, 0.1f)});
+  auto lstm = build("LSTM", {{"units", 1}}, {in},
+                    {filled({1, 4}, 0.5f), filled({1, 4}, 0.25f), filled({4}, 0.2f)});
+  EXPECT_EQ(run(*cudnn, in, {1.5f}), run(*lstm, in, {1.5f}));
+  EXPECT_ERROR(build("CuDNNGRU", {{"units", 2}}, {{kAnyDim, 3, 4}}, rnn_weights(4, 2, 3, {2, 6})),
+               "bias");
 }
 
 }  // namespace

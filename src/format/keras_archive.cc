@@ -4,6 +4,7 @@
 // numbers repeats in layer order (`dense`, `dense_1`, ...); see `_save_container_state` in
 // keras/src/saving/saving_lib.py.
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "format/readers.h"
@@ -44,11 +45,49 @@ void read_vars(const h5::Group& root, const std::string& path, std::vector<Array
 void read_layer_weights(const h5::Group& root, const std::string& path,
                         const std::string& class_name, const Json& config,
                         std::vector<Array>& out) {
+  const size_t own_start = out.size();
   read_vars(root, path, out);
   static const char* kRecurrent[] = {"SimpleRNN",  "LSTM",       "GRU", "ConvLSTM1D",
                                      "ConvLSTM2D", "ConvLSTM3D", "RNN"};
   if (std::find(std::begin(kRecurrent), std::end(kRecurrent), class_name) != std::end(kRecurrent)) {
     read_vars(root, path + "/cell", out);
+    // RNN(StackedRNNCells): saving_lib stores the `cells` list as cells/<snake_case(class)>[_n].
+    const Json cell = config.value("cell", Json::object());
+    if (cell.is_object() && cell.value("class_name", "") == "StackedRNNCells") {
+      const Json cells = cell.value("config", Json::object()).value("cells", Json::array());
+      std::map<std::string, int> used;
+      for (const Json& entry : cells) {
+        if (!entry.is_object()) continue;
+        std::string key = snake_case(entry.value("class_name", ""));
+        auto [it, fresh] = used.emplace(key, 0);
+        if (!fresh) key.append("_").append(std::to_string(++it->second));
+        read_vars(root, path + "/cell/cells/" + key, out);
+      }
+    }
+    return;
+  }
+  if (class_name == "MultiHeadAttention") {
+    // The projections are sub-objects, read in the order of layer.weights. Keras names them
+    // by the public properties (query_dense, ...) where it has them, else by the private
+    // attributes (_query_dense, ...).
+    for (const std::string sub : {"query_dense", "key_dense", "value_dense", "output_dense"}) {
+      const size_t before = out.size();
+      read_vars(root, path + "/" + sub, out);
+      if (out.size() == before) read_vars(root, path + "/_" + sub, out);
+    }
+    return;
+  }
+  if (class_name == "SpectralNormalization") {
+    // Its own vars are the wrapped layer's kernel again (build() assigns it as an attribute,
+    // which Keras tracks), then vector_u. Reordered as the legacy .h5 lists them: the wrapped
+    // layer's weights, then vector_u.
+    std::vector<Array> own(std::make_move_iterator(out.begin() + own_start),
+                           std::make_move_iterator(out.end()));
+    out.erase(out.begin() + own_start, out.end());
+    const Json inner = config.value("layer", Json::object());
+    read_layer_weights(root, path + "/layer", inner.value("class_name", ""),
+                       inner.value("config", Json::object()), out);
+    if (!own.empty()) out.push_back(std::move(own.back()));
     return;
   }
   const bool bidirectional = class_name == "Bidirectional";

@@ -163,15 +163,21 @@ class Builder {
       std::vector<Pending> waiting;
       for (const Pending& p : pending) {
         const LayerCall& call_spec = p.layer->calls[static_cast<size_t>(p.call)];
-        if (!call_spec.tensor_kwargs.empty())
-          throw Error("is called with a tensor as keyword argument '" +
-                          call_spec.tensor_kwarg_names.front() + "', which is not supported yet",
-                      prefix + p.layer->name);
-        std::vector<int> inputs(call_spec.inputs.size());
+        // Keras 3 passes an RNN's initial states as the `initial_state` keyword; they follow
+        // the sequence as extra inputs, where Keras 2 files put them.
+        std::vector<InboundRef> refs = call_spec.inputs;
+        for (size_t k = 0; k < call_spec.tensor_kwargs.size(); ++k) {
+          if (call_spec.tensor_kwarg_names[k] != "initial_state")
+            throw Error("is called with a tensor as keyword argument '" +
+                            call_spec.tensor_kwarg_names[k] + "', which is not supported yet",
+                        prefix + p.layer->name);
+          refs.push_back(call_spec.tensor_kwargs[k]);
+        }
+        std::vector<int> inputs(refs.size());
         bool ready = true;
         for (size_t i = 0; i < inputs.size() && ready; ++i) {
           try {
-            ready = resolve(call_spec.inputs[i], inputs[i]);
+            ready = resolve(refs[i], inputs[i]);
           } catch (const Error& e) {
             throw e.in_layer(prefix + p.layer->name);
           }
@@ -184,7 +190,10 @@ class Builder {
       }
       if (waiting.size() == pending.size()) {
         const Pending& stuck = waiting.front();
-        for (const InboundRef& ref : stuck.layer->calls[static_cast<size_t>(stuck.call)].inputs) {
+        const LayerCall& stuck_call = stuck.layer->calls[static_cast<size_t>(stuck.call)];
+        std::vector<InboundRef> refs = stuck_call.inputs;
+        refs.insert(refs.end(), stuck_call.tensor_kwargs.begin(), stuck_call.tensor_kwargs.end());
+        for (const InboundRef& ref : refs) {
           int unused;
           if (!resolve(ref, unused))
             throw Error("needs call " + std::to_string(ref.node) + " of layer '" + ref.layer +

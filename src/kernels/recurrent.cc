@@ -17,16 +17,20 @@ void simple_rnn_step(const CellParams& cell, int64_t batch, StepInputs x, float*
 }
 
 void lstm_step(const CellParams& cell, int64_t batch, StepInputs x, float* h, float* c) {
+  packed_matmul_accumulate(h, batch, cell.units, *cell.recurrent_kernel, x.data, x.stride);
+  lstm_gates(cell, batch, x, h, c);
+}
+
+void lstm_gates(const CellParams& cell, int64_t rows, StepInputs z, float* h, float* c) {
   const int64_t u = cell.units;
-  packed_matmul_accumulate(h, batch, u, *cell.recurrent_kernel, x.data, x.stride);
   if (cell.activation.kind == ActKind::kTanh &&
       cell.recurrent_activation.kind == ActKind::kSigmoid) {
-    for (int64_t b = 0; b < batch; ++b)
-      vec::lstm_cell_sigmoid_tanh(x.data + b * x.stride, c + b * u, h + b * u, u);
+    for (int64_t b = 0; b < rows; ++b)
+      vec::lstm_cell_sigmoid_tanh(z.data + b * z.stride, c + b * u, h + b * u, u);
     return;
   }
-  for (int64_t b = 0; b < batch; ++b) {
-    float* i_gate = x.data + b * x.stride;
+  for (int64_t b = 0; b < rows; ++b) {
+    float* i_gate = z.data + b * z.stride;
     float* f_gate = i_gate + u;
     float* candidate = i_gate + 2 * u;
     float* o_gate = i_gate + 3 * u;

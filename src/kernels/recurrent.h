@@ -42,6 +42,9 @@ void simple_rnn_step(const CellParams& cell, int64_t batch, StepInputs x, float*
 // LSTM, gates [i, f, c, o]: z = x + h . U; i, f, o = recurrent_activation(z_i, z_f, z_o);
 // c = f * c + i * activation(z_c); h = o * activation(c).
 void lstm_step(const CellParams& cell, int64_t batch, StepInputs x, float* h, float* c);
+// The gate math of lstm_step on `rows` rows whose recurrent part is already added to `z`
+// (recurrent_kernel unused): a convolutional LSTM has one row per sample and position.
+void lstm_gates(const CellParams& cell, int64_t rows, StepInputs z, float* h, float* c);
 
 // GRU, gates [z, r, h], h = z * h + (1 - z) * activation(x_h + recurrent part), where the reset
 // gate r scales either the recurrent projection (reset_after: r * (h . U_h + b_h)) or the state

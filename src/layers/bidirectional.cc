@@ -7,6 +7,8 @@
 // Masks: both layers read the input's mask; Keras forces zero_output_for_mask =
 // return_sequences on them, so masked timesteps of a returned sequence are zero in both
 // directions (and after merging). Returned sequences carry the input's mask.
+// Initial states (initial_state=...): the first half goes to the forward layer, the second half
+// to the backward layer.
 // Weights: the forward layer's, then the backward layer's.
 #include <algorithm>
 
@@ -17,14 +19,29 @@ namespace {
 
 enum class MergeMode { kConcat, kSum, kMul, kAverage, kNone };
 
+// The inputs of one direction (0 forward, 1 backward) out of the wrapper's: the sequence, that
+// direction's half of the `states` initial states, then the same of the masks when there are.
+template <typename T>
+std::vector<T> direction_inputs(std::span<const T> all, int states, int direction) {
+  const size_t regular = 1 + static_cast<size_t>(states), half = static_cast<size_t>(states) / 2;
+  std::vector<T> out;
+  for (size_t base = 0; base < all.size(); base += regular) {
+    out.push_back(all[base]);
+    for (size_t s = 0; s < half; ++s)
+      out.push_back(all[base + 1 + static_cast<size_t>(direction) * half + s]);
+  }
+  return out;
+}
+
 class Bidirectional final : public Layer {
  public:
   Bidirectional(std::unique_ptr<Layer> forward, std::unique_ptr<Layer> backward, MergeMode merge,
-                bool return_sequences)
+                bool return_sequences, int initial_states)
       : forward_(std::move(forward)),
         backward_(std::move(backward)),
         merge_(merge),
-        return_sequences_(return_sequences) {}
+        return_sequences_(return_sequences),
+        initial_states_(initial_states) {}
 
   bool consumes_masks() const override { return true; }
   MaskRule output_mask(size_t output) const override {
@@ -33,10 +50,14 @@ class Bidirectional final : public Layer {
   }
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
-    if (inputs.empty() || inputs.size() > 2)
-      throw Error("takes 1 input (and its mask), got " + std::to_string(inputs.size()));
-    const std::vector<Dims> forward = forward_->output_shapes(inputs);
-    const std::vector<Dims> backward = backward_->output_shapes(inputs);
+    const size_t regular = 1 + static_cast<size_t>(initial_states_);
+    if (inputs.size() != regular && inputs.size() != 2 * regular)
+      throw Error("takes " + std::to_string(regular) + " input(s) (and their masks), got " +
+                  std::to_string(inputs.size()));
+    const std::vector<Dims> forward =
+        forward_->output_shapes(direction_inputs(inputs, initial_states_, 0));
+    const std::vector<Dims> backward =
+        backward_->output_shapes(direction_inputs(inputs, initial_states_, 1));
     const Dims &y = forward[0], &y_reverse = backward[0];
     std::vector<Dims> out;
     if (merge_ == MergeMode::kNone) {
@@ -62,11 +83,13 @@ class Bidirectional final : public Layer {
   }
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
+    const std::vector<Dims> forward_in = direction_inputs(inputs, initial_states_, 0);
+    const std::vector<Dims> backward_in = direction_inputs(inputs, initial_states_, 1);
     const size_t inner =
-        std::max(forward_->scratch_floats(inputs), backward_->scratch_floats(inputs));
+        std::max(forward_->scratch_floats(forward_in), backward_->scratch_floats(backward_in));
     if (merge_ == MergeMode::kNone) return inner;  // the inner layers write our outputs
-    const std::vector<Dims> forward = forward_->output_shapes(inputs);
-    const std::vector<Dims> backward = backward_->output_shapes(inputs);
+    const std::vector<Dims> forward = forward_->output_shapes(forward_in);
+    const std::vector<Dims> backward = backward_->output_shapes(backward_in);
     return static_cast<size_t>(aligned_floats(num_elements(forward[0])) +
                                aligned_floats(num_elements(backward[0]))) +
            inner;
@@ -76,8 +99,10 @@ class Bidirectional final : public Layer {
     std::vector<Dims> in_shapes;  // the sequence's, and its mask's when there is one
     for (const ConstTensor& in : ctx.inputs)
       in_shapes.emplace_back(in.shape.begin(), in.shape.end());
-    const std::vector<Dims> forward_shapes = forward_->output_shapes(in_shapes);
-    const std::vector<Dims> backward_shapes = backward_->output_shapes(in_shapes);
+    const std::vector<Dims> forward_shapes =
+        forward_->output_shapes(direction_inputs<Dims>(in_shapes, initial_states_, 0));
+    const std::vector<Dims> backward_shapes =
+        backward_->output_shapes(direction_inputs<Dims>(in_shapes, initial_states_, 1));
     const size_t forward_states = forward_shapes.size() - 1;
 
     // Where the inner layers write: their first outputs to scratch when merged (to our first
@@ -95,15 +120,17 @@ class Bidirectional final : public Layer {
       inner_scratch = y_reverse + aligned_floats(num_elements(backward_shapes[0]));
     }
     const auto run_inner = [&](const Layer& layer, const std::vector<Dims>& shapes, float* first,
-                               size_t state_offset) {
+                               size_t state_offset, int direction) {
       std::vector<MutTensor> outputs(shapes.size());
       outputs[0] = {first, shapes[0]};
       for (size_t s = 1; s < shapes.size(); ++s)
         outputs[s] = {ctx.outputs[state_offset + s - 1].data, shapes[s]};
-      layer.run({ctx.inputs, outputs, inner_scratch});
+      const std::vector<ConstTensor> inputs =
+          direction_inputs(ctx.inputs, initial_states_, direction);
+      layer.run({inputs, outputs, inner_scratch});
     };
-    run_inner(*forward_, forward_shapes, y, first_state);
-    run_inner(*backward_, backward_shapes, y_reverse, first_state + forward_states);
+    run_inner(*forward_, forward_shapes, y, first_state, 0);
+    run_inner(*backward_, backward_shapes, y_reverse, first_state + forward_states, 1);
 
     // Views of both outputs as [batch, time, rows, channels]; time is 1 without sequences.
     const Dims& fs = forward_shapes[0];
@@ -168,6 +195,7 @@ class Bidirectional final : public Layer {
   std::unique_ptr<Layer> forward_, backward_;
   MergeMode merge_;
   bool return_sequences_;
+  int initial_states_;
 };
 
 MergeMode read_merge_mode(const LayerConfig& config) {
@@ -188,11 +216,11 @@ bool flag(const InnerLayerSpec& layer, const char* key) {
 }  // namespace
 
 std::unique_ptr<Layer> make_bidirectional(const BuildContext& ctx) {
-  if (ctx.input_shapes.size() > 1)
-    throw Error(
-        "initial states passed as extra inputs (initial_state=...) are not supported yet; got " +
-        std::to_string(ctx.input_shapes.size()) + " inputs");
-  expect_inputs(ctx, 1);
+  expect_min_inputs(ctx, 1);
+  const int initial_states = static_cast<int>(ctx.input_shapes.size()) - 1;
+  if (initial_states % 2 != 0)
+    throw Error("takes as many initial states for the backward layer as for the forward one; got " +
+                std::to_string(initial_states));
   if (ctx.config.get_int("num_constants", 0) != 0)
     throw Error("config 'num_constants': RNN constants are not supported");
   const MergeMode merge = read_merge_mode(ctx.config);
@@ -215,15 +243,15 @@ std::unique_ptr<Layer> make_bidirectional(const BuildContext& ctx) {
   forward.config["zero_output_for_mask"] = return_sequences;
   backward.config["zero_output_for_mask"] = return_sequences;
 
-  std::unique_ptr<Layer> forward_layer =
-      build_inner_layer(ctx, "forward layer", forward, ctx.input_shapes);
-  std::unique_ptr<Layer> backward_layer =
-      build_inner_layer(ctx, "backward layer", backward, ctx.input_shapes);
+  std::unique_ptr<Layer> forward_layer = build_inner_layer(
+      ctx, "forward layer", forward, direction_inputs(ctx.input_shapes, initial_states, 0));
+  std::unique_ptr<Layer> backward_layer = build_inner_layer(
+      ctx, "backward layer", backward, direction_inputs(ctx.input_shapes, initial_states, 1));
   if (forward_layer->aliases_input() || backward_layer->aliases_input())
     throw Error(
         "wraps a layer that passes its input through; Bidirectional needs a recurrent layer");
   return std::make_unique<Bidirectional>(std::move(forward_layer), std::move(backward_layer), merge,
-                                         return_sequences);
+                                         return_sequences, initial_states);
 }
 
 }  // namespace kerasrt

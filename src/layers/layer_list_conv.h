@@ -14,6 +14,9 @@ KERASRT_LAYER(DepthwiseConv1D, make_depthwise_conv1d)
 KERASRT_LAYER(DepthwiseConv2D, make_depthwise_conv2d)
 KERASRT_LAYER(SeparableConv1D, make_separable_conv1d)
 KERASRT_LAYER(SeparableConv2D, make_separable_conv2d)
+// tf.keras 2.x only
+KERASRT_LAYER(LocallyConnected1D, make_locally_connected1d)
+KERASRT_LAYER(LocallyConnected2D, make_locally_connected2d)
 // pooling
 KERASRT_LAYER(MaxPooling1D, make_max_pooling1d)
 KERASRT_LAYER(MaxPooling2D, make_max_pooling2d)

@@ -6,7 +6,10 @@ namespace kerasrt {
 
 #define KERASRT_LAYER(class_name, factory) std::unique_ptr<Layer> factory(const BuildContext& ctx);
 #include "layers/layer_list.h"
+#include "layers/layer_list_attention.h"
 #include "layers/layer_list_conv.h"
+#include "layers/layer_list_normalization.h"
+#include "layers/layer_list_preprocessing.h"
 #include "layers/layer_list_recurrent.h"
 #include "layers/layer_list_structure.h"
 #undef KERASRT_LAYER
@@ -16,7 +19,10 @@ const Registry& Registry::builtin() {
     Registry r;
 #define KERASRT_LAYER(class_name, factory) r.entries_.push_back({#class_name, &factory});
 #include "layers/layer_list.h"
+#include "layers/layer_list_attention.h"
 #include "layers/layer_list_conv.h"
+#include "layers/layer_list_normalization.h"
+#include "layers/layer_list_preprocessing.h"
 #include "layers/layer_list_recurrent.h"
 #include "layers/layer_list_structure.h"
 #undef KERASRT_LAYER

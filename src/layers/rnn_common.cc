@@ -29,29 +29,31 @@ std::string string_or(const Json& object, const char* key, const std::string& fa
 // - dropout, recurrent_dropout, seed: training only.
 // - zero_output_for_mask: honoured with a mask (see RecurrentLayer).
 // - unit_forget_bias and the initializers / regularizers / constraints: training only.
-RnnOptions read_rnn_options(const BuildContext& ctx) {
-  if (ctx.input_shapes.size() > 1)
-    throw Error(
-        "initial states passed as extra inputs (initial_state=...) are not supported yet; got " +
-        std::to_string(ctx.input_shapes.size()) + " inputs");
-  expect_inputs(ctx, 1);
-  const Dims& in = ctx.input_shapes[0];
-  if (in.size() != 3)
-    throw Error("expects a 3D input (batch, time, features), got " + to_string(in));
-  if (in[2] == kAnyDim) throw Error("needs a known feature dimension, got input " + to_string(in));
+RnnOptions read_rnn_flags(const BuildContext& ctx) {
+  expect_min_inputs(ctx, 1);
   const LayerConfig& config = ctx.config;
   if (config.get_bool("time_major", false))
     throw Error("config 'time_major' = true is not supported (inputs must be batch-major)");
   config.get_bool("stateful", false);  // accepted, see above; validates the type
   RnnOptions options;
-  options.input_dim = in[2];
-  options.units = config.get_int("units");
-  if (options.units <= 0)
-    throw Error("units must be positive, got " + std::to_string(options.units));
   options.return_sequences = config.get_bool("return_sequences", false);
   options.return_state = config.get_bool("return_state", false);
   options.go_backwards = config.get_bool("go_backwards", false);
   options.zero_output_for_mask = config.get_bool("zero_output_for_mask", false);
+  options.initial_states = static_cast<int>(ctx.input_shapes.size()) - 1;
+  return options;
+}
+
+RnnOptions read_rnn_options(const BuildContext& ctx) {
+  RnnOptions options = read_rnn_flags(ctx);
+  const Dims& in = ctx.input_shapes[0];
+  if (in.size() != 3)
+    throw Error("expects a 3D input (batch, time, features), got " + to_string(in));
+  if (in[2] == kAnyDim) throw Error("needs a known feature dimension, got input " + to_string(in));
+  options.input_dim = in[2];
+  options.units = ctx.config.get_int("units");
+  if (options.units <= 0)
+    throw Error("units must be positive, got " + std::to_string(options.units));
   return options;
 }
 
@@ -67,48 +69,97 @@ Activation read_activation(const BuildContext& ctx, const char* key, const char*
 
 RecurrentLayer::RecurrentLayer(const RnnOptions& options, int64_t gates, int state_count,
                                std::vector<float> kernel, std::vector<float> input_bias)
+    : RecurrentLayer(options, Dims{options.input_dim}, Dims{options.units}, gates * options.units,
+                     state_count) {
+  kernel_ = std::move(kernel);
+  input_bias_ = std::move(input_bias);
+}
+
+RecurrentLayer::RecurrentLayer(const RnnOptions& options, Dims step_input, Dims state,
+                               int64_t projected_width, int state_count)
     : options_(options),
-      width_(gates * options.units),
-      state_count_(state_count),
-      kernel_(std::move(kernel)),
-      input_bias_(std::move(input_bias)) {
+      step_input_(std::move(step_input)),
+      state_(std::move(state)),
+      width_(projected_width),
+      state_count_(state_count) {
   if (state_count_ < 1 || state_count_ > kMaxStates)
     throw Error("internal: bad recurrent state count");
+  if (options_.initial_states != 0 && options_.initial_states != state_count_)
+    throw Error("has " + std::to_string(state_count_) + " state(s) but is called with " +
+                std::to_string(options_.initial_states) + " initial state(s)");
+}
+
+int64_t RecurrentLayer::state_floats() const { return num_elements(state_); }
+
+void RecurrentLayer::project(const float* in, int64_t rows, float* out, float*) const {
+  matmul_bias(in, rows, options_.input_dim, kernel_.data(), width_,
+              input_bias_.empty() ? nullptr : input_bias_.data(), out);
 }
 
 std::vector<Dims> RecurrentLayer::output_shapes(std::span<const Dims> inputs) const {
-  if (inputs.empty() || inputs.size() > 2)
-    throw Error("takes 1 input (and its mask), got " + std::to_string(inputs.size()));
+  const size_t regular = 1 + static_cast<size_t>(options_.initial_states);
+  if (inputs.size() != regular && inputs.size() != 2 * regular)
+    throw Error("takes " + std::to_string(regular) + " input(s) (and their masks), got " +
+                std::to_string(inputs.size()));
   const Dims& in = inputs[0];
-  if (in.size() != 3 || in[2] != options_.input_dim)
-    throw Error("expects input (batch, time, " + std::to_string(options_.input_dim) + "), got " +
-                to_string(in));
+  Dims expected{kAnyDim, kAnyDim};
+  expected.insert(expected.end(), step_input_.begin(), step_input_.end());
+  bool fits = in.size() == expected.size();
+  for (size_t d = 2; d < in.size() && fits; ++d) fits = in[d] == expected[d];
+  if (!fits) {
+    std::string want = "(batch, time";
+    for (int64_t d : step_input_) want += ", " + std::to_string(d);
+    throw Error("expects input " + want + "), got " + to_string(in));
+  }
   if (in[1] == 0) throw Error("needs at least one timestep, got input " + to_string(in));
-  if (inputs.size() == 2) check_mask_shape(inputs[1], in, "the input sequence");
-  const int64_t batch = in[0], units = options_.units;
+  const int64_t batch = in[0];
+  Dims state{batch};
+  state.insert(state.end(), state_.begin(), state_.end());
+  for (size_t s = 1; s < regular; ++s) {
+    const Dims& given = inputs[s];
+    bool same = given.size() == state.size();
+    for (size_t d = 0; d < given.size() && same; ++d)
+      same = given[d] == state[d] || given[d] == kAnyDim || state[d] == kAnyDim;
+    if (!same)
+      throw Error("initial state " + std::to_string(s - 1) + " must have shape " +
+                  to_string(state) + ", got " + to_string(given));
+  }
+  if (inputs.size() == 2 * regular) check_mask_shape(inputs[regular], in, "the input sequence");
   std::vector<Dims> out;
-  out.push_back(options_.return_sequences ? Dims{batch, in[1], units} : Dims{batch, units});
+  if (options_.return_sequences) {
+    Dims sequence{batch, in[1]};
+    sequence.insert(sequence.end(), state_.begin(), state_.end());
+    out.push_back(sequence);
+  } else {
+    out.push_back(state);
+  }
   if (options_.return_state)
-    for (int s = 0; s < state_count_; ++s) out.push_back({batch, units});
+    for (int s = 0; s < state_count_; ++s) out.push_back(state);
   return out;
 }
 
 size_t RecurrentLayer::scratch_floats(std::span<const Dims> inputs) const {
   const int64_t batch = inputs[0][0], steps = inputs[0][1];
-  const int64_t projected = aligned_floats(mul_dim(mul_dim(batch, steps), width_));
-  const int64_t states = state_count_ * aligned_floats(mul_dim(batch, options_.units));
-  const int64_t kept_states = inputs.size() > 1 ? states : 0;  // masked samples' states
-  return static_cast<size_t>(projected + states + kept_states + step_scratch_floats(batch));
+  const int64_t rows = mul_dim(batch, steps);
+  const int64_t projected = aligned_floats(mul_dim(rows, width_));
+  const int64_t states = state_count_ * aligned_floats(mul_dim(batch, state_floats()));
+  const bool masked = inputs.size() > 1 + static_cast<size_t>(options_.initial_states);
+  const int64_t kept_states = masked ? states + aligned_floats(batch) : 0;
+  const int64_t work =
+      std::max(aligned_floats(project_scratch_floats(rows)), step_scratch_floats(batch));
+  return static_cast<size_t>(projected + states + kept_states + work);
 }
 
-// Keras semantics: states start at zero; with go_backwards the timesteps (and the mask) are
-// consumed last to first and the returned sequence is in that (reversed) order; the output of
-// a step is h.
+// Keras semantics: states start at zero or at the given initial states; with go_backwards the
+// timesteps (and the mask) are consumed last to first and the returned sequence is in that
+// (reversed) order; the output of a step is h.
 void RecurrentLayer::run(const RunContext& ctx) const {
   const ConstTensor& in = ctx.inputs[0];
-  const float* mask = ctx.inputs.size() > 1 ? ctx.inputs[1].data : nullptr;  // [batch, steps]
-  const int64_t batch = in.shape[0], steps = in.shape[1], units = options_.units;
-  const int64_t state_floats = batch * units;
+  const size_t regular = 1 + static_cast<size_t>(options_.initial_states);
+  // [batch, steps]
+  const float* mask = ctx.inputs.size() > regular ? ctx.inputs[regular].data : nullptr;
+  const int64_t batch = in.shape[0], steps = in.shape[1], units = state_floats();
+  const int64_t state_size = batch * units;
 
   float* projected = ctx.scratch;  // [batch, steps, width]
   float* states[kMaxStates] = {};
@@ -116,18 +167,27 @@ void RecurrentLayer::run(const RunContext& ctx) const {
   float* next = projected + aligned_floats(batch * steps * width_);
   for (int s = 0; s < state_count_; ++s) {
     states[s] = next;
-    std::fill(states[s], states[s] + state_floats, 0.0f);
-    next += aligned_floats(state_floats);
+    if (options_.initial_states > 0)
+      std::copy(ctx.inputs[1 + s].data, ctx.inputs[1 + s].data + state_size, states[s]);
+    else
+      std::fill(states[s], states[s] + state_size, 0.0f);
+    next += aligned_floats(state_size);
   }
-  if (mask)
+  // Per sample: whether a step has run yet (Keras's previous output starts at zero, whatever
+  // the initial state).
+  float* started = nullptr;
+  if (mask) {
     for (int s = 0; s < state_count_; ++s) {
       kept[s] = next;
-      next += aligned_floats(state_floats);
+      next += aligned_floats(state_size);
     }
-  float* step_scratch = next;
+    started = next;
+    std::fill(started, started + batch, 0.0f);
+    next += aligned_floats(batch);
+  }
+  float* work = next;
 
-  matmul_bias(in.data, batch * steps, options_.input_dim, kernel_.data(), width_,
-              input_bias_.empty() ? nullptr : input_bias_.data(), projected);
+  project(in.data, batch * steps, projected, work);
 
   const auto unmasked = [&](int64_t b, int64_t t) { return !mask || mask[b * steps + t] != 0.0f; };
   // Copies the masked samples' state rows between the states and `kept`.
@@ -140,10 +200,13 @@ void RecurrentLayer::run(const RunContext& ctx) const {
         save ? std::copy(state, state + units, copy) : std::copy(copy, copy + units, state);
       }
   };
-  // The output row of sample b at timestep t: h, or zero where masked with zero_output_for_mask.
+  // The output row of sample b at timestep t: h, or zero where masked with zero_output_for_mask
+  // or before the sample's first unmasked step.
   const auto write_output = [&](int64_t b, int64_t t, float* row) {
     const float* h = states[0] + b * units;
-    if (options_.zero_output_for_mask && !unmasked(b, t))
+    const bool zero =
+        mask && !unmasked(b, t) && (options_.zero_output_for_mask || started[b] == 0.0f);
+    if (zero)
       std::fill(row, row + units, 0.0f);
     else
       std::copy(h, h + units, row);
@@ -157,9 +220,11 @@ void RecurrentLayer::run(const RunContext& ctx) const {
     for (int64_t b = 0; b < batch && mask; ++b) masked += unmasked(b, t) ? 0 : 1;
     if (masked < batch) {  // a step every sample skips changes nothing
       if (masked > 0) move_masked_rows(t, /*save=*/true);
-      step(batch, StepInputs{projected + t * width_, steps * width_}, states, step_scratch);
+      step(batch, StepInputs{projected + t * width_, steps * width_}, states, work);
       if (masked > 0) move_masked_rows(t, /*save=*/false);
     }
+    for (int64_t b = 0; b < batch && mask; ++b)
+      if (unmasked(b, t)) started[b] = 1.0f;
     if (options_.return_sequences)
       for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + (b * steps + s) * units);
   }
@@ -167,7 +232,7 @@ void RecurrentLayer::run(const RunContext& ctx) const {
     for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + b * units);
   if (options_.return_state)
     for (int s = 0; s < state_count_; ++s)
-      std::copy(states[s], states[s] + state_floats, ctx.outputs[1 + s].data);
+      std::copy(states[s], states[s] + state_size, ctx.outputs[1 + s].data);
 }
 
 InnerLayerSpec read_inner_layer(const LayerConfig& config, const char* key) {

@@ -13,7 +13,7 @@
 
 namespace kerasrt {
 
-// The options of keras.layers.RNN that change what a SimpleRNN / LSTM / GRU computes.
+// The options of keras.layers.RNN that change what a recurrent layer computes.
 struct RnnOptions {
   int64_t input_dim = 0;
   int64_t units = 0;
@@ -23,47 +23,74 @@ struct RnnOptions {
   // With a mask: the output at a masked timestep is zero instead of the last unmasked output
   // (Bidirectional forces it to return_sequences, as Keras does).
   bool zero_output_for_mask = false;
+  // Initial states passed with the call (initial_state=...): Keras 2 files list them as extra
+  // inputs after the sequence, Keras 3 files as the `initial_state` keyword, which the graph
+  // builder appends the same way. 0 means states start at zero.
+  int initial_states = 0;
 };
 
-// Reads and validates the RNN options and the input (one (batch, time, features) tensor with a
-// known feature count). Refuses what kerasrt cannot honour (time_major, initial states passed
-// as extra inputs); see the definition for the options that do not change inference.
+// Reads and validates the sequence options every recurrent layer shares (return_sequences,
+// return_state, go_backwards, ...) and counts the initial states among the inputs; refuses what
+// kerasrt cannot honour (time_major). See the definition for the options that do not change
+// inference.
+RnnOptions read_rnn_flags(const BuildContext& ctx);
+
+// read_rnn_flags, plus `units` and the input: one (batch, time, features) sequence with a known
+// feature count (then the initial states).
 RnnOptions read_rnn_options(const BuildContext& ctx);
 
 // `key` of the config as an activation; `fallback` (a Keras name) when absent.
 Activation read_activation(const BuildContext& ctx, const char* key, const char* fallback);
 
-// A recurrent layer whose cell state is `state_count` vectors of `units` (h first) and whose
-// input projection has `gates` blocks of `units` columns. Runs the whole sequence: projects
-// every timestep's input with one GEMM, then calls step() once per timestep.
+// A recurrent layer whose cell state is `state_count` tensors of one shape (h first). Runs the
+// whole sequence: projects every timestep's input at once (one GEMM by default), then calls
+// step() once per timestep.
 // Masks (Keras's backend.rnn): a sample's states stay unchanged at its masked timesteps, and
 // its output there is the previous output (zero before the first unmasked step), or zero with
 // zero_output_for_mask. The returned sequence carries the input's mask; the states do not.
+// Inputs: the sequence, then options.initial_states state tensors, then (consumes_masks) one
+// mask per input.
 class RecurrentLayer : public Layer {
  public:
+  // A dense cell: the input projection is x . kernel (+ input_bias), `gates` blocks of `units`
+  // columns; each state is `units` floats.
   RecurrentLayer(const RnnOptions& options, int64_t gates, int state_count,
                  std::vector<float> kernel, std::vector<float> input_bias);
 
-  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const final;
-  size_t scratch_floats(std::span<const Dims> inputs) const final;
-  void run(const RunContext& ctx) const final;
+  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override;
+  size_t scratch_floats(std::span<const Dims> inputs) const override;
+  void run(const RunContext& ctx) const override;
   bool consumes_masks() const final { return true; }
   MaskRule output_mask(size_t output) const final {
     return output == 0 && options_.return_sequences ? MaskRule::kKeep : MaskRule::kNone;
   }
 
  protected:
+  // Any cell: one timestep's input has shape `step_input` (after batch and time), each state
+  // shape `state`, and the projection of one timestep's input `projected_width` floats.
+  // project() must be overridden.
+  RecurrentLayer(const RnnOptions& options, Dims step_input, Dims state, int64_t projected_width,
+                 int state_count);
+
   int64_t units() const { return options_.units; }
+  const RnnOptions& options() const { return options_; }
+  const Dims& state_shape() const { return state_; }
+  // Writes the projections [rows, projected_width] of `rows` timestep inputs.
+  virtual void project(const float* in, int64_t rows, float* out, float* scratch) const;
+  virtual int64_t project_scratch_floats(int64_t /*rows*/) const { return 0; }
   // Advances `batch` sequences by one timestep: `x` holds that timestep's projected inputs
-  // (input bias included), `states` the state_count state vectors [batch, units] to update.
+  // (input bias included), `states` the state_count state tensors [batch, state] to update.
   virtual void step(int64_t batch, StepInputs x, float* const* states, float* scratch) const = 0;
   virtual int64_t step_scratch_floats(int64_t /*batch*/) const { return 0; }
 
  private:
+  int64_t state_floats() const;  // per sample
+
   RnnOptions options_;
-  int64_t width_;  // gates * units
+  Dims step_input_, state_;
+  int64_t width_;  // projected floats per timestep
   int state_count_;
-  std::vector<float> kernel_;      // [input_dim, width]
+  std::vector<float> kernel_;      // [input_dim, width] (dense cells)
   std::vector<float> input_bias_;  // [width] or empty
 };
 

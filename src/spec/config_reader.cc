@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/limits.h"
+#include "spec/attention_calls.h"
 #include "spec/legacy_upgrade.h"
 
 namespace kerasrt {
@@ -156,6 +157,7 @@ LayerSpec read_layer(const Json& entry, bool functional) {
   }
   if (functional)
     layer.calls = read_inbound_nodes(entry.value("inbound_nodes", Json()), "layer " + layer.name);
+  if (is_attention_class(layer.class_name)) normalise_attention_calls(layer);
   return layer;
 }
 

@@ -171,6 +171,68 @@ add({name: 'separable_conv2d', description: 'SeparableConv2D same padding.',
 add({name: 'separable_conv2d_mult2_stride2', description: 'SeparableConv2D depth_multiplier 2, strides 2, valid, relu.',
   build: (L, tf) => fn1(tf, L, 'model', [7, 7, 2], (x) => L.separableConv2d({filters: 3, kernelSize: 3, depthMultiplier: 2, strides: 2, activation: 'relu', name: 'separable_conv2d'}).apply(x))});
 
+// ---------------------------------------------------------------- LocallyConnected1D/2D (tf.keras 2 only)
+// Stand-ins: convolutions with the same window; the weights are the locally connected layer's, in
+// the layout of each `implementation` (1: (positions, patch, filters), 2: dense (input, output) with
+// the spatial axes split, 3: the window entries only).
+const LC = {numpyReference: 'tfjs has no LocallyConnected1D/2D', k3: null, skipK3: 'Keras 3 removed LocallyConnected1D/2D'};
+const lcCase = (name, nd, inShape, specs, description, batch) => add(Object.assign({name, batch, description,
+  patch: Object.assign({'@class': Object.fromEntries(specs.map((sp) => [sp.name, `LocallyConnected${nd}D`]))},
+    Object.fromEntries(specs.map((sp) => [sp.name, sp.patch]))),
+  weightShapes: Object.fromEntries(specs.map((sp) => [sp.name, sp.weights])),
+  build: (L, tf) => branches(tf, L, 'model', inShape, specs.map((sp) =>
+    (nd === 1 ? L.conv1d : L.conv2d)(Object.assign({name: sp.name}, sp.layer))))}, LC));
+lcCase('locally_connected1d', 1, [7, 3], [
+  {name: 'locally_connected1d', layer: {filters: 4, kernelSize: 3, activation: 'relu'}, patch: {},
+    weights: [['kernel', [5, 9, 4]], ['bias', [5, 4]]]},
+  {name: 'locally_connected1d_1', layer: {filters: 2, kernelSize: 2, strides: 2}, patch: {implementation: 2},
+    weights: [['kernel', [7, 3, 3, 2]], ['bias', [3, 2]]]},
+  {name: 'locally_connected1d_2', layer: {filters: 3, kernelSize: 3, strides: 2, useBias: false, activation: 'tanh'},
+    patch: {implementation: 3}, weights: [['kernel', [81]]]}],
+'LocallyConnected1D: kernel 3, relu, implementation 1 (locally_connected1d); kernel 2, stride 2, implementation 2 (locally_connected1d_1); kernel 3, stride 2, no bias, tanh, implementation 3 (locally_connected1d_2).', 3);
+lcCase('locally_connected1d_channels_first', 1, [3, 7], [
+  {name: 'locally_connected1d', layer: {filters: 2, kernelSize: 3}, patch: {data_format: 'channels_first'},
+    weights: [['kernel', [5, 9, 2]], ['bias', [5, 2]]]},
+  {name: 'locally_connected1d_1', layer: {filters: 2, kernelSize: 2, strides: 2},
+    patch: {data_format: 'channels_first', implementation: 2}, weights: [['kernel', [3, 7, 2, 3]], ['bias', [3, 2]]]},
+  {name: 'locally_connected1d_2', layer: {filters: 3, kernelSize: 3, strides: 2},
+    patch: {data_format: 'channels_first', implementation: 3}, weights: [['kernel', [81]], ['bias', [3, 3]]]}],
+'LocallyConnected1D channels_first (input (channels, steps)), implementations 1, 2, 3; the (steps, filters) bias is reshaped, not transposed, onto the (filters, steps) output as tf.keras backend.bias_add does.', 2);
+lcCase('locally_connected2d', 2, [5, 6, 2], [
+  {name: 'locally_connected2d', layer: {filters: 3, kernelSize: [2, 3], strides: [1, 2], activation: 'relu'}, patch: {},
+    weights: [['kernel', [8, 12, 3]], ['bias', [4, 2, 3]]]},
+  {name: 'locally_connected2d_1', layer: {filters: 2, kernelSize: 2, strides: 2}, patch: {implementation: 2},
+    weights: [['kernel', [5, 6, 2, 2, 3, 2]], ['bias', [2, 3, 2]]]},
+  {name: 'locally_connected2d_2', layer: {filters: 2, kernelSize: 3, activation: 'tanh'}, patch: {implementation: 3},
+    weights: [['kernel', [432]], ['bias', [3, 4, 2]]]}],
+'LocallyConnected2D: (2,3) kernel, strides (1,2), relu, implementation 1 (locally_connected2d); 2x2 stride 2, implementation 2 (locally_connected2d_1); 3x3, tanh, implementation 3 (locally_connected2d_2).', 2);
+lcCase('locally_connected2d_channels_first', 2, [2, 5, 4], [
+  {name: 'locally_connected2d', layer: {dataFormat: 'channelsFirst', filters: 3, kernelSize: 2}, patch: {data_format: 'channels_first'},
+    weights: [['kernel', [12, 8, 3]], ['bias', [4, 3, 3]]]},
+  {name: 'locally_connected2d_1', layer: {dataFormat: 'channelsFirst', filters: 2, kernelSize: [3, 2], strides: [2, 1]},
+    patch: {data_format: 'channels_first', implementation: 2}, weights: [['kernel', [2, 5, 4, 2, 2, 3]], ['bias', [2, 3, 2]]]},
+  {name: 'locally_connected2d_2', layer: {dataFormat: 'channelsFirst', filters: 2, kernelSize: 2, strides: 2, useBias: false},
+    patch: {data_format: 'channels_first', implementation: 3}, weights: [['kernel', [64]]]}],
+'LocallyConnected2D channels_first (input (channels, rows, cols)), implementations 1, 2, 3; the bias is reshaped, not transposed, as tf.keras backend.bias_add does.', 3);
+
+// ---------------------------------------------------------------- SpectralNormalization (Keras 3 only)
+// Stand-in: the wrapped layer, named as the wrapper; `@wrap` moves it inside the wrapper.
+const SN = {numpyReference: 'tfjs has no SpectralNormalization', k2: null,
+  skipK2: 'SpectralNormalization is a Keras 3 layer (tf.keras 2 has it only in tensorflow_addons)'};
+add(Object.assign({name: 'spectral_normalization_dense', batch: 2,
+  description: 'SpectralNormalization(Dense(4, relu)) then Dense(3): at inference the wrapped layer runs on its stored kernel and vector_u is not read; in .keras the wrapper\'s own vars hold the kernel again and vector_u, the following Dense is key dense, name dense_1.',
+  patch: {'@wrap': {spectral_normalization: {class_name: 'SpectralNormalization', inner: 'dense', config: {power_iterations: 1}}}},
+  weightShapes: {spectral_normalization: [['kernel', [6, 4]], ['bias', [4]], ['vector_u', [1, 4]]]},
+  build: (L, tf) => seq(tf, 'sequential', [6], [
+    L.dense({units: 4, activation: 'relu', name: 'spectral_normalization'}),
+    L.dense({units: 3, name: 'dense_1'})])}, SN));
+add(Object.assign({name: 'spectral_normalization_conv2d', batch: 3,
+  description: 'SpectralNormalization(Conv2D(3, 3x3, same), power_iterations=2) in a functional model.',
+  patch: {'@wrap': {spectral_normalization: {class_name: 'SpectralNormalization', inner: 'conv2d', config: {power_iterations: 2}}}},
+  weightShapes: {spectral_normalization: [['kernel', [3, 3, 2, 3]], ['bias', [3]], ['vector_u', [1, 3]]]},
+  build: (L, tf) => fn1(tf, L, 'model', [5, 5, 2], (x) =>
+    L.conv2d({filters: 3, kernelSize: 3, padding: 'same', name: 'spectral_normalization'}).apply(x))}, SN));
+
 // ---------------------------------------------------------------- pooling
 add({name: 'pooling1d', description: 'MaxPooling1D / AveragePooling1D: pool 2 valid; pool 3 stride 2 same (average divides by the real elements at the edges).',
   build: (L, tf) => branches(tf, L, 'model', [8, 2], [
@@ -375,6 +437,124 @@ add({name: 'time_distributed_dense', description: 'TimeDistributed(Dense).',
   build: (L, tf) => fn1(tf, L, 'model', [4, 3], (x) => L.timeDistributed({layer: L.dense({units: 2, activation: 'relu', name: 'dense'}), name: 'time_distributed'}).apply(x))});
 add({name: 'time_distributed_conv2d', description: 'TimeDistributed(Conv2D) on a (T, H, W, C) input.',
   build: (L, tf) => fn1(tf, L, 'model', [3, 4, 4, 2], (x) => L.timeDistributed({layer: L.conv2d({filters: 3, kernelSize: 2, name: 'conv2d'}), name: 'time_distributed'}).apply(x))});
+
+// ---------------------------------------------------------------- RNN(cell), StackedRNNCells, initial states
+const lstmCell = (L, o) => L.lstmCell(Object.assign({recurrentActivation: 'sigmoid'}, o));
+const gruCell = (L, o) => L.gruCell(Object.assign({recurrentActivation: 'sigmoid'}, o));
+add({name: 'rnn_cells', batch: 2, description: 'RNN(LSTMCell) last output (rnn); RNN(GRUCell reset_after=False) return_sequences, go_backwards (rnn_1); RNN(SimpleRNNCell) unroll=True (rnn_2).',
+  build: (L, tf) => branches(tf, L, 'model', [5, 3], [
+    L.rnn({cell: lstmCell(L, {units: 3, name: 'lstm_cell'}), name: 'rnn'}),
+    L.rnn({cell: gruCell(L, {units: 2, name: 'gru_cell'}), returnSequences: true, goBackwards: true, name: 'rnn_1'}),
+    L.rnn({cell: L.simpleRNNCell({units: 4, name: 'simple_rnn_cell'}), unroll: true, name: 'rnn_2'})])});
+const STACKED_STATES = 'tfjs StackedRNNCells orders the states last cell first (as Keras 2.1 did); Keras 2.2+ and 3 keep cell order';
+add({name: 'rnn_stacked_cells', batch: 3, description: 'RNN([LSTMCell, GRUCell, SimpleRNNCell]) (StackedRNNCells) with return_sequences and return_state: outputs rnn (sequence), rnn_1, rnn_2 (LSTM h, c), rnn_3 (GRU h), rnn_4 (SimpleRNN h) (numpy: state order).',
+  numpyReference: STACKED_STATES,
+  build: (L, tf) => {
+    const x = L.input({shape: [4, 3], name: 'input_1'});
+    const ys = L.rnn({cell: [lstmCell(L, {units: 3, name: 'lstm_cell'}), gruCell(L, {units: 2, name: 'gru_cell'}),
+      L.simpleRNNCell({units: 3, name: 'simple_rnn_cell'})], returnSequences: true, returnState: true, name: 'rnn'}).apply(x);
+    return tf.model({inputs: x, outputs: ys, name: 'model'});
+  }});
+add({name: 'rnn_stacked_cells_masked_backwards', description: 'Masking, then RNN(StackedRNNCells([LSTMCell, SimpleRNNCell])) go_backwards, return_sequences on padded sequences.',
+  batch: 3, inputs: [{pad: {steps: [[4, 5], [0], []]}}],
+  build: (L, tf) => fn1(tf, L, 'model', [6, 3], (x) => L.rnn({cell: [lstmCell(L, {units: 3, name: 'lstm_cell'}),
+    L.simpleRNNCell({units: 2, name: 'simple_rnn_cell'})], returnSequences: true, goBackwards: true, name: 'rnn'}).apply(
+    L.masking({maskValue: 0, name: 'masking'}).apply(x)))});
+add({name: 'rnn_initial_state', batch: 2, description: 'Initial states as model inputs: LSTM(initial_state=[h, c]) return_sequences (lstm); GRU(initial_state=[h]) (gru); RNN(SimpleRNNCell, initial_state=[h]) (rnn). Keras 2 files list the states as extra inputs of the call, Keras 3 files as the initial_state keyword.',
+  build: (L, tf) => {
+    const x = L.input({shape: [4, 3], name: 'input_1'});
+    const h = L.input({shape: [3], name: 'state_h'});
+    const c = L.input({shape: [3], name: 'state_c'});
+    const a = L.lstm(Object.assign({units: 3, returnSequences: true, name: 'lstm'}, REC)).apply(x, {initialState: [h, c]});
+    const b = L.gru(Object.assign({units: 3, name: 'gru'}, REC)).apply(x, {initialState: [h]});
+    const r = L.rnn({cell: L.simpleRNNCell({units: 3, name: 'simple_rnn_cell'}), name: 'rnn'}).apply(x, {initialState: [c]});
+    return tf.model({inputs: [x, h, c], outputs: [a, b, r], name: 'model'});
+  }});
+add({name: 'rnn_stacked_initial_state', batch: 3, description: 'RNN(StackedRNNCells([LSTMCell, GRUCell]), initial_state=[h, c, h2]) with return_state: the LSTM cell starts from (h, c), the GRU cell from h2 (numpy: state order).',
+  numpyReference: STACKED_STATES,
+  build: (L, tf) => {
+    const x = L.input({shape: [4, 3], name: 'input_1'});
+    const s = ['state_h', 'state_c', 'state_h2'].map((n) => L.input({shape: [3], name: n}));
+    const ys = L.rnn({cell: [lstmCell(L, {units: 3, name: 'lstm_cell'}), gruCell(L, {units: 3, name: 'gru_cell'})], returnState: true,
+      name: 'rnn'}).apply(x, {initialState: s});
+    return tf.model({inputs: [x, ...s], outputs: ys, name: 'model'});
+  }});
+add({name: 'bidirectional_initial_state', batch: 2, description: 'Bidirectional(LSTM, return_sequences) with initial_state=[h_fw, c_fw, h_bw, c_bw] as model inputs: the first half goes to the forward layer.',
+  build: (L, tf) => {
+    const x = L.input({shape: [4, 3], name: 'input_1'});
+    const s = ['h_fw', 'c_fw', 'h_bw', 'c_bw'].map((n) => L.input({shape: [2], name: n}));
+    const y = L.bidirectional({layer: L.lstm(Object.assign({units: 2, returnSequences: true, name: 'lstm'}, REC)), name: 'bidirectional'})
+        .apply(x, {initialState: s});
+    return tf.model({inputs: [x, ...s], outputs: y, name: 'model'});
+  }});
+
+add({name: 'cudnn_rnn_k2', batch: 3, description: 'CuDNNLSTM return_sequences (cu_dnnlstm); CuDNNGRU go_backwards, return_state (cu_dnngru, cu_dnngru_1) in Keras 2 files: weights in the cuDNN layout (numpy: tfjs has no CuDNN layers).',
+  k2: '2.2.4-tf', k3: null, skipK3: 'CuDNNLSTM and CuDNNGRU do not exist in Keras 3',
+  numpyReference: 'tfjs has no CuDNN layers',
+  patch: {'@class': {cu_dnnlstm: 'CuDNNLSTM', cu_dnngru: 'CuDNNGRU'}},
+  weightShapes: {cu_dnnlstm: [['kernel', [5, 12]], ['recurrent_kernel', [3, 12]], ['bias', [24]]],
+    cu_dnngru: [['kernel', [5, 6]], ['recurrent_kernel', [2, 6]], ['bias', [12]]]},
+  build: (L, tf) => {
+    const x = L.input({shape: [4, 5], name: 'input_1'});
+    const a = L.lstm(Object.assign({units: 3, returnSequences: true, name: 'cu_dnnlstm'}, REC)).apply(x);
+    const b = L.gru(Object.assign({units: 2, goBackwards: true, returnState: true, name: 'cu_dnngru'}, REC)).apply(x);
+    return tf.model({inputs: x, outputs: [a, ...b], name: 'model'});
+  }});
+
+// ---------------------------------------------------------------- convolutional LSTMs
+// Keras config of a ConvLSTM the numpy reference computes (tfjs has ConvLSTM2D only); the tfjs
+// stand-in is a linear Activation with the same name, patched into the real class.
+const convLstmPatch = (cls, nd, opts) => Object.assign({
+  filters: 2, kernel_size: Array(nd).fill(3), strides: Array(nd).fill(1), padding: 'valid',
+  data_format: 'channels_last', dilation_rate: Array(nd).fill(1), activation: 'tanh',
+  recurrent_activation: 'sigmoid', use_bias: true, return_sequences: false, return_state: false,
+  go_backwards: false}, opts);
+add({name: 'conv_lstm2d', batch: 2, description: 'ConvLSTM2D: padding same, last output (conv_lstm2d); padding valid, strides 2, return_sequences, return_state, go_backwards (outputs conv_lstm2d_1, conv_lstm2d_1_1 (h), conv_lstm2d_1_2 (c)).',
+  build: (L, tf) => {
+    const x = L.input({shape: [3, 5, 6, 2], name: 'input_1'});
+    const a = L.convLstm2d(Object.assign({filters: 3, kernelSize: 3, padding: 'same', name: 'conv_lstm2d'}, REC)).apply(x);
+    const b = L.convLstm2d(Object.assign({filters: 2, kernelSize: [2, 3], strides: 2, returnSequences: true, returnState: true,
+      goBackwards: true, name: 'conv_lstm2d_1'}, REC)).apply(x);
+    return tf.model({inputs: x, outputs: [a, ...b], name: 'model'});
+  }});
+add({name: 'conv_lstm2d_dilation_no_bias', batch: 1, description: 'ConvLSTM2D dilation_rate 2, use_bias=False, relu activation, return_sequences, then a ConvLSTM2D with the tf.keras 2 default recurrent_activation hard_sigmoid (Keras 2 meaning).',
+  k3: null, skipK3: 'hard_sigmoid means relu6(x+3)/6 in Keras 3',
+  build: (L, tf) => seq(tf, 'sequential', [4, 7, 6, 2], [
+    L.convLstm2d(Object.assign({filters: 2, kernelSize: 3, dilationRate: 2, useBias: false, activation: 'relu', returnSequences: true,
+      name: 'conv_lstm2d'}, REC)),
+    L.convLstm2d({filters: 3, kernelSize: 2, padding: 'same', recurrentActivation: 'hardSigmoid', name: 'conv_lstm2d_1'})])});
+add({name: 'conv_lstm2d_channels_first', batch: 2, description: 'ConvLSTM2D data_format channels_first (input (time, channels, rows, cols)), padding same, even kernel, return_sequences and return_state (outputs conv_lstm2d, conv_lstm2d_1 (h), conv_lstm2d_2 (c)) (numpy: tfjs conv2d has no NCHW on cpu).',
+  numpyReference: 'the tfjs cpu conv2d has no NCHW data format',
+  patch: {'@class': {conv_lstm2d: 'ConvLSTM2D'}, conv_lstm2d: convLstmPatch('ConvLSTM2D', 2, {filters: 3, kernel_size: [2, 2], padding: 'same',
+    data_format: 'channels_first', return_sequences: true, return_state: true})},
+  weightShapes: {conv_lstm2d: [['kernel', [2, 2, 2, 12]], ['recurrent_kernel', [2, 2, 3, 12]], ['bias', [12]]]},
+  // stand-in: a channels_last tfjs ConvLSTM2D with the same outputs (h and c as extra outputs)
+  build: (L, tf) => {
+    const x = L.input({shape: [3, 2, 4, 5], name: 'input_1'});
+    const ys = L.convLstm2d({filters: 3, kernelSize: 1, returnSequences: true, returnState: true, name: 'conv_lstm2d'}).apply(x);
+    return tf.model({inputs: x, outputs: ys, name: 'model'});
+  }});
+add({name: 'conv_lstm1d', batch: 3, description: 'ConvLSTM1D: padding same, strides 2, return_sequences, go_backwards (numpy: tfjs has no ConvLSTM1D).',
+  numpyReference: 'tfjs has no ConvLSTM1D',
+  patch: {'@class': {conv_lstm1d: 'ConvLSTM1D'}, conv_lstm1d: convLstmPatch('ConvLSTM1D', 1, {filters: 3, padding: 'same', strides: [2],
+    return_sequences: true, go_backwards: true})},
+  weightShapes: {conv_lstm1d: [['kernel', [3, 2, 12]], ['recurrent_kernel', [3, 3, 12]], ['bias', [12]]]},
+  build: (L, tf) => fn1(tf, L, 'model', [4, 7, 2], (x) => L.activation({activation: 'linear', name: 'conv_lstm1d'}).apply(x))});
+add({name: 'conv_lstm1d_channels_first_dilation', batch: 2, description: 'ConvLSTM1D channels_first, dilation 2, last output (numpy: tfjs has no ConvLSTM1D).',
+  numpyReference: 'tfjs has no ConvLSTM1D',
+  patch: {'@class': {conv_lstm1d: 'ConvLSTM1D'}, conv_lstm1d: convLstmPatch('ConvLSTM1D', 1, {filters: 2, kernel_size: [2],
+    dilation_rate: [2], data_format: 'channels_first'})},
+  weightShapes: {conv_lstm1d: [['kernel', [2, 3, 8]], ['recurrent_kernel', [2, 2, 8]], ['bias', [8]]]},
+  build: (L, tf) => fn1(tf, L, 'model', [3, 3, 6], (x) => L.activation({activation: 'linear', name: 'conv_lstm1d'}).apply(x))});
+add({name: 'conv_lstm3d', batch: 1, description: 'ConvLSTM3D: padding same, kernel (2, 3, 2), return_sequences (numpy: tfjs has no ConvLSTM3D).',
+  numpyReference: 'tfjs has no ConvLSTM3D',
+  patch: {'@class': {conv_lstm3d: 'ConvLSTM3D'}, conv_lstm3d: convLstmPatch('ConvLSTM3D', 3, {filters: 2, kernel_size: [2, 3, 2],
+    padding: 'same', return_sequences: true})},
+  weightShapes: {conv_lstm3d: [['kernel', [2, 3, 2, 2, 8]], ['recurrent_kernel', [2, 3, 2, 2, 8]], ['bias', [8]]]},
+  build: (L, tf) => fn1(tf, L, 'model', [3, 3, 4, 3, 2], (x) => L.activation({activation: 'linear', name: 'conv_lstm3d'}).apply(x))});
+add({name: 'bidirectional_conv_lstm2d', batch: 2, description: 'Bidirectional(ConvLSTM2D, return_sequences) merge concat, as in the real tf.keras files.',
+  build: (L, tf) => fn1(tf, L, 'model', [3, 5, 5, 2], (x) => L.bidirectional({layer: L.convLstm2d(Object.assign({filters: 2, kernelSize: 3,
+    padding: 'same', returnSequences: true, name: 'conv_lstm2d'}, REC)), mergeMode: 'concat', name: 'bidirectional'}).apply(x))});
 
 // ---------------------------------------------------------------- graphs
 add({name: 'graph_multi_io', description: 'Functional model with 2 inputs and 2 outputs (main and auxiliary head), custom names.',
@@ -639,6 +819,302 @@ add({name: 'mask_text_classifier_bidirectional', description: 'Text classifier w
     L.bidirectional({layer: rec('lstm', {units: 5, returnSequences: true, name: 'lstm'})(L), name: 'bidirectional'}),
     L.globalAveragePooling1d({name: 'global_average_pooling1d'}), L.dense({units: 4, activation: 'relu', name: 'dense'}),
     L.dropout({rate: 0.5, name: 'dropout'}), L.dense({units: 3, activation: 'softmax', name: 'dense_1'})])});
+
+// ---------------------------------------------------------------- normalization and preprocessing
+// tfjs lacks these layers or computes them otherwise (its Resizing aligns corners, its CenterCrop
+// shifts odd crops): numpy_ref_preprocessing.py is the reference, and the models are built from
+// Activation('linear') stand-ins patched into the real classes. Integer inputs are float32.
+const NO_TFJS = 'tfjs lacks these layers or computes them otherwise';
+// One output per [layer name, Keras class, config] spec, each applied to the input.
+function preCase(c, inShape, specs) {
+  const patch = {'@class': {}};
+  for (const [name, cls, cfg] of specs) {
+    patch['@class'][name] = cls;
+    patch[name] = cfg;
+  }
+  add(Object.assign({numpyReference: NO_TFJS, patch,
+    build: (L, tf) => branches(tf, L, 'model', inShape, specs.map(([name]) => L.activation({activation: 'linear', name})))}, c));
+}
+preCase({name: 'group_normalization', description: 'GroupNormalization: groups=3 on the last axis (group_normalization); groups=-1, one group per channel, center=False (group_normalization_1); groups=2 on axis 1, epsilon=0.01, scale=False (group_normalization_2).',
+  weightShapes: {group_normalization: [['gamma', [6]], ['beta', [6]]], group_normalization_1: [['gamma', [6]]],
+    group_normalization_2: [['beta', [4]]]}}, [4, 3, 6], [
+  ['group_normalization', 'GroupNormalization', {groups: 3}],
+  ['group_normalization_1', 'GroupNormalization', {groups: -1, center: false}],
+  ['group_normalization_2', 'GroupNormalization', {groups: 2, axis: 1, epsilon: 0.01, scale: false}]]);
+preCase({name: 'unit_normalization', description: 'UnitNormalization over the last axis (unit_normalization) and over axes [1, 2] (unit_normalization_1).'},
+  [3, 4], [
+  ['unit_normalization', 'UnitNormalization', {axis: -1}],
+  ['unit_normalization_1', 'UnitNormalization', {axis: [1, 2]}]]);
+preCase({name: 'normalization', description: 'Normalization adapted (mean, variance, count weights): axis -1 (normalization); invert=True (normalization_1); axis None, one scalar mean (normalization_2); axes [1, 2] (normalization_3); mean/variance given in the config as numbers (normalization_4) and as a list over the last axis (normalization_5).',
+  weightRanges: {mean: [-1, 1], variance: [0.2, 2.5], count: [7, 7]},
+  weightShapes: {normalization: [['mean', [4]], ['variance', [4]], ['count', []]],
+    normalization_1: [['mean', [4]], ['variance', [4]], ['count', []]],
+    normalization_2: [['mean', []], ['variance', []], ['count', []]],
+    normalization_3: [['mean', [3, 4]], ['variance', [3, 4]], ['count', []]]}}, [3, 4], [
+  ['normalization', 'Normalization', {axis: [-1]}],
+  ['normalization_1', 'Normalization', {axis: [-1], invert: true}],
+  ['normalization_2', 'Normalization', {axis: null}],
+  ['normalization_3', 'Normalization', {axis: [1, 2]}],
+  ['normalization_4', 'Normalization', {axis: [-1], mean: 0.5, variance: 2.0}],
+  ['normalization_5', 'Normalization', {axis: [-1], mean: [0.1, -0.2, 0.3, 0.0], variance: [1.0, 0.25, 4.0, 1e-16]}]]);
+add({name: 'rescaling', description: 'Rescaling(scale=1/127.5, offset=-1) on pixel values.', inputs: [{lo: 0, hi: 255}],
+  build: (L, tf) => fn1(tf, L, 'model', [3, 3, 2], (x) => L.rescaling({scale: 1 / 127.5, offset: -1, name: 'rescaling'}).apply(x))});
+preCase({name: 'rescaling_per_channel', description: 'Rescaling with per-channel lists: scale [0.5, 2, -1] and offset [0.1, 0.2, 0.3] (rescaling); scale list, default offset (rescaling_1).'},
+  [2, 2, 3], [
+  ['rescaling', 'Rescaling', {scale: [0.5, 2.0, -1.0], offset: [0.1, 0.2, 0.3]}],
+  ['rescaling_1', 'Rescaling', {scale: [0.25, 1.0, 4.0]}]]);
+preCase({name: 'resizing', description: 'Resizing a 5x7 image: bilinear to 8x6 (resizing); nearest to 3x4 (resizing_1); bicubic to 9x10 (resizing_2) and 3x5 (resizing_3); area to 3x4 (resizing_4) and 7x9 (resizing_5); bilinear crop_to_aspect_ratio to 4x4 (resizing_6); nearest upscaling 10x14 (resizing_7).'},
+  [5, 7, 2], [
+  ['resizing', 'Resizing', {height: 8, width: 6, interpolation: 'bilinear'}],
+  ['resizing_1', 'Resizing', {height: 3, width: 4, interpolation: 'nearest'}],
+  ['resizing_2', 'Resizing', {height: 9, width: 10, interpolation: 'bicubic'}],
+  ['resizing_3', 'Resizing', {height: 3, width: 5, interpolation: 'bicubic'}],
+  ['resizing_4', 'Resizing', {height: 3, width: 4, interpolation: 'area'}],
+  ['resizing_5', 'Resizing', {height: 7, width: 9, interpolation: 'area'}],
+  ['resizing_6', 'Resizing', {height: 4, width: 4, interpolation: 'bilinear', crop_to_aspect_ratio: true}],
+  ['resizing_7', 'Resizing', {height: 10, width: 14, interpolation: 'nearest'}]]);
+preCase({name: 'resizing_keras3', description: 'Keras 3 Resizing options: pad_to_aspect_ratio with fill_value 0.5 to 6x4 (resizing) and 4x12 (resizing_1); channels_first bicubic (resizing_2); channels_first crop_to_aspect_ratio nearest (resizing_3).',
+  k2: null, skipK2: 'tf.keras 2 Resizing has neither pad_to_aspect_ratio nor data_format'},
+  [4, 5, 6], [
+  ['resizing', 'Resizing', {height: 6, width: 4, pad_to_aspect_ratio: true, fill_value: 0.5}],
+  ['resizing_1', 'Resizing', {height: 4, width: 12, pad_to_aspect_ratio: true, fill_value: 0.5}],
+  ['resizing_2', 'Resizing', {height: 3, width: 7, interpolation: 'bicubic', data_format: 'channels_first'}],
+  ['resizing_3', 'Resizing', {height: 2, width: 4, interpolation: 'nearest', crop_to_aspect_ratio: true, data_format: 'channels_first'}]]);
+preCase({name: 'center_crop', description: 'CenterCrop of a 6x5 image: 4x3 crops (center_crop), 5x2 crops with odd margins (center_crop_1); 8x4 is taller than the image, so Keras crops to the aspect ratio and resizes bilinearly (center_crop_2).'},
+  [6, 5, 2], [
+  ['center_crop', 'CenterCrop', {height: 4, width: 3}],
+  ['center_crop_1', 'CenterCrop', {height: 5, width: 2}],
+  ['center_crop_2', 'CenterCrop', {height: 8, width: 4}]]);
+preCase({name: 'random_crop', description: 'RandomCrop at inference crops the largest centred box of the target aspect ratio and resizes it bilinearly: 4x4 of a 6x8 image (random_crop), 3x8 (random_crop_1).',
+  k3: '3.3.3'}, [6, 8, 2], [
+  ['random_crop', 'RandomCrop', {height: 4, width: 4}],
+  ['random_crop_1', 'RandomCrop', {height: 3, width: 8}]]);
+preCase({name: 'random_augmentation_identity', description: 'Augmentation layers return their input at inference: RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness.'},
+  [4, 4, 3], [
+  ['random_flip', 'RandomFlip', {mode: 'horizontal'}],
+  ['random_rotation', 'RandomRotation', {factor: 0.2}],
+  ['random_zoom', 'RandomZoom', {height_factor: 0.3, width_factor: 0.1}],
+  ['random_translation', 'RandomTranslation', {height_factor: 0.2, width_factor: 0.2}],
+  ['random_contrast', 'RandomContrast', {factor: 0.5}],
+  ['random_brightness', 'RandomBrightness', {factor: 0.3}]]);
+preCase({name: 'random_height_width', description: 'RandomHeight and RandomWidth return their input at inference.',
+  k3: null, skipK3: 'Keras 3 has no RandomHeight or RandomWidth'}, [4, 4, 3], [
+  ['random_height', 'RandomHeight', {factor: 0.2}],
+  ['random_width', 'RandomWidth', {factor: 0.2}]]);
+const BINS = [-1.0, 0.0, 0.5, 1.5];
+preCase({name: 'discretization', description: 'Discretization with bin_boundaries [-1, 0, 0.5, 1.5]: output_mode int (discretization), multi_hot (discretization_1), count (discretization_2); bucket indices are float32.'},
+  [5], [
+  ['discretization', 'Discretization', {bin_boundaries: BINS}],
+  ['discretization_1', 'Discretization', {bin_boundaries: BINS, output_mode: 'multi_hot'}],
+  ['discretization_2', 'Discretization', {bin_boundaries: BINS, output_mode: 'count'}]]);
+preCase({name: 'discretization_one_hot', description: 'Discretization one_hot of one value per sample (shape (batch, 1) becomes (batch, 5)).'},
+  [1], [['discretization', 'Discretization', {bin_boundaries: BINS, output_mode: 'one_hot'}]]);
+preCase({name: 'discretization_one_hot_k3', description: 'Keras 3 Discretization one_hot of several values per sample: (batch, 5) becomes (batch, 5, 5).',
+  k2: null, skipK2: 'tf.keras 2 one_hot encodes one value per sample only'},
+  [5], [['discretization', 'Discretization', {bin_boundaries: BINS, output_mode: 'one_hot'}]]);
+preCase({name: 'category_encoding', description: 'CategoryEncoding(num_tokens=6) of integer ids (as float32): multi_hot (category_encoding), count (category_encoding_1).',
+  inputs: [{int: 6}]}, [5], [
+  ['category_encoding', 'CategoryEncoding', {num_tokens: 6, output_mode: 'multi_hot'}],
+  ['category_encoding_1', 'CategoryEncoding', {num_tokens: 6, output_mode: 'count'}]]);
+preCase({name: 'category_encoding_one_hot', description: 'CategoryEncoding(num_tokens=7, one_hot) of one id per sample.',
+  inputs: [{int: 7}]}, [1], [['category_encoding', 'CategoryEncoding', {num_tokens: 7, output_mode: 'one_hot'}]]);
+
+// ---------------------------------------------------------------- attention (numpy reference)
+// tfjs has no EinsumDense, MultiHeadAttention, Attention or AdditiveAttention. A weightless
+// stand-in with the real layer's inputs and output shapes takes their place in the tfjs graph;
+// the patch gives it the real class, config and call (patch '@call': the names of its inputs
+// in order and the call options), weightShapes its weights ('query.kernel' is the kernel of
+// MultiHeadAttention's query projection), and numpy_ref.py computes the outputs.
+function standIn(tf, name, outShapes) {
+  class StandIn extends tf.layers.Layer {
+    static get className() { return 'StandIn'; }
+    computeOutputShape(inputShape) {
+      const batch = Array.isArray(inputShape[0]) ? inputShape[0][0] : inputShape[0];
+      const shapes = outShapes.map((s) => [batch].concat(s));
+      return shapes.length === 1 ? shapes[0] : shapes;
+    }
+    call(inputs) {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const ys = outShapes.map((s) => tf.zeros([x.shape[0]].concat(s)));
+      return ys.length === 1 ? ys[0] : ys;
+    }
+  }
+  return new StandIn({name});
+}
+const NUMPY_ATTENTION = 'tfjs has no EinsumDense or attention layers';
+// MultiHeadAttention weights: query/key/value kernels (dim, heads, depth) and biases, then the
+// output projection (heads, value_dim, *output_shape).
+function mhaWeights(heads, keyDim, valueDim, dims, outShape, useBias = true) {
+  const [dq, dv, dk] = dims;
+  const parts = [['query', dq, keyDim], ['key', dk, keyDim], ['value', dv, valueDim]];
+  const w = [];
+  for (const [p, d, depth] of parts) {
+    w.push([`${p}.kernel`, [d, heads, depth]]);
+    if (useBias) w.push([`${p}.bias`, [heads, depth]]);
+  }
+  w.push(['attention_output.kernel', [heads, valueDim].concat(outShape)]);
+  if (useBias) w.push(['attention_output.bias', outShape]);
+  return w;
+}
+// The patch making stand-in `name` a MultiHeadAttention; `shapes`: the query, key and value
+// input shapes tf.keras 2 records in the config (batch null).
+function mhaPatch(name, cfg, shapes, call) {
+  const [q, k, v] = shapes.map((s) => [null].concat(s));
+  return {'@class': {[name]: 'MultiHeadAttention'}, '@call': {[name]: call},
+    [name]: Object.assign({dropout: 0.0, use_bias: true, output_shape: null, attention_axes: [1]}, cfg,
+      {query_shape: q, key_shape: k, value_shape: v})};
+}
+const SELF = {inputs: ['query', 'value'], kwargs: {}};
+
+add({name: 'mha_self_attention', description: 'MultiHeadAttention(num_heads=2, key_dim=4) self-attention mha(x, x) on (5, 8) sequences; dropout 0.1 is identity at inference.',
+  batch: 3, numpyReference: NUMPY_ATTENTION,
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 4, value_dim: 4, dropout: 0.1}, [[5, 8], [5, 8], [5, 8]], SELF),
+  weightShapes: {multi_head_attention: mhaWeights(2, 4, 4, [8, 8, 8], [8])},
+  build: (L, tf) => fn1(tf, L, 'model', [5, 8], (x) => standIn(tf, 'multi_head_attention', [[5, 8]]).apply([x, x]))});
+add({name: 'mha_cross_attention_key', description: 'MultiHeadAttention(num_heads=3, key_dim=2, value_dim=5) cross-attention: query (4, 6), value (5, 8) and a separate key (5, 7).',
+  batch: 2, numpyReference: NUMPY_ATTENTION,
+  patch: mhaPatch('multi_head_attention', {num_heads: 3, key_dim: 2, value_dim: 5}, [[4, 6], [5, 7], [5, 8]],
+    {inputs: ['query', 'value', 'key'], kwargs: {}}),
+  weightShapes: {multi_head_attention: mhaWeights(3, 2, 5, [6, 8, 7], [6])},
+  build: (L, tf) => {
+    const q = L.input({shape: [4, 6], name: 'query'});
+    const v = L.input({shape: [5, 8], name: 'value'});
+    const k = L.input({shape: [5, 7], name: 'key'});
+    return tf.model({inputs: [q, v, k], outputs: standIn(tf, 'multi_head_attention', [[4, 6]]).apply([q, v, k]), name: 'model'});
+  }});
+add({name: 'mha_attention_axes', description: 'MultiHeadAttention on (3, 4, 6) inputs with attention_axes=(1, 2) (multi_head_attention: softmax over both axes), and attention_axes=(1,) with return_attention_scores (multi_head_attention_1, its output and weights: axis 2 is a batch axis for attention).',
+  batch: 2, numpyReference: NUMPY_ATTENTION,
+  patch: Object.assign(mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 3, attention_axes: [1, 2]}, [[3, 4, 6], [3, 4, 6], [3, 4, 6]], SELF),
+    (() => { const p = mhaPatch('multi_head_attention_1', {num_heads: 2, key_dim: 3, value_dim: 2, attention_axes: [1]}, [[3, 4, 6], [3, 4, 6], [3, 4, 6]],
+      {inputs: ['query', 'value'], kwargs: {return_attention_scores: true}});
+    return {'@class': {multi_head_attention: 'MultiHeadAttention', multi_head_attention_1: 'MultiHeadAttention'},
+      '@call': {multi_head_attention: SELF, multi_head_attention_1: p['@call'].multi_head_attention_1},
+      multi_head_attention_1: p.multi_head_attention_1}; })()),
+  weightShapes: {multi_head_attention: mhaWeights(2, 3, 3, [6, 6, 6], [6]), multi_head_attention_1: mhaWeights(2, 3, 2, [6, 6, 6], [6])},
+  build: (L, tf) => fn1(tf, L, 'model', [3, 4, 6], (x) => [standIn(tf, 'multi_head_attention', [[3, 4, 6]]).apply([x, x])]
+    .concat(standIn(tf, 'multi_head_attention_1', [[3, 4, 6], [4, 2, 3, 3]]).apply([x, x])))});
+add({name: 'mha_causal', description: 'MultiHeadAttention(num_heads=2, key_dim=3) self-attention with use_causal_mask=True (a call argument: kwargs of the inbound node).',
+  batch: 2, numpyReference: NUMPY_ATTENTION,
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 3}, [[6, 4], [6, 4], [6, 4]],
+    {inputs: ['query', 'value'], kwargs: {use_causal_mask: true}}),
+  weightShapes: {multi_head_attention: mhaWeights(2, 3, 3, [4, 4, 4], [4])},
+  build: (L, tf) => fn1(tf, L, 'model', [6, 4], (x) => standIn(tf, 'multi_head_attention', [[6, 4]]).apply([x, x]))});
+add({name: 'mha_attention_mask', description: 'MultiHeadAttention(num_heads=2, key_dim=3) cross-attention with an attention_mask input (batch, 4, 5) of 0/1 (a query row masked everywhere gets uniform weights).',
+  batch: 3, numpyReference: NUMPY_ATTENTION, inputs: [{}, {}, {int: 2}],
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 3}, [[4, 6], [5, 6], [5, 6]],
+    {inputs: ['query', 'value', 'attention_mask'], kwargs: {}}),
+  weightShapes: {multi_head_attention: mhaWeights(2, 3, 3, [6, 6, 6], [6])},
+  build: (L, tf) => {
+    const q = L.input({shape: [4, 6], name: 'query'});
+    const v = L.input({shape: [5, 6], name: 'value'});
+    const m = L.input({shape: [4, 5], name: 'attention_mask'});
+    return tf.model({inputs: [q, v, m], outputs: standIn(tf, 'multi_head_attention', [[4, 6]]).apply([q, v, m]), name: 'model'});
+  }});
+add({name: 'mha_return_scores', description: 'MultiHeadAttention(num_heads=2, key_dim=3, use_bias=False) self-attention with return_attention_scores=True: output (multi_head_attention) and weights (batch, heads, T, S).',
+  batch: 2, numpyReference: NUMPY_ATTENTION,
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 3, use_bias: false}, [[5, 4], [5, 4], [5, 4]],
+    {inputs: ['query', 'value'], kwargs: {return_attention_scores: true}}),
+  weightShapes: {multi_head_attention: mhaWeights(2, 3, 3, [4, 4, 4], [4], false)},
+  build: (L, tf) => fn1(tf, L, 'model', [5, 4], (x) => standIn(tf, 'multi_head_attention', [[5, 4], [2, 5, 5]]).apply([x, x]))});
+add({name: 'mha_masked_query', description: 'Embedding(mask_zero=True) into MultiHeadAttention(num_heads=2, key_dim=3) self-attention: the query and value masks make the attention mask (padded keys get no weight, padded query rows uniform weights); the output keeps the mask, which the LSTM after it reads (lstm).',
+  batch: 4, numpyReference: NUMPY_ATTENTION, inputs: [tokens(12)],
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 3}, [[7, 4], [7, 4], [7, 4]], SELF),
+  weightShapes: {multi_head_attention: mhaWeights(2, 3, 3, [4, 4, 4], [4])},
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => {
+    const a = standIn(tf, 'multi_head_attention', [[7, 4]]).apply([e, e]);
+    return [a, rec('lstm', {units: 3, name: 'lstm'})(L).apply(a)];
+  })});
+add({name: 'mha_output_shape', description: 'MultiHeadAttention(num_heads=2, key_dim=3, value_dim=4, output_shape=(2, 3)) cross-attention: output (batch, T, 2, 3).',
+  batch: 2, numpyReference: NUMPY_ATTENTION,
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 3, value_dim: 4, output_shape: [2, 3]}, [[4, 5], [6, 5], [6, 5]], SELF),
+  weightShapes: {multi_head_attention: mhaWeights(2, 3, 4, [5, 5, 5], [2, 3])},
+  build: (L, tf) => {
+    const q = L.input({shape: [4, 5], name: 'query'});
+    const v = L.input({shape: [6, 5], name: 'value'});
+    return tf.model({inputs: [q, v], outputs: standIn(tf, 'multi_head_attention', [[4, 2, 3]]).apply([q, v]), name: 'model'});
+  }});
+add({name: 'transformer_encoder', description: 'A Transformer encoder block: token Embedding + position Embedding (Add), MultiHeadAttention(num_heads=2, key_dim=4) self-attention, Add, LayerNormalization, Dense(16, relu), Dense(8), Add, LayerNormalization, GlobalAveragePooling1D, Dense(3, softmax).',
+  batch: 3, numpyReference: NUMPY_ATTENTION, inputs: [{int: 20}, {int: 10}],
+  patch: mhaPatch('multi_head_attention', {num_heads: 2, key_dim: 4, dropout: 0.1}, [[10, 8], [10, 8], [10, 8]], SELF),
+  weightShapes: {multi_head_attention: mhaWeights(2, 4, 4, [8, 8, 8], [8])},
+  build: (L, tf) => {
+    const tok = L.input({shape: [10], name: 'tokens'});
+    const pos = L.input({shape: [10], name: 'positions'});
+    const x = L.add({name: 'add'}).apply([L.embedding({inputDim: 20, outputDim: 8, name: 'embedding'}).apply(tok),
+      L.embedding({inputDim: 10, outputDim: 8, name: 'embedding_1'}).apply(pos)]);
+    const a = standIn(tf, 'multi_head_attention', [[10, 8]]).apply([x, x]);
+    const h = L.layerNormalization({epsilon: 1e-6, name: 'layer_normalization'}).apply(L.add({name: 'add_1'}).apply([x, a]));
+    const f = L.dense({units: 8, name: 'dense_1'}).apply(L.dense({units: 16, activation: 'relu', name: 'dense'}).apply(h));
+    const o = L.layerNormalization({epsilon: 1e-6, name: 'layer_normalization_1'}).apply(L.add({name: 'add_2'}).apply([h, f]));
+    const y = L.dense({units: 3, activation: 'softmax', name: 'dense_2'}).apply(L.globalAveragePooling1d({name: 'global_average_pooling1d'}).apply(o));
+    return tf.model({inputs: [tok, pos], outputs: y, name: 'model'});
+  }});
+
+// EinsumDense: the equations Keras's own layers generate, and ones that need transposes.
+const EINSUM = [
+  ['einsum_dense', 'abc,cde->abde', [4, 2, 3], 'de', 'linear', [['kernel', [6, 2, 3]], ['bias', [2, 3]]]],
+  ['einsum_dense_1', 'abc,cd->abd', [4, 5], 'd', 'relu', [['kernel', [6, 5]], ['bias', [5]]]],
+  ['einsum_dense_2', '...b,bc->...c', [5], 'c', 'linear', [['kernel', [6, 5]], ['bias', [5]]]],
+  ['einsum_dense_3', 'abc,cd->adb', [5, 4], 'd', 'linear', [['kernel', [6, 5]], ['bias', [5, 1]]]],
+  ['einsum_dense_4', 'abc,bd->adc', [3, 6], 'dc', 'tanh', [['kernel', [4, 3]], ['bias', [3, 6]]]],
+  ['einsum_dense_5', 'abc,cd->abd', [null, 2], null, 'linear', [['kernel', [6, 2]]]],
+];
+add({name: 'einsum_dense', description: 'EinsumDense on a (4, 6) input: ' + EINSUM.map((e) => `${e[0]} "${e[1]}" output_shape ${JSON.stringify(e[2])} bias_axes ${e[3]} ${e[4]}`).join('; ') + '.',
+  batch: 3, numpyReference: NUMPY_ATTENTION,
+  patch: Object.assign({'@class': Object.fromEntries(EINSUM.map((e) => [e[0], 'EinsumDense']))},
+    Object.fromEntries(EINSUM.map((e) => [e[0], {equation: e[1], output_shape: e[2], bias_axes: e[3], activation: e[4]}]))),
+  weightShapes: Object.fromEntries(EINSUM.map((e) => [e[0], e[5]])),
+  build: (L, tf) => fn1(tf, L, 'model', [4, 6], (x) => EINSUM.map((e) => standIn(tf, e[0],
+    [e[2].map((d, i) => (d === null ? [4, 6][i] : d))]).apply(x)))});
+add({name: 'einsum_dense_2d', description: 'EinsumDense "ab,bc->ac" (output_shape 4, bias_axes c, tanh) on a (6,) input.',
+  batch: 2, numpyReference: NUMPY_ATTENTION,
+  patch: {'@class': {einsum_dense: 'EinsumDense'}, einsum_dense: {equation: 'ab,bc->ac', output_shape: 4, bias_axes: 'c', activation: 'tanh'}},
+  weightShapes: {einsum_dense: [['kernel', [6, 4]], ['bias', [4]]]},
+  build: (L, tf) => fn1(tf, L, 'model', [6], (x) => standIn(tf, 'einsum_dense', [[4]]).apply(x))});
+
+// Attention and AdditiveAttention take a list [query, value(, key)].
+function denseAttention(tf, L, name, outShapes, withKey) {
+  const q = L.input({shape: [4, 5], name: 'query'});
+  const v = L.input({shape: [6, 3], name: 'value'});
+  const ins = [q, v];
+  if (withKey) ins.push(L.input({shape: [6, 5], name: 'key'}));
+  const y = standIn(tf, name, outShapes).apply(ins);
+  return tf.model({inputs: ins, outputs: y, name: 'model'});
+}
+add({name: 'attention_dot_scale', description: 'Attention(use_scale=True) on query (4, 5), value (6, 3), key (6, 5), with return_attention_scores: output (attention) and weights.',
+  batch: 2, numpyReference: NUMPY_ATTENTION, weightRanges: {scale: [0.5, 1.5]},
+  patch: {'@class': {attention: 'Attention'}, '@call': {attention: {inputs: ['query', 'value', 'key'], kwargs: {return_attention_scores: true}}},
+    attention: {use_scale: true, score_mode: 'dot', dropout: 0.0}},
+  weightShapes: {attention: [['scale', []]]},
+  build: (L, tf) => denseAttention(tf, L, 'attention', [[4, 3], [4, 6]], true)});
+add({name: 'attention_concat_causal', description: 'Attention(score_mode="concat", use_scale=True) with use_causal_mask=True on query (4, 5), value (6, 3), key (6, 5).',
+  batch: 2, numpyReference: NUMPY_ATTENTION, weightRanges: {scale: [0.5, 1.5], concat_score_weight: [0.5, 1.5]},
+  patch: {'@class': {attention: 'Attention'}, '@call': {attention: {inputs: ['query', 'value', 'key'], kwargs: {use_causal_mask: true}}},
+    attention: {use_scale: true, score_mode: 'concat', dropout: 0.0}},
+  weightShapes: {attention: [['scale', []], ['concat_score_weight', []]]},
+  build: (L, tf) => denseAttention(tf, L, 'attention', [[4, 3]], true)});
+add({name: 'additive_attention', description: 'AdditiveAttention(use_scale=True) on query (4, 5), value (6, 3), key (6, 5).',
+  batch: 3, numpyReference: NUMPY_ATTENTION,
+  patch: {'@class': {additive_attention: 'AdditiveAttention'}, '@call': {additive_attention: {inputs: ['query', 'value', 'key'], kwargs: {}}},
+    additive_attention: {use_scale: true, dropout: 0.0}},
+  weightShapes: {additive_attention: [['scale', [5]]]},
+  build: (L, tf) => denseAttention(tf, L, 'additive_attention', [[4, 3]], true)});
+add({name: 'attention_masked', description: 'Embedding(mask_zero=True) query and value into Attention (attention: padded values get no weight, padded query rows are 0) and AdditiveAttention(use_scale=False) with use_causal_mask=True (additive_attention); both keep the query mask, which LSTMs read (lstm, lstm_1).',
+  batch: 4, numpyReference: NUMPY_ATTENTION, inputs: [tokens(12), tokens(12, PAD6)],
+  patch: {'@class': {attention: 'Attention', additive_attention: 'AdditiveAttention'},
+    '@call': {attention: {inputs: ['query', 'value'], kwargs: {}}, additive_attention: {inputs: ['query', 'value'], kwargs: {use_causal_mask: true}}},
+    attention: {use_scale: false, score_mode: 'dot', dropout: 0.0}, additive_attention: {use_scale: false, dropout: 0.0}},
+  weightShapes: {attention: [], additive_attention: []},
+  build: (L, tf) => {
+    const a = L.input({shape: [7], name: 'input_1'});
+    const b = L.input({shape: [6], name: 'input_2'});
+    const q = L.embedding({inputDim: 12, outputDim: 4, maskZero: true, name: 'embedding'}).apply(a);
+    const v = L.embedding({inputDim: 12, outputDim: 4, maskZero: true, name: 'embedding_1'}).apply(b);
+    const x = standIn(tf, 'attention', [[7, 4]]).apply([q, v]);
+    const y = standIn(tf, 'additive_attention', [[7, 4]]).apply([q, v]);
+    return tf.model({inputs: [a, b], name: 'model', outputs: [x, rec('lstm', {units: 2, name: 'lstm'})(L).apply(x),
+      y, rec('lstm', {units: 2, name: 'lstm_1'})(L).apply(y)]});
+  }});
 
 // ---------------------------------------------------------------- bundled examples (examples/models)
 add({name: 'example_mnist_cnn', description: 'MNIST-like CNN for the README demo.', batch: 1, example: {file: 'mnist_cnn.h5', format: 'h5'},

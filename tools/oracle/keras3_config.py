@@ -154,6 +154,74 @@ K3_KEYS = {
                         ("bias_initializer", _Z)] + _RNN_REG + [("reset_after", True)],
 }
 
+for _nd in (1, 2, 3):  # keras/src/layers/rnn/conv_lstm.py ConvLSTM.get_config (after RNN's)
+    K3_KEYS[f"ConvLSTM{_nd}D"] = _RNN_HEAD + [
+        ("filters", None), ("kernel_size", None), ("strides", [1] * _nd), ("padding", "valid"),
+        ("data_format", "channels_last"), ("dilation_rate", [1] * _nd), ("activation", "tanh"),
+        ("recurrent_activation", "sigmoid"), ("use_bias", True), ("kernel_initializer", _G),
+        ("recurrent_initializer", _ORTH), ("bias_initializer", _Z), ("unit_forget_bias", True),
+        ("kernel_regularizer", None), ("recurrent_regularizer", None), ("bias_regularizer", None),
+        ("activity_regularizer", None), ("kernel_constraint", None), ("recurrent_constraint", None),
+        ("bias_constraint", None), ("dropout", 0.0), ("recurrent_dropout", 0.0), ("seed", None)]
+
+_NORM_INIT = [("beta_initializer", _Z), ("gamma_initializer", _O), ("beta_regularizer", None),
+              ("gamma_regularizer", None), ("beta_constraint", None), ("gamma_constraint", None)]
+_AUGMENT = [("fill_mode", "reflect"), ("fill_value", 0.0), ("interpolation", "bilinear"), ("seed", None),
+            ("data_format", "channels_last")]
+K3_KEYS.update({  # Keras 3 get_config of the normalization and preprocessing layers
+    "GroupNormalization": [("groups", 32), ("axis", -1), ("epsilon", 0.001), ("center", True),
+                           ("scale", True)] + _NORM_INIT,
+    "UnitNormalization": [("axis", -1)],
+    "Normalization": [("axis", [-1]), ("invert", False), ("mean", None), ("variance", None)],
+    "Rescaling": [("scale", None), ("offset", 0.0)],
+    "Resizing": [("height", None), ("width", None), ("interpolation", "bilinear"), ("data_format", "channels_last"),
+                 ("crop_to_aspect_ratio", False), ("pad_to_aspect_ratio", False), ("fill_mode", "constant"),
+                 ("fill_value", 0.0), ("antialias", False)],
+    "CenterCrop": [("height", None), ("width", None), ("data_format", "channels_last")],
+    "RandomCrop": [("height", None), ("width", None), ("seed", None), ("data_format", "channels_last")],
+    "Discretization": [("bin_boundaries", None), ("num_bins", None), ("epsilon", 0.01), ("output_mode", "int"),
+                       ("sparse", False)],
+    "CategoryEncoding": [("num_tokens", None), ("output_mode", "multi_hot"), ("sparse", False)],
+    "RandomFlip": [("mode", "horizontal_and_vertical"), ("seed", None), ("data_format", "channels_last")],
+    "RandomRotation": [("factor", None)] + _AUGMENT,
+    "RandomZoom": [("height_factor", None), ("width_factor", None)] + _AUGMENT,
+    "RandomTranslation": [("height_factor", None), ("width_factor", None)] + _AUGMENT,
+    "RandomContrast": [("factor", None), ("value_range", [0, 255]), ("seed", None)],
+    "RandomBrightness": [("factor", None), ("value_range", [0, 255]), ("seed", None)],
+})
+
+_K3_DENSE_TAIL = [("kernel_initializer", _G), ("bias_initializer", _Z), ("kernel_regularizer", None),
+                  ("bias_regularizer", None), ("activity_regularizer", None), ("kernel_constraint", None),
+                  ("bias_constraint", None)]
+K3_KEYS.update({  # keras/src/layers/attention and core/einsum_dense.py get_config
+    "EinsumDense": [("output_shape", None), ("equation", None), ("activation", "linear"), ("bias_axes", None)]
+    + _K3_DENSE_TAIL,
+    "MultiHeadAttention": [("num_heads", None), ("key_dim", None), ("value_dim", None), ("dropout", 0.0),
+                           ("use_bias", True), ("output_shape", None), ("attention_axes", None)]
+    + _K3_DENSE_TAIL + [("seed", None)],
+    "Attention": [("use_scale", False), ("score_mode", "dot"), ("dropout", 0.0)],
+    "AdditiveAttention": [("use_scale", True), ("dropout", 0.0)],
+})
+
+# MultiHeadAttention's projections: weight prefix -> (saving_lib attribute, sublayer name).
+_MHA_SUBLAYERS = {"query": ("query_dense", "query"), "key": ("key_dense", "key"),
+                  "value": ("value_dense", "value"), "attention_output": ("output_dense", "attention_output")}
+
+_CELL_REG = [("kernel_regularizer", None), ("recurrent_regularizer", None), ("bias_regularizer", None),
+             ("kernel_constraint", None), ("recurrent_constraint", None), ("bias_constraint", None),
+             ("dropout", 0.0), ("recurrent_dropout", 0.0), ("seed", None)]
+# keras/src/layers/rnn/*.py get_config of RNN (cell last), StackedRNNCells and the cells
+K3_KEYS["RNN"] = _RNN_HEAD + [("cell", None)]
+K3_KEYS["StackedRNNCells"] = [("cells", None)]
+K3_KEYS["SimpleRNNCell"] = [("units", None), ("activation", "tanh"), ("use_bias", True), ("kernel_initializer", _G),
+                            ("recurrent_initializer", _ORTH), ("bias_initializer", _Z)] + _CELL_REG
+K3_KEYS["LSTMCell"] = [("units", None), ("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("use_bias", True),
+                       ("unit_forget_bias", True), ("kernel_initializer", _G), ("recurrent_initializer", _ORTH),
+                       ("bias_initializer", _Z)] + _CELL_REG
+K3_KEYS["GRUCell"] = [("units", None), ("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("use_bias", True),
+                      ("kernel_initializer", _G), ("recurrent_initializer", _ORTH), ("bias_initializer", _Z)] \
+    + _CELL_REG + [("reset_after", True)]
+
 _K3_ONLY_NEW = {"rms_scaling"}  # keys that appeared after 3.3
 
 
@@ -184,13 +252,17 @@ class K3Writer:
                "dtype": dtype_policy(self.version, self.shared_policy if not layer.weights else None)}
         if cn in ("Bidirectional", "TimeDistributed"):
             return self._wrapper_config(layer, out, input_shape)
+        if cn == "SpectralNormalization":
+            out["layer"] = self.serialize_inner(layer.config["layer"], input_shape)
+            out["power_iterations"] = layer.config.get("power_iterations", 1)
+            return out
         for key, default in K3_KEYS[cn]:
             if key in _K3_ONLY_NEW and not self.new:
                 continue
             src = key
             if cn == "LeakyReLU" and key == "negative_slope":
                 src = "alpha"
-            if cn in ("LSTM", "GRU", "SimpleRNN") and key == "zero_output_for_mask":
+            if cn in _CELL and key == "zero_output_for_mask":
                 # Bidirectional forces it to return_sequences on the layers it serializes
                 value = (c.get("return_sequences", False) if getattr(layer, "_in_bidirectional", False)
                          else c.get("zero_output_for_mask", False))
@@ -198,10 +270,14 @@ class K3Writer:
                 value = c.get(src, default)
             if value is None and key in ("unit_forget_bias", "mask_zero"):
                 value = default
-            if cn == "GRU" and key == "reset_after":
+            if cn in ("GRU", "GRUCell") and key == "reset_after":
                 value = c.get("reset_after", False)
             if key.endswith("_initializer"):
                 value = _init(value)
+            if isinstance(value, Layer):
+                value = self.serialize_inner(value, None)
+            elif isinstance(value, list) and value and isinstance(value[0], Layer):
+                value = [self.serialize_inner(v, None) for v in value]
             out[key] = copy.deepcopy(value)
         if cn.endswith("Pooling1D") or cn.endswith("Pooling2D"):
             if "strides" in out and out["strides"] is None:
@@ -272,6 +348,12 @@ class K3Writer:
             tensors.append({"class_name": "__keras_tensor__", "config": {
                 "shape": _shape_list(shape) if shape is not None else None, "dtype": "float32",
                 "keras_history": [lname, self._call_index(path, lname, nidx), tidx]}})
+        call = getattr(layer, "call", None)
+        if call:
+            return _k3_attention_node(layer, call, tensors)
+        if layer.class_name in _INITIAL_STATE_TAKERS and len(tensors) > 1:
+            # RNN(x, initial_state=[...]): Keras 3 keeps the states as a keyword argument
+            return {"args": tensors[:1], "kwargs": {"initial_state": tensors[1:]}}
         args = [tensors] if len(tensors) > 1 else tensors
         return {"args": args, "kwargs": {}}
 
@@ -333,6 +415,25 @@ class K3Writer:
 
 
 _ALWAYS_BUILD = {"Dropout", "Flatten"}
+_INITIAL_STATE_TAKERS = {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional"}
+
+
+def _k3_attention_node(layer, call, tensors):
+    """Keras 3 serialize_node of an attention layer call: query, value (and key) positional
+    (Attention: one list), attention_mask and options as kwargs, then the mask arguments
+    Layer.__call__ fills in (None here: the oracle does not model symbolic masks)."""
+    names = call["inputs"]
+    kwargs = {}
+    if layer.class_name == "MultiHeadAttention":
+        args = [t for n, t in zip(names, tensors) if n != "attention_mask"]
+        kwargs.update({n: t for n, t in zip(names, tensors) if n == "attention_mask"})
+        kwargs.update(call.get("kwargs", {}))
+        kwargs.update({f"{n}_mask": None for n in names if n != "attention_mask"})
+    else:
+        args = [tensors]
+        kwargs.update(call.get("kwargs", {}))
+        kwargs["mask"] = [None] * len(tensors)
+    return {"args": args, "kwargs": kwargs}
 
 
 def _renamed(layer, name):
@@ -346,7 +447,8 @@ def _shape_list(shape):
 
 # ----------------------------------------------------------------- weights
 
-_CELL = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}
+_CELL = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell",
+         "ConvLSTM1D": "conv_lstm_cell", "ConvLSTM2D": "conv_lstm_cell", "ConvLSTM3D": "conv_lstm_cell"}
 
 
 def k3_weight_tree(model):
@@ -382,6 +484,21 @@ def _object(layer, path, out):
     elif cn in _CELL:
         out.append((f"{path}/vars", layer.name, []))
         out.append((f"{path}/cell/vars", _CELL[cn], arrays))
+    elif cn == "RNN":
+        from keras_config import rnn_cells
+        cells, stacked = rnn_cells(layer)
+        out.append((f"{path}/vars", layer.name, []))
+        if not stacked:
+            out.append((f"{path}/cell/vars", cells[0][0].name, arrays))
+            return
+        out.append((f"{path}/cell/vars", layer.config["cell"].name, []))
+        used = {}
+        for cell, n in cells:
+            key = to_snake_case(cell.class_name)
+            used[key] = used.get(key, -1) + 1
+            key = key if used[key] == 0 else f"{key}_{used[key]}"
+            out.append((f"{path}/cell/cells/{key}/vars", cell.name, arrays[:n]))
+            arrays = arrays[n:]
     elif cn == "Bidirectional":
         inner = layer.config["layer"]
         n = len(arrays) // 2
@@ -393,6 +510,18 @@ def _object(layer, path, out):
         inner = layer.config["layer"]
         out.append((f"{path}/vars", layer.name, []))
         out.append((f"{path}/layer/vars", inner.name, arrays))
+    elif cn == "SpectralNormalization":
+        # build() assigns the wrapped layer's kernel to an attribute, which Keras tracks as one of
+        # the wrapper's own variables, ahead of vector_u (the last weight)
+        inner = layer.config["layer"]
+        out.append((f"{path}/vars", layer.name, [arrays[0], arrays[-1]]))
+        out.append((f"{path}/layer/vars", inner.name, arrays[:-1]))
+    elif cn == "MultiHeadAttention":
+        out.append((f"{path}/vars", layer.name, []))
+        for prefix, (attr, sub_name) in _MHA_SUBLAYERS.items():
+            part = [a for v, a in layer.weights if v.split(".")[0] == prefix]
+            if part:
+                out.append((f"{path}/{attr}/vars", sub_name, part))
     else:
         out.append((f"{path}/vars", layer.name, arrays))
 
@@ -405,7 +534,11 @@ def k3_legacy_weight_names(layer):
     seen = {}
     for owner, var, _ in legacy_layer_weights(layer):
         cn = owner.class_name
-        if cn in _CELL:
+        if cn == "RNN":
+            from keras_config import _rnn_cell_of
+            cell, stacked = _rnn_cell_of(owner, seen)
+            names.append(f"{owner.name}/{'stacked_rnn_cells/' if stacked else ''}{cell.name}/{var}")
+        elif cn in _CELL:
             names.append(f"{owner.name}/{_CELL[cn]}/{var}")
         elif cn == "Bidirectional":
             inner = owner.config["layer"]
@@ -415,6 +548,9 @@ def k3_legacy_weight_names(layer):
             names.append(f"{owner.name}/{d}_{inner.name}/{_CELL[inner.class_name]}/{var}")
         elif cn == "TimeDistributed":
             names.append(f"{owner.name}/{owner.config['layer'].name}/{var}")
+        elif cn == "SpectralNormalization":
+            inner = owner.config["layer"].name
+            names.append(f"{owner.name}/{var}" if var == "vector_u" else f"{owner.name}/{inner}/{var}")
         else:
-            names.append(f"{owner.name}/{var}")
+            names.append(f"{owner.name}/{var.replace('.', '/')}")
     return names

@@ -142,6 +142,12 @@ def _parse_layer(entry):
         if k in c:  # wrappers: parse the inner layer config too
             inner = _parse_layer({"class_name": c[k]["class_name"], "config": c[k]["config"]})
             c[k] = inner
+    if cn == "RNN":  # tfjs also writes the cells beside the cell: keep the cell only
+        c.pop("cells", None)
+    if "cell" in c:
+        c["cell"] = _parse_layer(c["cell"])
+    if cn == "StackedRNNCells":
+        c["cells"] = [_parse_layer(cell) for cell in c["cells"]]
     if cn == "Reshape":  # tfjs writes the unknown dimension as null, Keras keeps -1
         c["target_shape"] = [-1 if d is None else d for d in c["target_shape"]]
     layer = Layer(cn, name, c, trainable)
@@ -174,8 +180,16 @@ def _apply_patch(model, patch):
     """Turn a tfjs stand-in layer into the layer tfjs cannot build."""
     for lname, new_class in (patch.get("@class") or {}).items():
         _find_layer(model, lname).class_name = new_class
+    for lname, wrap in (patch.get("@wrap") or {}).items():
+        # the stand-in becomes the wrapped layer, renamed, inside a wrapper with the stand-in's name
+        layer = _find_layer(model, lname)
+        inner = Layer(layer.class_name, wrap["inner"], layer.config, layer.trainable)
+        layer.class_name = wrap["class_name"]
+        layer.config = dict(wrap.get("config", {}), layer=inner)
+    for lname, call in (patch.get("@call") or {}).items():
+        _find_layer(model, lname).call = call  # {"inputs": [argument names], "kwargs": {...}}
     for lname, changes in patch.items():
-        if lname == "@class":
+        if lname in ("@class", "@call", "@wrap"):
             continue
         layer = _find_layer(model, lname)
         for key, value in changes.items():
@@ -413,7 +427,129 @@ K2_KEYS = {
     + _RNN_REG + [("implementation", 2), ("reset_after", False)],
     "Bidirectional": [("layer", None), ("merge_mode", "concat")],
     "TimeDistributed": [("layer", None)],
+    # keras/layers/rnn/base_rnn.py RNN.get_config (the cell serialized last) and the cells'
+    "RNN": _RNN_COMMON_HEAD + [("cell", None)],
+    "StackedRNNCells": [("cells", None)],
+    # keras/layers/cudnn_recurrent.py (Keras 2.x, tf.compat.v1.keras): _CuDNNRNN.get_config, then the
+    # layer's
+    "CuDNNLSTM": [("return_sequences", False), ("return_state", False), ("go_backwards", False),
+                  ("stateful", False), ("units", None), ("kernel_initializer", _INIT["kernel_initializer"]),
+                  ("recurrent_initializer", _INIT["recurrent_initializer"]),
+                  ("bias_initializer", _INIT["bias_initializer"]), ("unit_forget_bias", True),
+                  ("kernel_regularizer", None), ("recurrent_regularizer", None), ("bias_regularizer", None),
+                  ("activity_regularizer", None), ("kernel_constraint", None), ("recurrent_constraint", None),
+                  ("bias_constraint", None)],
+    "CuDNNGRU": [("return_sequences", False), ("return_state", False), ("go_backwards", False),
+                 ("stateful", False), ("units", None), ("kernel_initializer", _INIT["kernel_initializer"]),
+                 ("recurrent_initializer", _INIT["recurrent_initializer"]),
+                 ("bias_initializer", _INIT["bias_initializer"]), ("kernel_regularizer", None),
+                 ("recurrent_regularizer", None), ("bias_regularizer", None), ("activity_regularizer", None),
+                 ("kernel_constraint", None), ("recurrent_constraint", None), ("bias_constraint", None)],
+    "SimpleRNNCell": [("units", None), ("activation", "tanh"), ("use_bias", True),
+                      ("kernel_initializer", _INIT["kernel_initializer"]),
+                      ("recurrent_initializer", _INIT["recurrent_initializer"]),
+                      ("bias_initializer", _INIT["bias_initializer"]), ("kernel_regularizer", None),
+                      ("recurrent_regularizer", None), ("bias_regularizer", None), ("kernel_constraint", None),
+                      ("recurrent_constraint", None), ("bias_constraint", None), ("dropout", 0.0),
+                      ("recurrent_dropout", 0.0)],
+    "LSTMCell": [("units", None), ("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("use_bias", True),
+                 ("kernel_initializer", _INIT["kernel_initializer"]),
+                 ("recurrent_initializer", _INIT["recurrent_initializer"]),
+                 ("bias_initializer", _INIT["bias_initializer"]), ("unit_forget_bias", True),
+                 ("kernel_regularizer", None), ("recurrent_regularizer", None), ("bias_regularizer", None),
+                 ("kernel_constraint", None), ("recurrent_constraint", None), ("bias_constraint", None),
+                 ("dropout", 0.0), ("recurrent_dropout", 0.0), ("implementation", 2)],
+    "GRUCell": [("units", None), ("activation", "tanh"), ("recurrent_activation", "sigmoid"), ("use_bias", True),
+                ("kernel_initializer", _INIT["kernel_initializer"]),
+                ("recurrent_initializer", _INIT["recurrent_initializer"]),
+                ("bias_initializer", _INIT["bias_initializer"]), ("kernel_regularizer", None),
+                ("recurrent_regularizer", None), ("bias_regularizer", None), ("kernel_constraint", None),
+                ("recurrent_constraint", None), ("bias_constraint", None), ("dropout", 0.0),
+                ("recurrent_dropout", 0.0), ("implementation", 2), ("reset_after", False)],
 }
+for _nd in (1, 2, 3):  # keras/layers/rnn/base_conv_lstm.py ConvLSTM.get_config (after ConvRNN's)
+    K2_KEYS[f"ConvLSTM{_nd}D"] = _RNN_COMMON_HEAD + [
+        ("filters", None), ("kernel_size", None), ("strides", [1] * _nd), ("padding", "valid"),
+        ("data_format", "channels_last"), ("dilation_rate", [1] * _nd), ("activation", "tanh"),
+        ("recurrent_activation", "hard_sigmoid"), ("use_bias", True),
+        ("kernel_initializer", _INIT["kernel_initializer"]),
+        ("recurrent_initializer", _INIT["recurrent_initializer"]),
+        ("bias_initializer", _INIT["bias_initializer"]), ("unit_forget_bias", True),
+        ("kernel_regularizer", None), ("recurrent_regularizer", None), ("bias_regularizer", None),
+        ("activity_regularizer", None), ("kernel_constraint", None), ("recurrent_constraint", None),
+        ("bias_constraint", None), ("dropout", 0.0), ("recurrent_dropout", 0.0)]
+
+for _nd in (1, 2):  # tf-keras 2.15 keras/layers/locally_connected/locally_connected{1,2}d.py get_config
+    K2_KEYS[f"LocallyConnected{_nd}D"] = [
+        ("filters", None), ("kernel_size", None), ("strides", [1] * _nd), ("padding", "valid"),
+        ("data_format", "channels_last")] + _CONV_TAIL + [("implementation", 1)]
+# Keras 3 only (keras/src/layers/normalization/spectral_normalization.py); the numpy reference
+# reads its config in this form
+K2_KEYS["SpectralNormalization"] = [("layer", None), ("power_iterations", 1)]
+
+_NORM_INIT = [("beta_initializer", {"class_name": "Zeros", "config": {}}),
+              ("gamma_initializer", {"class_name": "Ones", "config": {}}), ("beta_regularizer", None),
+              ("gamma_regularizer", None), ("beta_constraint", None), ("gamma_constraint", None)]
+_AUGMENT = [("fill_mode", "reflect"), ("fill_value", 0.0), ("interpolation", "bilinear"), ("seed", None)]
+K2_KEYS.update({  # tf-keras 2.15 get_config of the normalization and preprocessing layers
+    "GroupNormalization": [("groups", 32), ("axis", -1), ("epsilon", 0.001), ("center", True),
+                           ("scale", True)] + _NORM_INIT,
+    "UnitNormalization": [("axis", -1)],
+    "Normalization": [("axis", [-1]), ("invert", False), ("mean", None), ("variance", None)],
+    "Rescaling": [("scale", None), ("offset", 0.0)],
+    "Resizing": [("height", None), ("width", None), ("interpolation", "bilinear"), ("crop_to_aspect_ratio", False)],
+    "CenterCrop": [("height", None), ("width", None)],
+    "RandomCrop": [("height", None), ("width", None), ("seed", None)],
+    "Discretization": [("bin_boundaries", None), ("num_bins", None), ("epsilon", 0.01), ("output_mode", "int"),
+                       ("sparse", False)],
+    "CategoryEncoding": [("num_tokens", None), ("output_mode", "multi_hot"), ("sparse", False)],
+    "RandomFlip": [("mode", "horizontal_and_vertical"), ("seed", None)],
+    "RandomRotation": [("factor", None)] + _AUGMENT,
+    "RandomZoom": [("height_factor", None), ("width_factor", None)] + _AUGMENT,
+    "RandomTranslation": [("height_factor", None), ("width_factor", None)] + _AUGMENT,
+    "RandomContrast": [("factor", None), ("seed", None)],
+    "RandomBrightness": [("factor", None), ("value_range", [0, 255]), ("seed", None)],
+    "RandomHeight": [("factor", None), ("interpolation", "bilinear"), ("seed", None)],
+    "RandomWidth": [("factor", None), ("interpolation", "bilinear"), ("seed", None)],
+})
+
+# Keras-3-only options, written into a Keras 2 config only when set: numpy_ref reads that config,
+# and the cases setting them skip the Keras-2 formats.
+_K3_ONLY_SET = {"Resizing": [("data_format", "channels_last"), ("pad_to_aspect_ratio", False),
+                             ("fill_value", 0.0)]}
+
+_DENSE_TAIL = [("kernel_initializer", _INIT["kernel_initializer"]), ("bias_initializer", _INIT["bias_initializer"]),
+               ("kernel_regularizer", None), ("bias_regularizer", None), ("activity_regularizer", None),
+               ("kernel_constraint", None), ("bias_constraint", None)]
+K2_KEYS.update({  # tf.keras 2.15 get_config of the attention layers (keras/layers/attention, core/einsum_dense.py)
+    "EinsumDense": [("output_shape", None), ("equation", None), ("activation", "linear"), ("bias_axes", None)]
+    + _DENSE_TAIL,
+    "MultiHeadAttention": [("num_heads", None), ("key_dim", None), ("value_dim", None), ("dropout", 0.0),
+                           ("use_bias", True), ("output_shape", None), ("attention_axes", None)] + _DENSE_TAIL
+    + [("query_shape", None), ("key_shape", None), ("value_shape", None)],
+    "Attention": [("use_scale", False), ("score_mode", "dot"), ("dropout", 0.0)],
+    "AdditiveAttention": [("use_scale", True), ("dropout", 0.0)],
+})
+
+# Attention layers whose call takes one list [query, value(, key)] (MultiHeadAttention takes
+# named arguments). A layer's call spec (patch "@call") names its inputs and options.
+LIST_CALLS = {"Attention", "AdditiveAttention"}
+
+
+def k2_node(layer, node):
+    """tf.keras 2 Node.serialize: the first call argument's tensors, each carrying the other
+    arguments (tensors as [layer, node, tensor]) and options as kwargs."""
+    call = getattr(layer, "call", None)
+    if not call:
+        return [[r[0], r[1], r[2], {}] for r in node]
+    options = dict(call.get("kwargs", {}))
+    if layer.class_name in LIST_CALLS:  # Attention([query, value, key], **options)
+        return [[r[0], r[1], r[2], dict(options)] for r in node]
+    names = call["inputs"]
+    kwargs = {n: [r[0], r[1], r[2]] for n, r in zip(names[1:], node[1:])}
+    kwargs.update(options)
+    return [[node[0][0], node[0][1], node[0][2], kwargs]]
+
 
 # Keys tf.keras 2.2.4-tf did not write yet.
 _K2_OLD_MISSING = {"groups", "keepdims", "time_major", "ragged"}
@@ -424,6 +560,8 @@ def _k2_value(key, value, version):
         return _initializer_k2(value)
     if isinstance(value, Layer):
         return {"class_name": value.class_name, "config": k2_layer_config(value, version, None)}
+    if isinstance(value, list) and value and isinstance(value[0], Layer):
+        return [_k2_value(key, v, version) for v in value]
     return copy.deepcopy(value)
 
 
@@ -453,6 +591,9 @@ def k2_layer_config(layer, version, input_shape, first_in_sequential=False):
         out[key] = _k2_value(key, value, version)
         if key == "time_major" and c.get("zero_output_for_mask", False):
             out["zero_output_for_mask"] = True  # tf-keras RNN.get_config writes it only when set
+    for key, default in _K3_ONLY_SET.get(layer.class_name, []):
+        if c.get(key, default) != default:
+            out[key] = copy.deepcopy(c[key])
     cn = layer.class_name
     if cn in ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D") and out.get("strides") is None:
         out["strides"] = out["pool_size"]
@@ -484,7 +625,7 @@ def k2_model_config(model, version, shapes, path=()):
     layers = []
     for layer in model.layers:
         entry = _k2_entry(layer, version, shapes, path, first=False)
-        nodes = [[[r[0], r[1], r[2], {}] for r in node] for node in layer.inbound]
+        nodes = [k2_node(layer, node) for node in layer.inbound]
         if old:
             layers.append({"name": layer.name, "class_name": entry["class_name"], "config": entry["config"],
                            "inbound_nodes": nodes})
@@ -509,7 +650,8 @@ def _k2_entry(layer, version, shapes, path, first):
 
 # ----------------------------------------------------------------- weight names
 
-_CELL = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}
+_CELL = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell",
+         "ConvLSTM1D": "conv_lstm_cell", "ConvLSTM2D": "conv_lstm_cell", "ConvLSTM3D": "conv_lstm_cell"}
 
 
 class CellNamer:
@@ -536,8 +678,30 @@ def k2_weight_names(layer, version, cells):
     return names
 
 
+def rnn_cells(layer):
+    """The cells of an RNN layer, with the number of weights each holds."""
+    cell = layer.config["cell"]
+    cells = cell.config["cells"] if cell.class_name == "StackedRNNCells" else [cell]
+    return [(c, 3 if c.config.get("use_bias", True) else 2) for c in cells], cell.class_name == "StackedRNNCells"
+
+
+def _rnn_cell_of(owner, cell_of):
+    """The cell the next weight of RNN `owner` belongs to (weights come cell by cell)."""
+    k = cell_of.get(("rnn", owner.name), 0)
+    cell_of[("rnn", owner.name)] = k + 1
+    cells, stacked = rnn_cells(owner)
+    for c, n in cells:
+        if k < n:
+            return c, stacked
+        k -= n
+    raise ValueError("RNN: more weights than cells hold")
+
+
 def _k2_var_name(owner, var, old, cells, cell_of):
     cn = owner.class_name
+    if cn == "RNN":
+        cell, stacked = _rnn_cell_of(owner, cell_of)
+        return f"{owner.name}/{'stacked_rnn_cells/' if stacked else ''}{cell.name}/{var}:0"
     if cn in _CELL:
         if old:
             return f"{owner.name}/{var}:0"
@@ -558,4 +722,4 @@ def _k2_var_name(owner, var, old, cells, cell_of):
         if ck not in cell_of:
             cell_of[ck] = cells(_CELL[inner.class_name])
         return f"{owner.name}/{sub}/{cell_of[ck]}/{var}:0"
-    return f"{owner.name}/{var}:0"
+    return f"{owner.name}/{var.replace('.', '/')}:0"  # "query.kernel": a sublayer's weight

@@ -18,6 +18,9 @@ import math
 
 import numpy as np
 
+import numpy_ref_local
+import numpy_ref_preprocessing
+
 # ----------------------------------------------------------------- activations
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -247,7 +250,59 @@ def _l2_normalize(x, axis):
 # ----------------------------------------------------------------- recurrent
 
 
-def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None, mask=None, zero_output_for_mask=None):
+def _cell_step(kind, cfg, w, xt, h, c, keras_major):
+    """One step of a SimpleRNN / LSTM / GRU cell: (h, c) -> (h_new, c_new)."""
+    act = cfg.get("activation", "tanh")
+    rec_act = cfg.get("recurrent_activation", "sigmoid")
+    kernel = w["kernel"]
+    rkernel = w["recurrent_kernel"]
+    bias = w.get("bias") if cfg.get("use_bias", True) else None
+    A = lambda name, v: activation(name, v, keras_major)  # noqa: E731
+    reset_after = kind == "GRU" and cfg.get("reset_after", False)
+    c_new = c
+    if kind == "SimpleRNN":
+        z = xt @ kernel + h @ rkernel
+        if bias is not None:
+            z = z + bias
+        h_new = A(act, z)
+    elif kind == "LSTM":
+        z = xt @ kernel + h @ rkernel
+        if bias is not None:
+            z = z + bias
+        zi, zf, zc, zo = np.split(z, 4, axis=-1)
+        i = A(rec_act, zi)
+        f = A(rec_act, zf)
+        c_new = f * c + i * A(act, zc)
+        o = A(rec_act, zo)
+        h_new = o * A(act, c_new)
+    elif kind == "GRU":
+        if reset_after:
+            bx = bias[0] if bias is not None else 0.0
+            bh = bias[1] if bias is not None else 0.0
+            mx = xt @ kernel + bx
+            mh = h @ rkernel + bh
+            xz, xr, xh = np.split(mx, 3, axis=-1)
+            hz, hr, hh = np.split(mh, 3, axis=-1)
+            zg = A(rec_act, xz + hz)
+            rg = A(rec_act, xr + hr)
+            cand = A(act, xh + rg * hh)
+        else:
+            bz = br = bhh = 0.0
+            if bias is not None:
+                bz, br, bhh = np.split(bias, 3, axis=-1)
+            kz, kr, kh = np.split(kernel, 3, axis=-1)
+            rz, rr, rh = np.split(rkernel, 3, axis=-1)
+            zg = A(rec_act, xt @ kz + bz + h @ rz)
+            rg = A(rec_act, xt @ kr + br + h @ rr)
+            cand = A(act, xt @ kh + bhh + (rg * h) @ rh)
+        h_new = zg * h + (1.0 - zg) * cand
+    else:
+        raise NotImplementedError(kind)
+    return h_new, c_new
+
+
+def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None, mask=None, zero_output_for_mask=None,
+             initial_state=None):
     """Run SimpleRNN / LSTM / GRU over x (B,T,F). Returns (outputs over time
     in processing order (B,T,U), final states list).
 
@@ -255,14 +310,16 @@ def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None, mask=None, zero_ou
     mask is reversed with the inputs; at a masked step the states keep their
     previous values and the output is the previous step's output (zeros
     before the first step), or zeros when zero_output_for_mask."""
-    units = int(cfg["units"])
-    act = cfg.get("activation", "tanh")
-    rec_act = cfg.get("recurrent_activation", "sigmoid")
-    use_bias = cfg.get("use_bias", True)
     if go_backwards is None:
         go_backwards = cfg.get("go_backwards", False)
     if zero_output_for_mask is None:
         zero_output_for_mask = cfg.get("zero_output_for_mask", False)
+    if kind.startswith("ConvLSTM"):
+        return _conv_lstm_run(int(kind[-2]), cfg, w, x, keras_major, go_backwards, initial_state)
+    units = int(cfg["units"])
+    act = cfg.get("activation", "tanh")
+    rec_act = cfg.get("recurrent_activation", "sigmoid")
+    use_bias = cfg.get("use_bias", True)
     kernel = w["kernel"]
     rkernel = w["recurrent_kernel"]
     bias = w.get("bias") if use_bias else None
@@ -270,51 +327,16 @@ def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None, mask=None, zero_ou
     steps = range(t - 1, -1, -1) if go_backwards else range(t)
     h = np.zeros((b, units))
     c = np.zeros((b, units))
+    if initial_state:
+        h = np.asarray(initial_state[0], dtype=np.float64)
+        if kind == "LSTM":
+            c = np.asarray(initial_state[1], dtype=np.float64)
     prev_output = np.zeros((b, units))
     outs = []
     A = lambda name, v: activation(name, v, keras_major)  # noqa: E731
     reset_after = kind == "GRU" and cfg.get("reset_after", False)
     for s in steps:
-        xt = x[:, s]
-        c_new = c
-        if kind == "SimpleRNN":
-            z = xt @ kernel + h @ rkernel
-            if bias is not None:
-                z = z + bias
-            h_new = A(act, z)
-        elif kind == "LSTM":
-            z = xt @ kernel + h @ rkernel
-            if bias is not None:
-                z = z + bias
-            zi, zf, zc, zo = np.split(z, 4, axis=-1)
-            i = A(rec_act, zi)
-            f = A(rec_act, zf)
-            c_new = f * c + i * A(act, zc)
-            o = A(rec_act, zo)
-            h_new = o * A(act, c_new)
-        elif kind == "GRU":
-            if reset_after:
-                bx = bias[0] if bias is not None else 0.0
-                bh = bias[1] if bias is not None else 0.0
-                mx = xt @ kernel + bx
-                mh = h @ rkernel + bh
-                xz, xr, xh = np.split(mx, 3, axis=-1)
-                hz, hr, hh = np.split(mh, 3, axis=-1)
-                zg = A(rec_act, xz + hz)
-                rg = A(rec_act, xr + hr)
-                cand = A(act, xh + rg * hh)
-            else:
-                bz = br = bhh = 0.0
-                if bias is not None:
-                    bz, br, bhh = np.split(bias, 3, axis=-1)
-                kz, kr, kh = np.split(kernel, 3, axis=-1)
-                rz, rr, rh = np.split(rkernel, 3, axis=-1)
-                zg = A(rec_act, xt @ kz + bz + h @ rz)
-                rg = A(rec_act, xt @ kr + br + h @ rr)
-                cand = A(act, xt @ kh + bhh + (rg * h) @ rh)
-            h_new = zg * h + (1.0 - zg) * cand
-        else:
-            raise NotImplementedError(kind)
+        h_new, c_new = _cell_step(kind, cfg, w, x[:, s], h, c, keras_major)
         output = h_new
         if mask is None:
             h, c = h_new, c_new
@@ -330,8 +352,95 @@ def _rnn_run(kind, cfg, w, x, keras_major, go_backwards=None, mask=None, zero_ou
     return seq, states
 
 
-def _rnn_layer(kind, cfg, w, x, keras_major, mask=None):
-    seq, states = _rnn_run(kind, cfg, w, x, keras_major, mask=mask)
+def _conv_lstm_run(nd, cfg, w, x, keras_major, go_backwards, initial_state=None):
+    """keras ConvLSTMCell over x (B, T, *volume): input convolution with strides, padding and
+    dilation; recurrent convolution with stride 1, 'same' padding, no dilation; gates i, f, c, o
+    split along the kernels' last axis. Returns (outputs in processing order, [h, c])."""
+    df = cfg.get("data_format", "channels_last")
+    act = cfg.get("activation", "tanh")
+    rec_act = cfg.get("recurrent_activation", "sigmoid")
+    A = lambda name, v: activation(name, v, keras_major)  # noqa: E731
+    strides = _tuple(cfg.get("strides", 1), nd)
+    dilation = _tuple(cfg.get("dilation_rate", 1), nd)
+    padding = cfg.get("padding", "valid")
+    kernel, rkernel = w["kernel"], w["recurrent_kernel"]
+    bias = w.get("bias") if cfg.get("use_bias", True) else None
+    t = x.shape[1]
+    h = c = None
+    if initial_state:
+        h, c = (_to_channels_last(np.asarray(s, dtype=np.float64), df) for s in initial_state)
+    outs = []
+    for s in (range(t - 1, -1, -1) if go_backwards else range(t)):
+        xt = _to_channels_last(x[:, s], df)
+        z = _conv_nd(xt, kernel, strides, padding, dilation)
+        if bias is not None:
+            z = z + bias
+        if h is None:
+            h = np.zeros(z.shape[:-1] + (z.shape[-1] // 4,))
+            c = np.zeros_like(h)
+        z = z + _conv_nd(h, rkernel, (1,) * nd, "same", (1,) * nd)
+        zi, zf, zc, zo = np.split(z, 4, axis=-1)
+        c = A(rec_act, zf) * c + A(rec_act, zi) * A(act, zc)
+        h = A(rec_act, zo) * A(act, c)
+        outs.append(_from_channels_last(h, df))
+    return np.stack(outs, axis=1), [_from_channels_last(h, df), _from_channels_last(c, df)]
+
+
+_CELL_KINDS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
+
+
+def _generic_rnn_layer(cfg, weights, x, keras_major, mask=None, initial_state=None):
+    """keras RNN(cell) and RNN(StackedRNNCells): at each timestep the input goes through the
+    cells in order (each with its own states), the output is the last cell's; at a masked step
+    every state is kept and the output is the previous one (zeros before the first step)."""
+    cell = cfg["cell"]
+    cells = cell["config"]["cells"] if cell["class_name"] == "StackedRNNCells" else [cell]
+    specs, k = [], 0
+    for c in cells:
+        n = 3 if c["config"].get("use_bias", True) else 2
+        specs.append((_CELL_KINDS[c["class_name"]], c["config"], _wdict(weights[k:k + n])))
+        k += n
+    b, t = x.shape[0], x.shape[1]
+    states = []
+    init = list(initial_state or [])
+    for kind, ccfg, _ in specs:
+        u = int(ccfg["units"])
+        h = np.asarray(init.pop(0), dtype=np.float64) if initial_state else np.zeros((b, u))
+        c = (np.asarray(init.pop(0), dtype=np.float64) if initial_state else np.zeros((b, u))) \
+            if kind == "LSTM" else np.zeros((b, u))
+        states.append((h, c))
+    go_backwards = cfg.get("go_backwards", False)
+    zero = cfg.get("zero_output_for_mask", False)
+    prev = np.zeros((b, int(specs[-1][1]["units"])))
+    outs = []
+    for s in (range(t - 1, -1, -1) if go_backwards else range(t)):
+        inp = x[:, s]
+        new = []
+        for (kind, ccfg, w), (h, c) in zip(specs, states):
+            h_new, c_new = _cell_step(kind, ccfg, w, inp, h, c, keras_major)
+            new.append((h_new, c_new))
+            inp = h_new
+        out = inp
+        if mask is None:
+            states = new
+        else:
+            keep = mask[:, s][:, None]
+            out = np.where(keep, out, 0.0 if zero else prev)
+            states = [(np.where(keep, hn, h), np.where(keep, cn, c)) for (hn, cn), (h, c) in zip(new, states)]
+        prev = out
+        outs.append(out)
+    seq = np.stack(outs, axis=1)
+    y = seq if cfg.get("return_sequences", False) else seq[:, -1]
+    if not cfg.get("return_state", False):
+        return [y]
+    flat = []
+    for (kind, _, _), (h, c) in zip(specs, states):
+        flat += [h, c] if kind == "LSTM" else [h]
+    return [y] + flat
+
+
+def _rnn_layer(kind, cfg, w, x, keras_major, mask=None, initial_state=None):
+    seq, states = _rnn_run(kind, cfg, w, x, keras_major, mask=mask, initial_state=initial_state)
     out = seq if cfg.get("return_sequences", False) else seq[:, -1]
     if cfg.get("return_state", False):
         return [out] + states
@@ -339,6 +448,151 @@ def _rnn_layer(kind, cfg, w, x, keras_major, mask=None):
 
 
 # ----------------------------------------------------------------- layers
+
+
+# ----------------------------------------------------------------- attention
+
+
+def _einsum_dense(cfg, w, x, prefix=""):
+    """EinsumDense.call: einsum(equation, x, kernel) + bias (bias shaped as Keras builds it,
+    aligned with the output's last axes), then the activation."""
+    y = np.einsum(cfg["equation"], x, w[prefix + "kernel"])
+    if prefix + "bias" in w:
+        y = y + w[prefix + "bias"]
+    return y
+
+
+def _proj_equation(free_dims, bound_dims, output_dims):
+    """multi_head_attention._build_proj_equation."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    free = letters[:free_dims]
+    bound = letters[free_dims:free_dims + bound_dims]
+    out = letters[free_dims + bound_dims:free_dims + bound_dims + output_dims]
+    return f"{free}{bound},{bound}{out}->{free}{out}"
+
+
+def _attention_equations(rank, attn_axes):
+    """multi_head_attention._build_attention_equation: (dot product, combine) equations."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    target = letters[:rank]
+    batch_dims = [i for i in range(rank) if i not in attn_axes and i != rank - 1]
+    source = ""
+    offset = rank
+    for i in range(rank):
+        if i in batch_dims or i == rank - 1:
+            source += target[i]
+        else:
+            source += letters[offset]
+            offset += 1
+    product = "".join([target[i] for i in batch_dims] + [target[i] for i in attn_axes]
+                      + [source[i] for i in attn_axes])
+    return f"{source},{target}->{product}", f"{product},{source}->{target}"
+
+
+def _masked_softmax(scores, mask, axes, zero_masked_rows):
+    """Softmax over `axes` with Keras's -1e9 on masked logits. In float32 a row masked
+    everywhere then holds -1e9 everywhere: uniform weights (Keras 3.10+'s Softmax multiplies
+    by the mask instead: zeros). float64 would keep the scores' differences, so such rows are
+    set explicitly."""
+    if mask is None:
+        z = scores - np.max(scores, axis=axes, keepdims=True)
+        e = np.exp(z)
+        return e / np.sum(e, axis=axes, keepdims=True)
+    mask = np.broadcast_to(mask, scores.shape)
+    z = np.where(mask, scores, -np.inf)
+    any_kept = np.any(mask, axis=axes, keepdims=True)
+    z = z - np.where(any_kept, np.max(z, axis=axes, keepdims=True), 0.0)
+    e = np.where(mask, np.exp(np.where(mask, z, 0.0)), 0.0)
+    total = np.sum(e, axis=axes, keepdims=True)
+    probs = e / np.where(any_kept, total, 1.0)
+    count = np.prod([scores.shape[a] for a in axes])
+    fill = 0.0 if zero_masked_rows else 1.0 / count
+    return np.where(any_kept, probs, fill)
+
+
+def _multi_head_attention(cfg, w, inputs, masks, call, keras_major):
+    names = call["inputs"]
+    opts = call.get("kwargs", {})
+    x = dict(zip(names, inputs))
+    m = dict(zip(names, masks or [None] * len(inputs)))
+    query, value = x["query"], x["value"]
+    key = x.get("key", value)
+    rank = query.ndim
+    heads, key_dim = int(cfg["num_heads"]), int(cfg["key_dim"])
+    value_dim = int(cfg.get("value_dim") or key_dim)
+    out_shape = cfg.get("output_shape")
+    out_shape = [query.shape[-1]] if not out_shape else ([out_shape] if isinstance(out_shape, int) else out_shape)
+
+    def proj(t, name):
+        eq = _proj_equation(t.ndim - 1, 1, 2)
+        return _einsum_dense({"equation": eq}, w, t, name + ".")
+
+    q, k, v = proj(query, "query"), proj(key, "key"), proj(value, "value")
+    prank = rank + 1
+    axes = cfg.get("attention_axes")
+    if axes is None:
+        axes = tuple(range(1, prank - 2))
+    else:
+        axes = (axes,) if isinstance(axes, int) else tuple(axes)
+        axes = tuple(a if a >= 0 else (prank - 1) + a for a in axes)  # keras 3
+    dot_eq, combine_eq = _attention_equations(prank, axes)
+    q = q * (1.0 / math.sqrt(float(key_dim)))
+    scores = np.einsum(dot_eq, k, q)
+
+    # _compute_attention_mask: query mask [B, T, 1], value / explicit key mask [B, 1, S],
+    # causal [1, T, S], AND the attention_mask.
+    auto = None
+    for part in ([m.get("query")[:, :, None]] if m.get("query") is not None else []) + \
+            [m[n][:, None, :] for n in ("value", "key") if m.get(n) is not None]:
+        auto = part if auto is None else auto & part
+    if opts.get("use_causal_mask"):
+        t, s = query.shape[1], value.shape[1]
+        causal = (np.arange(t)[:, None] >= np.arange(s)[None, :])[None]
+        auto = causal if auto is None else auto & causal
+    mask = None if x.get("attention_mask") is None else x["attention_mask"] != 0
+    if auto is not None:
+        mask = auto if mask is None else mask & auto
+    if mask is not None:
+        for _ in range(scores.ndim - mask.ndim):
+            mask = np.expand_dims(mask, axis=-len(axes) * 2 - 1)
+    norm_axes = tuple(range(scores.ndim - len(axes), scores.ndim))
+    zero_rows = keras_major >= 3 and (bool(opts.get("return_attention_scores")) or prank != 4)
+    probs = _masked_softmax(scores, mask, norm_axes, zero_rows)
+    ctx = np.einsum(combine_eq, probs, v)
+    eq = _proj_equation(rank - 1, 2, len(out_shape))
+    out = _einsum_dense({"equation": eq}, w, ctx, "attention_output.")
+    return [out, probs] if opts.get("return_attention_scores") else [out]
+
+
+def _dense_attention(cn, cfg, w, inputs, masks, call):
+    """Attention / AdditiveAttention (tf.keras BaseDenseAttention, keras 3 Attention)."""
+    opts = call.get("kwargs", {})
+    q, v = inputs[0], inputs[1]
+    k = inputs[2] if len(inputs) > 2 else v
+    q_mask = masks[0] if masks else None
+    v_mask = masks[1] if masks else None
+    if cn == "AdditiveAttention":
+        scale = w["scale"] if cfg.get("use_scale", True) else 1.0
+        scores = np.sum(scale * np.tanh(q[:, :, None, :] + k[:, None, :, :]), axis=-1)
+    elif cfg.get("score_mode", "dot") == "concat":
+        scale = float(w["scale"]) if cfg.get("use_scale") else 1.0
+        scores = float(w["concat_score_weight"]) * np.sum(np.tanh(scale * (q[:, :, None, :] + k[:, None, :, :])), axis=-1)
+    else:
+        scores = q @ np.swapaxes(k, 1, 2)
+        if cfg.get("use_scale"):
+            scores = scores * float(w["scale"])
+    mask = None if v_mask is None else v_mask[:, None, :]
+    if opts.get("use_causal_mask") or cfg.get("causal"):
+        causal = (np.arange(scores.shape[1])[:, None] >= np.arange(scores.shape[2])[None, :])[None]
+        mask = causal if mask is None else mask & causal
+    weights = _masked_softmax(scores, mask, (2,), False)
+    out = weights @ v
+    if q_mask is not None:
+        out = out * q_mask[:, :, None]
+    return [out, weights] if opts.get("return_attention_scores") else [out]
+
+
+_ATTENTION = {"MultiHeadAttention", "Attention", "AdditiveAttention"}
 
 
 def _wdict(weights):
@@ -356,6 +610,16 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
 
     if cn == "InputLayer":
         return [x]
+    if cn == "EinsumDense":
+        return [activation(cfg.get("activation"), _einsum_dense(cfg, w, x), keras_major)]
+    if cn == "MultiHeadAttention":
+        return _multi_head_attention(cfg, w, inputs, masks, cfg["_call"], keras_major)
+    if cn in ("Attention", "AdditiveAttention"):
+        return _dense_attention(cn, cfg, w, inputs, masks, cfg["_call"])
+    if cn in numpy_ref_preprocessing.CLASSES:
+        return numpy_ref_preprocessing.call_layer(cn, cfg, w, x, keras_major)
+    if cn in numpy_ref_local.CLASSES:
+        return numpy_ref_local.call_layer(cn, cfg, w, x, keras_major)
     if cn == "Dense":
         y = np.tensordot(x, w["kernel"], axes=([x.ndim - 1], [0]))
         if cfg.get("use_bias", True):
@@ -549,8 +813,25 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         idx = x.astype(np.int32)  # Keras casts float indices to int32 (truncation)
         return [w["embeddings"][idx]]
 
-    if cn in ("SimpleRNN", "LSTM", "GRU"):
-        return _rnn_layer(cn, cfg, w, x, keras_major, mask=mask)
+    if cn in ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
+        return _rnn_layer(cn, cfg, w, x, keras_major, mask=mask, initial_state=inputs[1:])
+
+    if cn in ("CuDNNLSTM", "CuDNNGRU"):
+        # keras 2 saving.py converts cuDNN weights for LSTM / GRU(reset_after=True): per gate, the
+        # input kernel is read in Fortran order after a transpose, the recurrent kernel transposed;
+        # LSTM sums the input and recurrent biases, GRU keeps both rows
+        gates = 4 if cn == "CuDNNLSTM" else 3
+        kernel = np.hstack([k.T.reshape(k.shape, order="F") for k in np.hsplit(w["kernel"], gates)])
+        rkernel = np.hstack([k.T for k in np.hsplit(w["recurrent_kernel"], gates)])
+        halves = np.split(w["bias"], 2)
+        bias = halves[0] + halves[1] if gates == 4 else np.stack(halves)
+        rcfg = dict(cfg, activation="tanh", recurrent_activation="sigmoid", use_bias=True, reset_after=True)
+        kind = "LSTM" if gates == 4 else "GRU"
+        return _rnn_layer(kind, rcfg, {"kernel": kernel, "recurrent_kernel": rkernel, "bias": bias}, x,
+                          keras_major, mask=mask, initial_state=inputs[1:])
+
+    if cn == "RNN":
+        return _generic_rnn_layer(cfg, weights, x, keras_major, mask=mask, initial_state=inputs[1:])
 
     if cn == "Bidirectional":
         inner = cfg["layer"]
@@ -559,11 +840,13 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         wf, wb = _wdict(weights[:n]), _wdict(weights[n:])
         # keras Bidirectional forces zero_output_for_mask = return_sequences on both layers
         zero = icfg.get("return_sequences", False)
+        # initial states: the first half for the forward layer, the rest for the backward one
+        half = (len(inputs) - 1) // 2
         fwd_seq, fwd_states = _rnn_run(icn, icfg, wf, x, keras_major, go_backwards=icfg.get("go_backwards", False),
-                                       mask=mask, zero_output_for_mask=zero)
+                                       mask=mask, zero_output_for_mask=zero, initial_state=inputs[1:1 + half])
         bwd_seq, bwd_states = _rnn_run(icn, icfg, wb, x, keras_major,
                                        go_backwards=not icfg.get("go_backwards", False), mask=mask,
-                                       zero_output_for_mask=zero)
+                                       zero_output_for_mask=zero, initial_state=inputs[1 + half:])
         if icfg.get("return_sequences", False):
             yf, yb = fwd_seq, bwd_seq[:, ::-1]
         else:
@@ -584,6 +867,12 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         if icfg.get("return_state", False):
             out = out + fwd_states + bwd_states
         return out
+
+    if cn == "SpectralNormalization":
+        # at inference Keras only calls the wrapped layer, on its kernel as stored; vector_u (the
+        # power-iteration estimate) serves the training-time update
+        inner = cfg["layer"]
+        return call_layer(inner["class_name"], inner["config"], weights, inputs, keras_major, masks)
 
     if cn == "TimeDistributed":
         inner = cfg["layer"]
@@ -609,8 +898,8 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
 # arguments named `mask`.
 
 # Layers whose call() reads the mask of their (single) input.
-_MASK_READERS = {"SimpleRNN", "LSTM", "GRU", "Bidirectional", "GlobalAveragePooling1D", "Softmax",
-                 "TimeDistributed"}
+_MASK_READERS = {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "GlobalAveragePooling1D", "Softmax",
+                 "TimeDistributed"} | _ATTENTION
 
 # supports_masking = True with the default compute_mask (the input's mask passes on), in
 # tf-keras and keras 3; the inference identities return their input tensor, mask attached.
@@ -698,7 +987,7 @@ def output_masks(cn, cfg, inputs, masks, n_outputs, keras_major):
         return [np.any(first.reshape(b, t, -1), axis=-1)]
     if all(m is None for m in masks):
         return none
-    if cn in ("SimpleRNN", "LSTM", "GRU"):  # RNN.compute_mask
+    if cn in ("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):  # RNN.compute_mask
         return [first if cfg.get("return_sequences", False) else None] + none[1:]
     if cn == "Bidirectional":  # Bidirectional.compute_mask
         sequences = cfg["layer"]["config"].get("return_sequences", False)
@@ -710,7 +999,7 @@ def output_masks(cn, cfg, inputs, masks, n_outputs, keras_major):
         return [np.logical_and.reduce([m for m in masks if m is not None])]
     if cn == "Concatenate":
         return [_concatenate_mask(cfg, inputs, masks, keras_major)]
-    if cn in _MASK_PASSING:
+    if cn in _MASK_PASSING or cn in _ATTENTION:  # the attention layers keep the query's mask
         return [first] + none[1:]
     return none  # keras 3 drops the mask (keras 2 would refuse to build)
 
@@ -765,7 +1054,7 @@ def run_model(model, weights, inputs, keras_major, path=(), rec=None, masks=None
                 continue
             xs = [produced[(r[0], r[1])][0][r[2]] for r in refs]
             ms = [produced[(r[0], r[1])][1][r[2]] for r in refs]
-            layer = by_name[lname]
+            layer = _with_call(by_name[lname], node)
             if rec is not None:
                 rec.add(path + (lname,), k, [v.shape for v in xs])
             # Nested models start with an internal node that configs skip, so
@@ -788,8 +1077,28 @@ def _as_list3(v):
 
 
 def _node_inputs(node):
-    """Keras 2 node: [[layer, node, tensor, kwargs], ...]."""
-    return [(r[0], r[1], r[2]) for r in node]
+    """Keras 2 node: [[layer, node, tensor, kwargs], ...]; tensors passed by keyword (value,
+    key, attention_mask of MultiHeadAttention) follow as [layer, node, tensor] in kwargs."""
+    refs = [(r[0], r[1], r[2]) for r in node]
+    kwargs = node[0][3] if len(node) == 1 and len(node[0]) > 3 else {}
+    for name in ("value", "key", "attention_mask"):
+        if isinstance(kwargs.get(name), list):
+            refs.append(tuple(kwargs[name]))
+    return refs
+
+
+def _with_call(layer, node):
+    """The layer entry with its call's arguments (names of the inputs, options) in
+    config["_call"], for the attention layers."""
+    if layer["class_name"] not in _ATTENTION:
+        return layer
+    kwargs = dict(node[0][3]) if len(node[0]) > 3 else {}
+    if layer["class_name"] == "MultiHeadAttention":
+        names = ["query"] + [n for n in ("value", "key", "attention_mask") if isinstance(kwargs.get(n), list)]
+    else:
+        names = ["query", "value", "key"][:len(node)]
+    options = {k: v for k, v in kwargs.items() if not isinstance(v, list)}
+    return dict(layer, config=dict(layer["config"], _call={"inputs": names, "kwargs": options}))
 
 
 def call_any(layer, weights, xs, keras_major, path, rec, masks):

@@ -1,0 +1,34 @@
+// The `output_mode` shared by Discretization and CategoryEncoding: "int" (the ids themselves),
+// "one_hot", "multi_hot" or "count" over `depth` categories, with Keras's shape rules. Ids arrive
+// and leave as float32 (Keras would give int64 for "int"); a fractional id is truncated, as a
+// cast to int does.
+#pragma once
+
+#include <optional>
+
+#include "kernels/category_encoding.h"
+#include "layers/layer.h"
+
+namespace kerasrt {
+
+class CategoryOutputSpec {
+ public:
+  // output_mode from the config (`fallback` when absent); `sparse` must be false.
+  CategoryOutputSpec(const LayerConfig& config, const char* fallback, int64_t depth,
+                     int keras_major);
+
+  // one_hot: (..., depth) appended, replacing a last axis of 1; multi_hot and count: the ids of a
+  // sample's last axis counted into (batch, depth). Inputs of rank 1 are one id per sample.
+  Dims output_shape(const Dims& in) const;
+  // Encodes ids (integers in [0, depth)) of shape `in` into `out`.
+  void encode(const float* ids, std::span<const int64_t> in, float* out) const;
+
+  bool is_int() const { return !mode_; }
+
+ private:
+  std::optional<CategoryOutput> mode_;  // none: "int"
+  int64_t depth_;
+  int keras_major_;
+};
+
+}  // namespace kerasrt

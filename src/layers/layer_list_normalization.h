@@ -1,0 +1,5 @@
+// Built-in normalization layers beyond BatchNormalization and LayerNormalization
+// (layer_list_structure.h): KERASRT_LAYER(Keras class name, factory); see layer_list.h.
+KERASRT_LAYER(GroupNormalization, make_group_normalization)
+KERASRT_LAYER(SpectralNormalization, make_spectral_normalization)
+KERASRT_LAYER(UnitNormalization, make_unit_normalization)
