@@ -113,7 +113,13 @@ class Runner:
         cmd = ["node", self.ort, "bench", onnx_path, "--callers", str(callers), "--batch", str(batch),
                "--intra", str(intra), "--inter", "1", "--seconds", str(seconds or self.args.seconds),
                "--warmup", str(self.args.warmup), "--input", input_npy]
-        return json.loads(run(cmd).stdout)
+        # onnxruntime-node sometimes aborts (Napi::Error) when two worker threads start sessions
+        # at once; a failed run is retried, and said so in the log.
+        for attempt in range(3):
+            p = run(cmd, check=attempt == 2)
+            if p.returncode == 0:
+                return json.loads(p.stdout)
+            log(f"  ONNX Runtime run failed ({p.returncode}), retrying: {p.stderr.strip()[-200:]}")
 
 
 def rel_diff(a, b):

@@ -100,11 +100,44 @@ void print_table(const Model& model, bool expand_nested) {
                 dtype_name(t.dtype));
 }
 
+// Every layer class kerasrt loads, by family: a plain list, JSON, or the Markdown table the
+// README embeds (scripts/layer_table.sh; a test fails when the README's copy differs).
+void print_layers(bool json, bool markdown) {
+  const std::vector<LayerSupport> layers = supported_layers();
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const LayerSupport& l : layers)
+      out.push_back({{"class_name", l.class_name}, {"family", l.family}});
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
+  if (!markdown) {
+    for (const LayerSupport& l : layers)
+      std::printf("%-14s %s\n", l.family.c_str(), l.class_name.c_str());
+    return;
+  }
+  std::printf("| family | Keras layer classes (%zu) |\n|---|---|\n", layers.size());
+  for (size_t i = 0; i < layers.size();) {
+    std::string names;
+    size_t j = i;
+    for (; j < layers.size() && layers[j].family == layers[i].family; ++j)
+      names += (names.empty() ? "" : ", ") + layers[j].class_name;
+    std::printf("| %s | %s |\n", layers[i].family.c_str(), names.c_str());
+    i = j;
+  }
+}
+
 }  // namespace
 
 int info(const std::vector<std::string>& raw) {
   Args args(raw);
   const bool json = args.flag("--json");
+  if (args.flag("--layers")) {
+    const bool markdown = args.flag("--markdown");
+    if (!args.positionals().empty()) throw UsageError("info --layers takes no MODEL");
+    print_layers(json, markdown);
+    return 0;
+  }
   const bool expand = args.flag("--expand-nested");
   ModelArgs model_arguments = model_args(args);
   const auto rest = args.positionals();

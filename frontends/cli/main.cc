@@ -16,6 +16,8 @@ void usage(std::FILE* out) {
       "commands:\n"
       "  info MODEL [--weights W] [--json] [--expand-nested]\n"
       "      Summary of the model, like Keras model.summary(): layers, output shapes, parameters.\n"
+      "  info --layers [--json | --markdown]\n"
+      "      Every Keras layer class kerasrt loads, by family.\n"
       "  predict MODEL [--weights W] --input X.npy [--input NAME=X.npy ...]\n"
       "          (--output OUT.npy | --output-dir DIR) [--threads N]\n"
       "      Runs the model on NumPy inputs and writes float32 .npy outputs\n"

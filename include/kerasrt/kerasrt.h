@@ -134,6 +134,16 @@ struct ModelSummary {
   int64_t trainable_params = 0;
 };
 
+// A Keras layer class kerasrt builds, with the family it is listed under (core, attention,
+// convolution, normalization, preprocessing, recurrent, structure, model). Old class names
+// (Keras 1 `Convolution2D`, ...) are listed too, each as its own entry.
+struct LayerSupport {
+  std::string class_name;
+  std::string family;
+};
+// Every supported layer class, sorted by family, then class name.
+std::vector<LayerSupport> supported_layers();
+
 namespace detail {
 class Runtime;
 }

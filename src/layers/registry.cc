@@ -17,13 +17,21 @@ namespace kerasrt {
 const Registry& Registry::builtin() {
   static const Registry registry = [] {
     Registry r;
-#define KERASRT_LAYER(class_name, factory) r.entries_.push_back({#class_name, &factory});
+    std::string_view family;
+#define KERASRT_LAYER(class_name, factory) r.entries_.push_back({#class_name, &factory, family});
+    family = "core";
 #include "layers/layer_list.h"
+    family = "attention";
 #include "layers/layer_list_attention.h"
+    family = "convolution";
 #include "layers/layer_list_conv.h"
+    family = "normalization";
 #include "layers/layer_list_normalization.h"
+    family = "preprocessing";
 #include "layers/layer_list_preprocessing.h"
+    family = "recurrent";
 #include "layers/layer_list_recurrent.h"
+    family = "structure";
 #include "layers/layer_list_structure.h"
 #undef KERASRT_LAYER
     std::sort(r.entries_.begin(), r.entries_.end(),

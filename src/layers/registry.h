@@ -19,11 +19,14 @@ class Registry {
   // the layer.
   std::unique_ptr<Layer> build(const BuildContext& ctx) const;
 
- private:
   struct Entry {
     std::string_view class_name;
     LayerFactory factory;
+    std::string_view family;  // the layer list it comes from (layer_list_<family>.h)
   };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
   std::vector<Entry> entries_;  // sorted by class name
 };
 

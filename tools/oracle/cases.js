@@ -171,6 +171,72 @@ add({name: 'separable_conv2d', description: 'SeparableConv2D same padding.',
 add({name: 'separable_conv2d_mult2_stride2', description: 'SeparableConv2D depth_multiplier 2, strides 2, valid, relu.',
   build: (L, tf) => fn1(tf, L, 'model', [7, 7, 2], (x) => L.separableConv2d({filters: 3, kernelSize: 3, depthMultiplier: 2, strides: 2, activation: 'relu', name: 'separable_conv2d'}).apply(x))});
 
+// ---------------------------------------------------------------- 3D, transposed and 1D depthwise/separable convolutions
+add({name: 'conv3d', batch: 2, description: 'Conv3D: 3x3x3 valid (conv3d); (3,2,2) kernel, strides 2, same, relu (conv3d_same_stride2); dilation 2 valid, no bias (conv3d_dilation).',
+  build: (L, tf) => branches(tf, L, 'model', [5, 6, 5, 2], [
+    L.conv3d({filters: 3, kernelSize: 3, name: 'conv3d'}),
+    L.conv3d({filters: 2, kernelSize: [3, 2, 2], strides: 2, padding: 'same', activation: 'relu', name: 'conv3d_same_stride2'}),
+    L.conv3d({filters: 2, kernelSize: 2, dilationRate: 2, useBias: false, name: 'conv3d_dilation'})])});
+add({name: 'conv3d_channels_first', batch: 1, description: 'Conv3D channels_first (input (channels, d1, d2, d3)), kernel 2, same, tanh.',
+  build: (L, tf) => fn1(tf, L, 'model', [2, 4, 5, 3], (x) => L.conv3d({filters: 3, kernelSize: 2, padding: 'same', activation: 'tanh', dataFormat: 'channelsFirst', name: 'conv3d'}).apply(x))});
+add({name: 'conv2d_transpose', batch: 3, description: 'Conv2DTranspose: 3x3 valid (conv2d_transpose); 3x3 strides 2 same relu (conv2d_transpose_same_stride2); (2,3) kernel strides (2,1) valid, no bias (conv2d_transpose_valid_stride2).',
+  build: (L, tf) => branches(tf, L, 'model', [4, 5, 2], [
+    L.conv2dTranspose({filters: 3, kernelSize: 3, name: 'conv2d_transpose'}),
+    L.conv2dTranspose({filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv2d_transpose_same_stride2'}),
+    L.conv2dTranspose({filters: 2, kernelSize: [2, 3], strides: [2, 1], useBias: false, name: 'conv2d_transpose_valid_stride2'})])});
+add({name: 'conv2d_transpose_channels_first', batch: 2, description: 'Conv2DTranspose channels_first, kernel 3, strides 2, same.',
+  build: (L, tf) => fn1(tf, L, 'model', [2, 3, 4], (x) => L.conv2dTranspose({filters: 2, kernelSize: 3, strides: 2, padding: 'same', dataFormat: 'channelsFirst', name: 'conv2d_transpose'}).apply(x))});
+add({name: 'conv3d_transpose', batch: 2, description: 'Conv3DTranspose: kernel 3, strides 2, same (conv3d_transpose); kernel (2,3,2) valid relu (conv3d_transpose_1).',
+  build: (L, tf) => branches(tf, L, 'model', [3, 4, 3, 2], [
+    L.conv3dTranspose({filters: 2, kernelSize: 3, strides: 2, padding: 'same', name: 'conv3d_transpose'}),
+    L.conv3dTranspose({filters: 3, kernelSize: [2, 3, 2], activation: 'relu', name: 'conv3d_transpose_1'})])});
+
+// Layers tfjs lacks (or options it lacks): each branch is a linear Activation stand-in named as the
+// real layer, patched into it: [name, Keras class, config, weights].
+const npBranches = (name, batch, inShape, specs, description, extra = {}) => add(Object.assign({name, batch, description,
+  patch: Object.assign({'@class': Object.fromEntries(specs.map(([n, cls]) => [n, cls]))},
+    Object.fromEntries(specs.map(([n, , cfg]) => [n, cfg]))),
+  weightShapes: Object.fromEntries(specs.filter((sp) => sp[3]).map(([n, , , w]) => [n, w])),
+  build: (L, tf) => branches(tf, L, 'model', inShape, specs.map(([n]) => L.activation({activation: 'linear', name: n})))}, extra));
+const NO_OP_K3 = {k3: null, skipK3: 'Keras 3.12 BaseConvTranspose.get_config does not save output_padding (keras-team/keras#23014), so no Keras 3 file can carry it'};
+npBranches('conv1d_transpose', 3, [6, 3], [
+  ['conv1d_transpose', 'Conv1DTranspose', {filters: 2, kernel_size: [3], strides: [1], padding: 'valid'}, [['kernel', [3, 2, 3]], ['bias', [2]]]],
+  ['conv1d_transpose_1', 'Conv1DTranspose', {filters: 3, kernel_size: [4], strides: [2], padding: 'same', activation: 'relu'}, [['kernel', [4, 3, 3]], ['bias', [3]]]],
+  ['conv1d_transpose_2', 'Conv1DTranspose', {filters: 2, kernel_size: [3], strides: [2], padding: 'valid', use_bias: false}, [['kernel', [3, 2, 3]]]],
+  ['conv1d_transpose_3', 'Conv1DTranspose', {filters: 2, kernel_size: [3], dilation_rate: [2], padding: 'same'}, [['kernel', [3, 2, 3]], ['bias', [2]]]]],
+'Conv1DTranspose: kernel 3 valid (conv1d_transpose); kernel 4 strides 2 same relu (conv1d_transpose_1); kernel 3 strides 2 valid no bias (conv1d_transpose_2); dilation 2 same (conv1d_transpose_3) (numpy: tfjs has no Conv1DTranspose).',
+{numpyReference: 'tfjs has no Conv1DTranspose'});
+npBranches('conv_transpose_output_padding', 2, [4, 3, 2], [
+  ['conv2d_transpose', 'Conv2DTranspose', {filters: 2, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [0, 1]}, [['kernel', [3, 3, 2, 2]], ['bias', [2]]]],
+  ['conv2d_transpose_1', 'Conv2DTranspose', {filters: 3, kernel_size: [3, 2], strides: [3, 2], padding: 'valid', output_padding: [2, 1], activation: 'relu'}, [['kernel', [3, 2, 3, 2]], ['bias', [3]]]],
+  ['conv2d_transpose_2', 'Conv2DTranspose', {filters: 2, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [0, 0], use_bias: false}, [['kernel', [3, 3, 2, 2]]]],
+  ['conv2d_transpose_3', 'Conv2DTranspose', {filters: 2, kernel_size: [3, 3], dilation_rate: [2, 2], padding: 'valid'}, [['kernel', [3, 3, 2, 2]], ['bias', [2]]]]],
+'Conv2DTranspose output_padding: same strides 2 output_padding (0, 1) (conv2d_transpose); valid strides (3, 2) output_padding (2, 1) relu (conv2d_transpose_1); same kernel 3 strides 2 output_padding (0, 0) (odd sizes, unlike None), no bias (conv2d_transpose_2); dilation 2 valid (conv2d_transpose_3) (numpy: tfjs Conv2DTranspose has neither output_padding nor dilation).',
+Object.assign({numpyReference: 'tfjs Conv2DTranspose has no output_padding and no dilation'}, NO_OP_K3));
+npBranches('conv_transpose_output_padding_1d_3d', 1, [3, 4, 3, 2], [
+  ['conv3d_transpose', 'Conv3DTranspose', {filters: 2, kernel_size: [3, 3, 2], strides: [2, 2, 2], padding: 'same', output_padding: [0, 0, 1]}, [['kernel', [3, 3, 2, 2, 2]], ['bias', [2]]]],
+  ['conv3d_transpose_1', 'Conv3DTranspose', {filters: 2, kernel_size: [2, 2, 2], strides: [2, 1, 2], padding: 'same', data_format: 'channels_first', activation: 'tanh'}, [['kernel', [2, 2, 2, 2, 3]], ['bias', [2]]]]],
+'Conv3DTranspose kernel (3, 3, 2) same strides 2 output_padding (0, 0, 1) (conv3d_transpose); channels_first (input (3, 4, 3, 2)), strides (2, 1, 2), same, tanh (conv3d_transpose_1) (numpy: tfjs Conv3DTranspose has no output_padding and no channels_first on cpu).',
+Object.assign({numpyReference: 'tfjs Conv3DTranspose has no output_padding'}, NO_OP_K3));
+npBranches('conv1d_transpose_output_padding', 4, [5, 2], [
+  ['conv1d_transpose', 'Conv1DTranspose', {filters: 3, kernel_size: [3], strides: [3], padding: 'valid', output_padding: [2]}, [['kernel', [3, 3, 2]], ['bias', [3]]]],
+  ['conv1d_transpose_1', 'Conv1DTranspose', {filters: 2, kernel_size: [3], strides: [2], padding: 'same', output_padding: [0]}, [['kernel', [3, 2, 2]], ['bias', [2]]]],
+  ['conv1d_transpose_2', 'Conv1DTranspose', {filters: 2, kernel_size: [3], strides: [2], padding: 'same', data_format: 'channels_first'}, [['kernel', [3, 2, 5]], ['bias', [2]]]]],
+'Conv1DTranspose valid strides 3 output_padding 2 (conv1d_transpose); same kernel 3 strides 2 output_padding 0 (conv1d_transpose_1); channels_first (input (5, 2)) same strides 2 (conv1d_transpose_2) (numpy: tfjs has no Conv1DTranspose).',
+Object.assign({numpyReference: 'tfjs has no Conv1DTranspose'}, NO_OP_K3));
+npBranches('depthwise_conv1d', 3, [9, 3], [
+  ['depthwise_conv1d', 'DepthwiseConv1D', {kernel_size: [3], depth_multiplier: 2}, [['depthwise_kernel', [3, 3, 2]], ['bias', [6]]]],
+  ['depthwise_conv1d_1', 'DepthwiseConv1D', {kernel_size: [3], strides: [2], padding: 'same', activation: 'relu', use_bias: false}, [['depthwise_kernel', [3, 3, 1]]]],
+  ['depthwise_conv1d_2', 'DepthwiseConv1D', {kernel_size: [2], dilation_rate: [2], padding: 'same', depth_multiplier: 3}, [['depthwise_kernel', [2, 3, 3]], ['bias', [9]]]]],
+'DepthwiseConv1D: kernel 3 depth_multiplier 2 valid (depthwise_conv1d); strides 2 same relu no bias (depthwise_conv1d_1); kernel 2 dilation 2 same depth_multiplier 3 (depthwise_conv1d_2) (numpy: tfjs has no DepthwiseConv1D).',
+{numpyReference: 'tfjs has no DepthwiseConv1D'});
+npBranches('separable_conv1d', 2, [9, 3], [
+  ['separable_conv1d', 'SeparableConv1D', {filters: 4, kernel_size: [3], padding: 'same'}, [['depthwise_kernel', [3, 3, 1]], ['pointwise_kernel', [1, 3, 4]], ['bias', [4]]]],
+  ['separable_conv1d_1', 'SeparableConv1D', {filters: 2, kernel_size: [3], depth_multiplier: 2, strides: [2], activation: 'relu', use_bias: false}, [['depthwise_kernel', [3, 3, 2]], ['pointwise_kernel', [1, 6, 2]]]],
+  ['separable_conv1d_2', 'SeparableConv1D', {filters: 3, kernel_size: [2], dilation_rate: [2], depth_multiplier: 2}, [['depthwise_kernel', [2, 3, 2]], ['pointwise_kernel', [1, 6, 3]], ['bias', [3]]]]],
+'SeparableConv1D: kernel 3 same (separable_conv1d); depth_multiplier 2 strides 2 valid relu no bias (separable_conv1d_1); kernel 2 dilation 2 depth_multiplier 2 (separable_conv1d_2) (numpy: tfjs has no SeparableConv1D).',
+{numpyReference: 'tfjs has no SeparableConv1D'});
+
 // ---------------------------------------------------------------- LocallyConnected1D/2D (tf.keras 2 only)
 // Stand-ins: convolutions with the same window; the weights are the locally connected layer's, in
 // the layout of each `implementation` (1: (positions, patch, filters), 2: dense (input, output) with
@@ -272,6 +338,24 @@ add({name: 'global_pooling2d_keepdims', description: 'GlobalAveragePooling2D kee
     L.globalAveragePooling2d({name: 'gap_keepdims'}),
     L.globalMaxPooling2d({dataFormat: 'channelsFirst', name: 'gmp_cf_keepdims'})])});
 
+add({name: 'pooling3d', batch: 2, description: 'MaxPooling3D / AveragePooling3D: 2x2x2 valid; pool 3 strides (2,1,2) same; pool (2,3,2) strides (1,2,1) valid; pool 3 stride 2 same (average divides by the real elements).',
+  build: (L, tf) => branches(tf, L, 'model', [5, 6, 4, 2], [
+    L.maxPooling3d({poolSize: 2, name: 'max_pooling3d'}),
+    L.maxPooling3d({poolSize: 3, strides: [2, 1, 2], padding: 'same', name: 'max_pooling3d_same'}),
+    L.averagePooling3d({poolSize: [2, 3, 2], strides: [1, 2, 1], name: 'average_pooling3d'}),
+    L.averagePooling3d({poolSize: 3, strides: 2, padding: 'same', name: 'average_pooling3d_same'})])});
+add({name: 'pooling3d_channels_first', batch: 1, description: 'MaxPooling3D 2x2x2 valid and AveragePooling3D 2x2x2 same on channels_first input.',
+  build: (L, tf) => branches(tf, L, 'model', [2, 4, 5, 3], [
+    L.maxPooling3d({poolSize: 2, dataFormat: 'channelsFirst', name: 'max_pooling3d'}),
+    L.averagePooling3d({poolSize: 2, padding: 'same', dataFormat: 'channelsFirst', name: 'average_pooling3d'})])});
+npBranches('global_pooling3d', 3, [3, 4, 2, 5], [
+  ['global_average_pooling3d', 'GlobalAveragePooling3D', {}],
+  ['global_max_pooling3d', 'GlobalMaxPooling3D', {}],
+  ['global_average_pooling3d_cf', 'GlobalAveragePooling3D', {data_format: 'channels_first'}],
+  ['global_max_pooling3d_cf_keepdims', 'GlobalMaxPooling3D', {data_format: 'channels_first', keepdims: true}]],
+'GlobalAveragePooling3D and GlobalMaxPooling3D, channels_last and channels_first, keepdims (numpy: tfjs has no GlobalPooling3D).',
+{numpyReference: 'tfjs has no GlobalAveragePooling3D/GlobalMaxPooling3D'});
+
 // ---------------------------------------------------------------- normalization
 add({name: 'batch_normalization', description: 'Dense then BatchNormalization (axis=-1) with random moving statistics.',
   build: (L, tf) => seq(tf, 'sequential', [6], [L.dense({units: 5, name: 'dense'}), L.batchNormalization({name: 'batch_normalization'})])});
@@ -319,6 +403,25 @@ add({name: 'cropping2d', description: 'Cropping2D ((1, 0), (1, 2)).',
   build: (L, tf) => fn1(tf, L, 'model', [5, 6, 2], (x) => L.cropping2D({cropping: [[1, 0], [1, 2]], name: 'cropping2d'}).apply(x))});
 add({name: 'cropping2d_channels_first', description: 'Cropping2D channels_first symmetric 1.',
   build: (L, tf) => fn1(tf, L, 'model', [2, 5, 4], (x) => L.cropping2D({cropping: 1, dataFormat: 'channelsFirst', name: 'cropping2d'}).apply(x))});
+
+npBranches('padding_cropping_upsampling1d', 2, [7, 3], [
+  ['zero_padding1d', 'ZeroPadding1D', {padding: [1, 1]}],
+  ['zero_padding1d_1', 'ZeroPadding1D', {padding: [2, 0]}],
+  ['cropping1d', 'Cropping1D', {cropping: [1, 2]}],
+  ['cropping1d_1', 'Cropping1D', {cropping: [0, 3]}],
+  ['up_sampling1d', 'UpSampling1D', {size: 2}],
+  ['up_sampling1d_1', 'UpSampling1D', {size: 3}]],
+'ZeroPadding1D 1 and (2, 0); Cropping1D (1, 2) and (0, 3); UpSampling1D 2 and 3 (numpy: tfjs has none of these layers).',
+{numpyReference: 'tfjs has no ZeroPadding1D, Cropping1D or UpSampling1D'});
+npBranches('padding_cropping_upsampling3d', 1, [4, 5, 3, 2], [
+  ['zero_padding3d', 'ZeroPadding3D', {padding: [[1, 1], [2, 2], [1, 1]]}],
+  ['zero_padding3d_1', 'ZeroPadding3D', {padding: [[0, 1], [1, 0], [2, 1]], data_format: 'channels_first'}],
+  ['cropping3d', 'Cropping3D', {cropping: [[1, 0], [2, 1], [0, 1]]}],
+  ['cropping3d_1', 'Cropping3D', {cropping: [[1, 1], [0, 2], [1, 0]], data_format: 'channels_first'}],
+  ['up_sampling3d', 'UpSampling3D', {size: [2, 1, 3]}],
+  ['up_sampling3d_1', 'UpSampling3D', {size: [2, 2, 2], data_format: 'channels_first'}]],
+'ZeroPadding3D symmetric (1, 2, 1) and channels_first ((0, 1), (1, 0), (2, 1)); Cropping3D ((1, 0), (2, 1), (0, 1)) and channels_first ((1, 1), (0, 2), (1, 0)); UpSampling3D (2, 1, 3) and channels_first 2 (numpy: tfjs has none of these layers).',
+{numpyReference: 'tfjs has no ZeroPadding3D, Cropping3D or UpSampling3D'});
 
 // ---------------------------------------------------------------- inference-time identities
 add({name: 'dropout_noise_identity', description: 'Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout are identities at inference.',

@@ -211,6 +211,25 @@ _CELL_REG = [("kernel_regularizer", None), ("recurrent_regularizer", None), ("bi
              ("kernel_constraint", None), ("recurrent_constraint", None), ("bias_constraint", None),
              ("dropout", 0.0), ("recurrent_dropout", 0.0), ("seed", None)]
 # keras/src/layers/rnn/*.py get_config of RNN (cell last), StackedRNNCells and the cells
+# Conv3D, the transposed convolutions (Keras 3 BaseConvTranspose.get_config: no groups, and no
+# output_padding before keras-team/keras#23014), 1D depthwise/separable convolutions, 3D pooling,
+# 1D/3D padding, cropping and upsampling.
+K3_KEYS["Conv3D"] = [(k, [d[0]] * 3 if isinstance(d, list) else d) for k, d in K3_KEYS["Conv2D"]]
+for _nd in (1, 2, 3):
+    K3_KEYS[f"Conv{_nd}DTranspose"] = [(k, [d[0]] * _nd if isinstance(d, list) else d)
+                                       for k, d in K3_KEYS["Conv2D"] if k != "groups"]
+for _kind in ("Depthwise", "Separable"):
+    K3_KEYS[f"{_kind}Conv1D"] = [(k, [d[0]] if isinstance(d, list) else d) for k, d in K3_KEYS[f"{_kind}Conv2D"]]
+for _kind in ("MaxPooling3D", "AveragePooling3D"):
+    K3_KEYS[_kind] = [("pool_size", None), ("padding", "valid"), ("strides", None), ("data_format", "channels_last")]
+for _kind in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
+    K3_KEYS[_kind] = [("data_format", "channels_last"), ("keepdims", False)]
+K3_KEYS["ZeroPadding1D"] = [("padding", None)]
+K3_KEYS["ZeroPadding3D"] = [("data_format", "channels_last"), ("padding", None)]
+K3_KEYS["UpSampling1D"] = [("size", None)]
+K3_KEYS["UpSampling3D"] = [("data_format", "channels_last"), ("size", None)]
+K3_KEYS["Cropping1D"] = [("cropping", None)]
+K3_KEYS["Cropping3D"] = [("cropping", None), ("data_format", "channels_last")]
 K3_KEYS["RNN"] = _RNN_HEAD + [("cell", None)]
 K3_KEYS["StackedRNNCells"] = [("cells", None)]
 K3_KEYS["SimpleRNNCell"] = [("units", None), ("activation", "tanh"), ("use_bias", True), ("kernel_initializer", _G),
@@ -279,7 +298,7 @@ class K3Writer:
             elif isinstance(value, list) and value and isinstance(value[0], Layer):
                 value = [self.serialize_inner(v, None) for v in value]
             out[key] = copy.deepcopy(value)
-        if cn.endswith("Pooling1D") or cn.endswith("Pooling2D"):
+        if cn.endswith(("Pooling1D", "Pooling2D", "Pooling3D")):
             if "strides" in out and out["strides"] is None:
                 out["strides"] = out["pool_size"]
         if cn == "BatchNormalization":

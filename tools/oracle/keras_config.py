@@ -485,6 +485,25 @@ for _nd in (1, 2):  # tf-keras 2.15 keras/layers/locally_connected/locally_conne
         ("data_format", "channels_last")] + _CONV_TAIL + [("implementation", 1)]
 # Keras 3 only (keras/src/layers/normalization/spectral_normalization.py); the numpy reference
 # reads its config in this form
+# Conv3D, the transposed convolutions (tf.keras Conv*Transpose.get_config adds output_padding to the
+# Conv keys), the 1D depthwise/separable convolutions, 3D pooling and the 1D/3D padding, cropping
+# and upsampling layers.
+K2_KEYS["Conv3D"] = [(k, [d[0]] * 3 if isinstance(d, list) else d) for k, d in K2_KEYS["Conv2D"]]
+for _nd in (1, 2, 3):
+    K2_KEYS[f"Conv{_nd}DTranspose"] = ([(k, [d[0]] * _nd if isinstance(d, list) else d) for k, d in K2_KEYS["Conv2D"]]
+                                       + [("output_padding", None)])
+for _kind in ("Depthwise", "Separable"):
+    K2_KEYS[f"{_kind}Conv1D"] = [(k, [d[0]] if isinstance(d, list) else d) for k, d in K2_KEYS[f"{_kind}Conv2D"]]
+for _kind in ("MaxPooling3D", "AveragePooling3D"):
+    K2_KEYS[_kind] = [("pool_size", None), ("padding", "valid"), ("strides", None), ("data_format", "channels_last")]
+for _kind in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
+    K2_KEYS[_kind] = [("data_format", "channels_last"), ("keepdims", False)]
+K2_KEYS["ZeroPadding1D"] = [("padding", None)]
+K2_KEYS["ZeroPadding3D"] = [("padding", None), ("data_format", "channels_last")]
+K2_KEYS["UpSampling1D"] = [("size", None)]
+K2_KEYS["UpSampling3D"] = [("size", None), ("data_format", "channels_last")]
+K2_KEYS["Cropping1D"] = [("cropping", None)]
+K2_KEYS["Cropping3D"] = [("cropping", None), ("data_format", "channels_last")]
 K2_KEYS["SpectralNormalization"] = [("layer", None), ("power_iterations", 1)]
 
 _NORM_INIT = [("beta_initializer", {"class_name": "Zeros", "config": {}}),
@@ -595,7 +614,7 @@ def k2_layer_config(layer, version, input_shape, first_in_sequential=False):
         if c.get(key, default) != default:
             out[key] = copy.deepcopy(c[key])
     cn = layer.class_name
-    if cn in ("MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D") and out.get("strides") is None:
+    if cn.startswith(("MaxPooling", "AveragePooling")) and out.get("strides") is None:
         out["strides"] = out["pool_size"]
     if cn in ("BatchNormalization", "LayerNormalization") and not old and input_shape is not None:
         # tf.keras stores the normalized axis list after build

@@ -193,6 +193,49 @@ def _depthwise_conv2d(x, kernel, strides, padding, dilation):
     return y.reshape(y.shape[:-2] + (c * m,))
 
 
+def _depthwise_conv_nd(x, kernel, strides, padding, dilation):
+    """x: (B,*spatial,C); kernel (*k,C,M) -> (B,*out,C*M), channel c*M+m."""
+    nd = x.ndim - 2
+    c = x.shape[-1]
+    m = kernel.shape[-1]
+    out = [_conv_nd(x[..., ci:ci + 1], kernel[(slice(None),) * nd + (slice(ci, ci + 1),)], strides, padding, dilation)
+           for ci in range(c)]
+    y = np.stack(out, axis=-2)
+    return y.reshape(y.shape[:-2] + (c * m,))
+
+
+def _conv_transpose_nd(x, kernel, strides, padding, output_padding, dilation):
+    """Channels-last transposed convolution as tf.nn.conv_transpose with the
+    output size of Keras's deconv_output_length. x: (B,*in,Cin); kernel
+    (*k, filters, Cin), not flipped: y[i*s + k*d - pad_before] += x[i] K[k]."""
+    nd = x.ndim - 2
+    ks = kernel.shape[:nd]
+    outs, befores = [], []
+    for a in range(nd):
+        n, s, d = x.shape[1 + a], strides[a], dilation[a]
+        keff = (ks[a] - 1) * d + 1
+        if output_padding is None:
+            out = n * s if padding == "same" else n * s + max(keff - s, 0)
+        else:
+            pad = keff // 2 if padding == "same" else 0
+            out = (n - 1) * s + keff - 2 * pad + output_padding[a]
+        # the forward convolution of an `out`-sized input gives n: TF places its padding
+        before = max((n - 1) * s + keff - out, 0) // 2 if padding == "same" else 0
+        outs.append(out)
+        befores.append(before)
+    full = [(x.shape[1 + a] - 1) * strides[a] + (ks[a] - 1) * dilation[a] + 1 for a in range(nd)]
+    size = [max(full[a], befores[a] + outs[a]) for a in range(nd)]
+    acc = np.zeros((x.shape[0],) + tuple(size) + (kernel.shape[-2],))
+    for offs in np.ndindex(*ks):
+        sl = [slice(None)]
+        for a in range(nd):
+            start = offs[a] * dilation[a]
+            sl.append(slice(start, start + (x.shape[1 + a] - 1) * strides[a] + 1, strides[a]))
+        acc[tuple(sl)] += x @ kernel[offs].T
+    crop = tuple(slice(befores[a], befores[a] + outs[a]) for a in range(nd))
+    return acc[(slice(None),) + crop]
+
+
 def _pool_nd(x, pool, strides, padding, kind):
     """Channels-last pooling. Average 'same' divides by the number of real
     (unpadded) elements, as TF does."""
@@ -655,8 +698,27 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         e = np.exp(z)
         return [e / np.sum(e, axis=axis, keepdims=True)]
 
-    if cn in ("Conv1D", "Conv2D"):
-        nd = 1 if cn == "Conv1D" else 2
+    if cn in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
+        nd = int(cn[4])
+        df = cfg.get("data_format", "channels_last")
+        op = cfg.get("output_padding")
+        y = _conv_transpose_nd(_to_channels_last(x, df), w["kernel"], _tuple(cfg.get("strides", 1), nd),
+                               cfg.get("padding", "valid"), None if op is None else _tuple(op, nd),
+                               _tuple(cfg.get("dilation_rate", 1), nd))
+        if cfg.get("use_bias", True):
+            y = y + w["bias"]
+        return [_from_channels_last(activation(cfg.get("activation"), y, keras_major), df)]
+    if cn in ("DepthwiseConv1D", "SeparableConv1D"):
+        df = cfg.get("data_format", "channels_last")
+        y = _depthwise_conv_nd(_to_channels_last(x, df), w["depthwise_kernel"], _tuple(cfg.get("strides", 1), 1),
+                               cfg.get("padding", "valid"), _tuple(cfg.get("dilation_rate", 1), 1))
+        if cn == "SeparableConv1D":
+            y = _conv_nd(y, w["pointwise_kernel"], (1,), "valid", (1,))
+        if cfg.get("use_bias", True):
+            y = y + w["bias"]
+        return [_from_channels_last(activation(cfg.get("activation"), y, keras_major), df)]
+    if cn in ("Conv1D", "Conv2D", "Conv3D"):
+        nd = int(cn[4])
         df = cfg.get("data_format", "channels_last")
         xl = _to_channels_last(x, df)
         y = _conv_nd(xl, w["kernel"], _tuple(cfg.get("strides", 1), nd), cfg.get("padding", "valid"),
@@ -685,8 +747,9 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         y = activation(cfg.get("activation"), y, keras_major)
         return [_from_channels_last(y, df)]
 
-    if cn in ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"):
-        nd = 1 if cn.endswith("1D") else 2
+    if cn in ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+              "AveragePooling3D"):
+        nd = int(cn[-2])
         df = cfg.get("data_format", "channels_last")
         pool = _tuple(cfg.get("pool_size", 2), nd)
         strides = cfg.get("strides")
@@ -702,7 +765,8 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         m = np.expand_dims(mask, 2 if df == "channels_last" else 1)
         y = np.sum(np.where(m, x, 0.0), axis=steps_axis, keepdims=cfg.get("keepdims", False))
         return [y / np.sum(m.astype(np.float64), axis=steps_axis, keepdims=cfg.get("keepdims", False))]
-    if cn in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"):
+    if cn in ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+              "GlobalMaxPooling2D", "GlobalMaxPooling3D"):
         df = cfg.get("data_format", "channels_last")
         xl = _to_channels_last(x, df)
         axes = tuple(range(1, xl.ndim - 1))
@@ -749,6 +813,25 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         return [np.transpose(x, [0] + [int(d) for d in cfg["dims"]])]
     if cn == "RepeatVector":
         return [np.repeat(x[:, None, :], int(cfg["n"]), axis=1)]
+    if cn in ("ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D"):
+        nd = int(cn[-2])
+        key = "padding" if cn.startswith("Zero") else "cropping"
+        v = cfg[key]
+        pairs = [tuple(v)] if nd == 1 else [tuple(p) for p in v]
+        df = cfg.get("data_format", "channels_last")
+        xl = _to_channels_last(x, df)
+        if key == "padding":
+            y = np.pad(xl, [(0, 0)] + pairs + [(0, 0)])
+        else:
+            y = xl[(slice(None),) + tuple(slice(a, xl.shape[1 + i] - b) for i, (a, b) in enumerate(pairs))]
+        return [_from_channels_last(y, df)]
+    if cn in ("UpSampling1D", "UpSampling3D"):
+        nd = int(cn[-2])
+        df = cfg.get("data_format", "channels_last")
+        y = _to_channels_last(x, df)
+        for i, f in enumerate(_tuple(cfg.get("size", 2), nd)):
+            y = np.repeat(y, f, axis=1 + i)
+        return [_from_channels_last(y, df)]
     if cn == "ZeroPadding2D":
         (t, b), (l, r) = cfg["padding"]
         df = cfg.get("data_format", "channels_last")
