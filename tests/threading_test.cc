@@ -26,7 +26,16 @@ TEST(IntraOpThreads, ConcurrentCallsAreBitExactAndMatchOneThread) {
       std::vector<Tensor> inputs, expected;
     };
     std::vector<Case> cases;
-    for (int64_t batch : {1, 2, 3, 5, 8, 13}) {
+#if defined(__SANITIZE_THREAD__)
+    // One sample runs inside oneDNN's OpenMP threads, whose barriers live in libgomp, which is
+    // not instrumented: ThreadSanitizer cannot see them and reports races between a buffer's
+    // allocation before a parallel region and its use inside. Under TSan only batches cut into
+    // slices (run by kerasrt's own threads) are checked; the Release and ASan suites check all.
+    const std::vector<int64_t> batches = {2, 3, 5, 8, 13};
+#else
+    const std::vector<int64_t> batches = {1, 2, 3, 5, 8, 13};
+#endif
+    for (int64_t batch : batches) {
       Case c;
       for (const TensorInfo& info : parallel.inputs())
         c.inputs.push_back(random_input(info, batch, static_cast<uint32_t>(batch)));

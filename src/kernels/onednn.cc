@@ -1,6 +1,7 @@
 #include "kernels/onednn.h"
 
 #include <cmath>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -15,6 +16,16 @@ using Dims = memory::dims;
 const dnnl::engine& cpu_engine() {
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
+}
+
+// oneDNN shares primitive descriptors and primitives between threads through its process-wide
+// primitive cache, synchronised inside libdnnl where ThreadSanitizer cannot see it (the library
+// is not instrumented), so TSan reported one thread reading a descriptor another had just made.
+// Making them under one lock of ours orders that visibly. Primitives are made once per memory
+// plan (per model and input shape), never on the predict path, so the lock costs nothing there.
+std::mutex& primitive_creation_mutex() {
+  static std::mutex mutex;
+  return mutex;
 }
 
 Error onednn_error(const char* what, const dnnl::error& e) {
@@ -215,6 +226,7 @@ std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitiv
   const memory::desc any_weights(weights_desc_.dims(), memory::data_type::f32,
                                  memory::format_tag::any);
   try {
+    const std::lock_guard lock(primitive_creation_mutex());
     const auto kind = dnnl::prop_kind::forward_inference;
     const auto algorithm = dnnl::algorithm::convolution_direct;
     std::unique_ptr<dnnl::convolution_forward::desc> desc;
