@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+
+#include "kerasrt/kerasrt.h"
 
 namespace kerasrt {
 namespace {
@@ -57,6 +60,11 @@ void add_area_taps(ResizeTaps& taps, int64_t o, float scale, int64_t in_size) {
 }  // namespace
 
 ResizeTaps resize_taps(ResizeMethod method, int64_t in_size, int64_t out_size, int64_t first) {
+  // TensorFlow refuses to resize an empty image too; with no input position there is nothing
+  // for an output position to read (found by fuzz_detect).
+  if (in_size <= 0 && out_size > 0)
+    throw Error("cannot resize an image with an empty height or width to " +
+                std::to_string(out_size) + " positions");
   ResizeTaps taps;
   taps.offset.reserve(static_cast<size_t>(out_size) + 1);
   taps.offset.push_back(0);
