@@ -160,7 +160,7 @@ Json parse_json(const std::string& text) {
                        "the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
       return true;
     });
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number too large
     throw ApiError{400, std::string("malformed JSON: ") + e.what()};
   }
 }
