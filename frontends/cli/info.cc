@@ -8,32 +8,6 @@
 namespace kerasrt::cli {
 namespace {
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string text = "(";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) text += ", ";
-    text += shape[i] == kAnyDim ? "None" : std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) text += ",";
-  return text + ")";
-}
-
-std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
-  if (shapes.size() == 1) return shape_text(shapes[0]);
-  std::string text = "[";
-  for (size_t i = 0; i < shapes.size(); ++i) text += (i ? ", " : "") + shape_text(shapes[i]);
-  return text + "]";
-}
-
-std::string with_commas(int64_t value) {
-  std::string digits = std::to_string(value), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 nlohmann::json tensors_json(const std::vector<TensorInfo>& tensors) {
   nlohmann::json out = nlohmann::json::array();
   for (const TensorInfo& t : tensors) {
@@ -75,29 +49,8 @@ void print_json(const Model& model) {
 }
 
 void print_table(const Model& model, bool expand_nested) {
-  const ModelSummary& s = model.summary();
-  const std::string thin(80, '_'), thick(80, '=');
-  std::printf("Model: \"%s\" (%s, Keras %s, %s)\n%s\n", s.name.c_str(), s.class_name.c_str(),
-              s.keras_version.empty() ? "?" : s.keras_version.c_str(), s.format.c_str(),
-              thin.c_str());
-  std::printf(" %-40s %-26s %10s\n%s\n", "Layer (type)", "Output Shape", "Param #", thick.c_str());
-  for (const LayerSummary& layer : s.layers) {
-    if (layer.depth > 0 && !expand_nested) continue;
-    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name +
-                              " (" + layer.class_name + ")";
-    std::printf(" %-40s %-26s %10s\n", label.c_str(), shapes_text(layer.output_shapes).c_str(),
-                with_commas(layer.params).c_str());
-  }
-  std::printf("%s\nTotal params: %s\nTrainable params: %s\nNon-trainable params: %s\n%s\n",
-              thick.c_str(), with_commas(s.total_params).c_str(),
-              with_commas(s.trainable_params).c_str(),
-              with_commas(s.total_params - s.trainable_params).c_str(), thin.c_str());
-  for (const TensorInfo& t : model.inputs())
-    std::printf("input  %-24s %-22s %s\n", t.name.c_str(), shape_text(t.shape).c_str(),
-                dtype_name(t.dtype));
-  for (const TensorInfo& t : model.outputs())
-    std::printf("output %-24s %-22s %s\n", t.name.c_str(), shape_text(t.shape).c_str(),
-                dtype_name(t.dtype));
+  for (const std::string& line : summary_lines(model, expand_nested))
+    std::printf("%s\n", line.c_str());
 }
 
 // Every layer class kerasrt loads, by family: a plain list, JSON, or the Markdown table the

@@ -144,6 +144,11 @@ struct LayerSupport {
 // Every supported layer class, sorted by family, then class name.
 std::vector<LayerSupport> supported_layers();
 
+// A shape as Keras prints it: "(None, 28, 28, 1)", kAnyDim as None.
+std::string to_string(std::span<const int64_t> shape);
+// 1234567 -> "1,234,567", as Keras prints parameter counts.
+std::string with_commas(int64_t value);
+
 namespace detail {
 class Runtime;
 }
@@ -179,5 +184,10 @@ class Model {
   explicit Model(std::shared_ptr<const detail::Runtime> runtime);
   std::shared_ptr<const detail::Runtime> runtime_;
 };
+
+// The table `kerasrt info` and Python's `Model.summary()` print, one string per line: Keras's
+// model.summary() layout (layers of nested models indented when `expand_nested`), then the
+// inputs and outputs with their dtypes.
+std::vector<std::string> summary_lines(const Model& model, bool expand_nested = false);
 
 }  // namespace kerasrt

@@ -17,8 +17,6 @@ using Dims = std::vector<int64_t>;
 // overflow and turns absurd dimensions from hostile files into a clear error.
 inline constexpr int64_t kMaxTensorElements = int64_t{1} << 40;
 
-std::string to_string(std::span<const int64_t> dims);  // "(None, 28, 28, 1)"
-
 bool is_known(std::span<const int64_t> dims);
 
 // Product of all dims; throws Error if a dim is unknown/negative or the product is too big.

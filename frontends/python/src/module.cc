@@ -60,16 +60,6 @@ py::list specs(const std::vector<TensorInfo>& infos) {
   return out;
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string text = "(";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) text += ", ";
-    text += shape[i] == kAnyDim ? "None" : std::to_string(shape[i]);
-  }
-  if (shape.size() == 1) text += ",";
-  return text + ")";
-}
-
 // The inputs of one predict call: views for the runtime, and the arrays that back them (kept
 // alive, and unchanged by us, until the call returns).
 struct PreparedInputs {
@@ -219,7 +209,7 @@ std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<Tens
     if (shapes.empty()) {
       for (const Tensor& t : part) {
         if (t.shape().empty() || t.shape()[0] != count)
-          throw Error("batch_size: output of shape " + shape_text(t.shape()) +
+          throw Error("batch_size: output of shape " + to_string(t.shape()) +
                       " is not batch-first; predict without batch_size");
         shapes.push_back(t.shape());
         shapes.back()[0] = batch;
@@ -295,61 +285,6 @@ PyModel load_model_from_memory(const py::buffer& data, const std::string& name,
 
 // ----- summary -------------------------------------------------------------------------------
 
-std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
-  if (shapes.size() == 1) return shape_text(shapes[0]);
-  std::string text = "[";
-  for (size_t i = 0; i < shapes.size(); ++i) text += (i ? ", " : "") + shape_text(shapes[i]);
-  return text + "]";
-}
-
-std::string with_commas(int64_t value) {
-  std::string digits = std::to_string(value), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string padded(const std::string& text, size_t width, bool right = false) {
-  if (text.size() >= width) return text;
-  const std::string pad(width - text.size(), ' ');
-  return right ? pad + text : text + pad;
-}
-
-// The same table as `kerasrt info` prints (Keras's model.summary() layout plus the inputs and
-// outputs with their dtypes), one string per line.
-std::vector<std::string> summary_lines(const Model& model, bool expand_nested) {
-  const ModelSummary& s = model.summary();
-  const std::string thin(80, '_'), thick(80, '=');
-  std::vector<std::string> lines;
-  lines.push_back("Model: \"" + s.name + "\" (" + s.class_name + ", Keras " +
-                  (s.keras_version.empty() ? "?" : s.keras_version) + ", " + s.format + ")");
-  lines.push_back(thin);
-  lines.push_back(" " + padded("Layer (type)", 40) + " " + padded("Output Shape", 26) + " " +
-                  padded("Param #", 10, true));
-  lines.push_back(thick);
-  for (const LayerSummary& layer : s.layers) {
-    if (layer.depth > 0 && !expand_nested) continue;
-    const std::string label = std::string(static_cast<size_t>(layer.depth) * 2, ' ') + layer.name +
-                              " (" + layer.class_name + ")";
-    lines.push_back(" " + padded(label, 40) + " " + padded(shapes_text(layer.output_shapes), 26) +
-                    " " + padded(with_commas(layer.params), 10, true));
-  }
-  lines.push_back(thick);
-  lines.push_back("Total params: " + with_commas(s.total_params));
-  lines.push_back("Trainable params: " + with_commas(s.trainable_params));
-  lines.push_back("Non-trainable params: " + with_commas(s.total_params - s.trainable_params));
-  lines.push_back(thin);
-  for (const TensorInfo& t : model.inputs())
-    lines.push_back("input  " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " +
-                    dtype_name(t.dtype));
-  for (const TensorInfo& t : model.outputs())
-    lines.push_back("output " + padded(t.name, 24) + " " + padded(shape_text(t.shape), 22) + " " +
-                    dtype_name(t.dtype));
-  return lines;
-}
-
 py::list tensors_list(const std::vector<TensorInfo>& tensors) {
   py::list out;
   for (const TensorInfo& t : tensors)
@@ -384,7 +319,7 @@ std::string repr(const PyModel& self) {
   const auto list = [](const std::vector<TensorInfo>& tensors) {
     std::string text;
     for (const TensorInfo& t : tensors)
-      text += (text.empty() ? "" : ", ") + t.name + " " + shape_text(t.shape);
+      text += (text.empty() ? "" : ", ") + t.name + " " + to_string(t.shape);
     return text;
   };
   return "<kerasrt.Model '" + s.name + "' (" + s.class_name + ", " + s.format + ", " +
