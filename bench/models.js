@@ -58,94 +58,13 @@ function mnistCnn() {
   return m;
 }
 
-const makeDivisible = (v, divisor = 8) => {
-  let nv = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
-  if (nv < 0.9 * v) nv += divisor;
-  return nv;
-};
-
-function mobilenetV2() {
-  // keras.applications.mobilenet_v2 (tf.keras 2.15), alpha 1.0, 224x224, layer by layer.
-  const bn = (name) => L.batchNormalization({axis: -1, epsilon: 1e-3, momentum: 0.999, name});
-  const relu6 = (name) => L.reLU({maxValue: 6, name});
-  const input = L.input({shape: [224, 224, 3], name: 'input_1'});
-  let x = L.conv2d({filters: 32, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'Conv1'}).apply(input);
-  x = bn('bn_Conv1').apply(x);
-  x = relu6('Conv1_relu').apply(x);
-  const block = (inputs, filters, stride, expansion, id) => {
-    const inChannels = inputs.shape[3];
-    const pointwise = makeDivisible(filters);
-    let y = inputs;
-    let prefix = `block_${id}_`;
-    if (id) {
-      y = L.conv2d({filters: expansion * inChannels, kernelSize: 1, padding: 'same', useBias: false, name: prefix + 'expand'}).apply(y);
-      y = bn(prefix + 'expand_BN').apply(y);
-      y = relu6(prefix + 'expand_relu').apply(y);
-    } else {
-      prefix = 'expanded_conv_';
-    }
-    if (stride === 2) y = L.zeroPadding2d({padding: [[0, 1], [0, 1]], name: prefix + 'pad'}).apply(y);
-    y = L.depthwiseConv2d({kernelSize: 3, strides: stride, useBias: false, padding: stride === 1 ? 'same' : 'valid',
-      name: prefix + 'depthwise'}).apply(y);
-    y = bn(prefix + 'depthwise_BN').apply(y);
-    y = relu6(prefix + 'depthwise_relu').apply(y);
-    y = L.conv2d({filters: pointwise, kernelSize: 1, padding: 'same', useBias: false, name: prefix + 'project'}).apply(y);
-    y = bn(prefix + 'project_BN').apply(y);
-    if (inChannels === pointwise && stride === 1) return L.add({name: prefix + 'add'}).apply([inputs, y]);
-    return y;
-  };
-  const plan = [[16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6],
-    [64, 1, 6], [64, 1, 6], [96, 1, 6], [96, 1, 6], [96, 1, 6], [160, 2, 6], [160, 1, 6], [160, 1, 6], [320, 1, 6]];
-  plan.forEach(([filters, stride, expansion], id) => { x = block(x, filters, stride, expansion, id); });
-  x = L.conv2d({filters: 1280, kernelSize: 1, useBias: false, name: 'Conv_1'}).apply(x);
-  x = bn('Conv_1_bn').apply(x);
-  x = relu6('out_relu').apply(x);
-  x = L.globalAveragePooling2d({name: 'global_average_pooling2d'}).apply(x);
-  x = L.dense({units: 1000, activation: 'softmax', name: 'predictions'}).apply(x);
-  return tf.model({inputs: input, outputs: x, name: 'mobilenetv2_1.00_224'});
-}
-
-function resnet50() {
-  // keras.applications.resnet.ResNet50 (tf.keras 2.15), 224x224.
-  const bn = (name) => L.batchNormalization({axis: -1, epsilon: 1.001e-5, name});
-  const relu = (name) => L.activation({activation: 'relu', name});
-  const input = L.input({shape: [224, 224, 3], name: 'input_1'});
-  let x = L.zeroPadding2d({padding: [[3, 3], [3, 3]], name: 'conv1_pad'}).apply(input);
-  x = L.conv2d({filters: 64, kernelSize: 7, strides: 2, name: 'conv1_conv'}).apply(x);
-  x = bn('conv1_bn').apply(x);
-  x = relu('conv1_relu').apply(x);
-  x = L.zeroPadding2d({padding: [[1, 1], [1, 1]], name: 'pool1_pad'}).apply(x);
-  x = L.maxPooling2d({poolSize: 3, strides: 2, name: 'pool1_pool'}).apply(x);
-  const block1 = (inp, filters, stride, convShortcut, name) => {
-    let shortcut = inp;
-    if (convShortcut) {
-      shortcut = L.conv2d({filters: 4 * filters, kernelSize: 1, strides: stride, name: name + '_0_conv'}).apply(inp);
-      shortcut = bn(name + '_0_bn').apply(shortcut);
-    }
-    let y = L.conv2d({filters, kernelSize: 1, strides: stride, name: name + '_1_conv'}).apply(inp);
-    y = bn(name + '_1_bn').apply(y);
-    y = relu(name + '_1_relu').apply(y);
-    y = L.conv2d({filters, kernelSize: 3, padding: 'same', name: name + '_2_conv'}).apply(y);
-    y = bn(name + '_2_bn').apply(y);
-    y = relu(name + '_2_relu').apply(y);
-    y = L.conv2d({filters: 4 * filters, kernelSize: 1, name: name + '_3_conv'}).apply(y);
-    y = bn(name + '_3_bn').apply(y);
-    y = L.add({name: name + '_add'}).apply([shortcut, y]);
-    return relu(name + '_out').apply(y);
-  };
-  const stack1 = (inp, filters, blocks, stride1, name) => {
-    let y = block1(inp, filters, stride1, true, name + '_block1');
-    for (let i = 2; i <= blocks; i++) y = block1(y, filters, 1, false, name + '_block' + i);
-    return y;
-  };
-  x = stack1(x, 64, 3, 1, 'conv2');
-  x = stack1(x, 128, 4, 2, 'conv3');
-  x = stack1(x, 256, 6, 2, 'conv4');
-  x = stack1(x, 512, 3, 2, 'conv5');
-  x = L.globalAveragePooling2d({name: 'avg_pool'}).apply(x);
-  x = L.dense({units: 1000, activation: 'softmax', name: 'predictions'}).apply(x);
-  return tf.model({inputs: input, outputs: x, name: 'resnet50'});
-}
+// keras.applications.MobileNetV2 (alpha 1.0) and ResNet50 at 224x224 with 1000 classes, as the
+// oracle's applications tests build them (tools/oracle/applications_models.js), input named as
+// tf.keras 2.15 names it.
+const {ARCHITECTURES} = require(path.join(ORACLE, 'applications_models'));
+const application = (arch) => () => ARCHITECTURES[arch].build(tf, {size: 224, classes: 1000, inputName: 'input_1'});
+const mobilenetV2 = application('mobilenet_v2');
+const resnet50 = application('resnet50');
 
 function lstmText() {
   // keras/examples imdb_lstm.py, with two stacked LSTMs: 20,000-word vocabulary, 200 tokens.

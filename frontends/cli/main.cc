@@ -41,7 +41,8 @@ void usage(std::FILE* out) {
       "      versions reloaded from DIR/<name>/<version>/ (see frontends/server/README.md for "
       "every option).\n"
       "\n"
-      "MODEL is a Keras .h5 or .keras file, or an architecture .json with --weights.\n",
+      "MODEL is a Keras .h5 or .keras file, a tf.keras SavedModel directory, or an architecture\n"
+      ".json with --weights.\n",
       out);
 }
 

@@ -48,8 +48,15 @@ Model::Model(std::shared_ptr<const detail::Runtime> runtime) : runtime_(std::mov
 
 Model Model::load(const std::string& path, const LoadOptions& options) {
   return attributed(path, [&] {
-    if (std::filesystem::is_directory(path))
-      throw Error("is a directory; TensorFlow SavedModel directories are not supported yet");
+    // A tf.keras SavedModel: the directory, or its saved_model.pb.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      return Model(make_runtime(read_savedmodel_dir(path, options), options, path));
+    if (std::filesystem::path(path).filename() == "saved_model.pb") {
+      const std::string dir = std::filesystem::path(path).parent_path().string();
+      return Model(
+          make_runtime(read_savedmodel_dir(dir.empty() ? "." : dir, options), options, path));
+    }
     const std::vector<std::byte> bytes = read_binary_file(path, options.limits.max_file_bytes);
     return Model(make_runtime(read_model_bytes(bytes, path, options), options, path));
   });

@@ -27,6 +27,10 @@ LoadedSpec read_legacy_h5(const h5::Group& root);
 // (`model_weights` of a full model, or the root of a save_weights file).
 void attach_legacy_weights(ModelSpec& model, const h5::Group& group);
 
+// tf.keras SavedModel directory (`model.save("dir")` in TensorFlow 2.x): keras_metadata.pb and
+// the checkpoint under variables/. A SavedModel without keras_metadata.pb is refused.
+LoadedSpec read_savedmodel_dir(const std::string& dir, const LoadOptions& options = {});
+
 // Keras 3 `.keras` archive.
 LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOptions& options = {});
 // Attaches weights stored the Keras 3 way (`layers/<key>/vars/<i>`), as in model.weights.h5

@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "graph/graph.h"
 #include "layers/registry.h"
+#include "layers/tf_op_lambda.h"
 
 namespace kerasrt {
 namespace {
@@ -54,7 +55,8 @@ void find_unsupported(const ModelSpec& model, const Registry& registry, const st
       find_unsupported(*layer.model, registry, prefix + layer.name + "/", problems);
       continue;
     }
-    std::string reason = unsupported_reason(layer.class_name, registry);
+    std::string reason = tf_op_unsupported_reason(layer.class_name, layer.config);
+    if (reason.empty()) reason = unsupported_reason(layer.class_name, registry);
     // Wrappers (Bidirectional, TimeDistributed) name their inner layer in the config.
     if (reason.empty() && layer.config.contains("layer") && layer.config["layer"].is_object()) {
       const Json& inner = layer.config["layer"];

@@ -6,6 +6,7 @@
 #include "core/limits.h"
 #include "spec/attention_calls.h"
 #include "spec/legacy_upgrade.h"
+#include "spec/tf_op_calls.h"
 
 namespace kerasrt {
 namespace {
@@ -155,7 +156,11 @@ LayerSpec read_layer(const Json& entry, bool functional) {
     layer.model->name = layer.name;
     layer.trainable = layer.model->trainable;
   }
-  if (functional)
+  if (is_tf_op_class(layer.class_name))
+    layer.config.erase("kerasrt_call");  // made by read_tf_op_calls only
+  if (functional && is_tf_op_class(layer.class_name))
+    read_tf_op_calls(entry.value("inbound_nodes", Json()), layer);
+  else if (functional)
     layer.calls = read_inbound_nodes(entry.value("inbound_nodes", Json()), "layer " + layer.name);
   if (is_attention_class(layer.class_name)) normalise_attention_calls(layer);
   return layer;

@@ -567,7 +567,15 @@ def k2_node(layer, node):
     names = call["inputs"]
     kwargs = {n: [r[0], r[1], r[2]] for n, r in zip(names[1:], node[1:])}
     kwargs.update(options)
-    return [[node[0][0], node[0][1], node[0][2], kwargs]]
+    data = [node[0][0], node[0][1], node[0][2], kwargs]
+    # TFOpLambda keeps its first argument's structure (_preserve_input_structure_in_config): a
+    # lone tensor is written bare, not wrapped in a list as for other layers.
+    return data if layer.class_name == "TFOpLambda" else [data]
+
+
+# tf.keras 2.15 TFOpLambda.get_config (keras/layers/core/tf_op_layer.py): the TensorFlow
+# function's name; the other arguments travel in the inbound node (patch "@call").
+K2_KEYS["TFOpLambda"] = [("function", None)]
 
 
 # Keys tf.keras 2.2.4-tf did not write yet.

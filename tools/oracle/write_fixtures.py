@@ -19,11 +19,13 @@ import sys
 import numpy as np
 
 import numpy_ref
+import tfop_cases
 from h5_writers import (LegacyFlavour, k2_optimizer_state, write_keras_archive, write_k3_weights,
                         write_legacy_h5, write_legacy_weights)
 from keras1_config import write_keras1_flavours
 from keras3_config import K3Writer, is_new
 from keras_config import io_names, k2_model_config, parse_dump, weights_by_path
+from savedmodel_writer import write_savedmodel
 
 # tfjs (float32) and numpy_ref (float64) must agree this closely, or the
 # generation fails: it protects both the tfjs fixtures and numpy_ref.
@@ -80,6 +82,21 @@ DEEP_CLASSES = {"LSTM", "GRU", "SimpleRNN", "Bidirectional", "Conv2D", "Separabl
                 "TimeDistributed", "Sequential", "Functional"}
 
 
+# Cases also written as a tf.keras SavedModel directory (savedmodel_writer.py).
+SAVEDMODEL_CASES = {"dense_relu", "graph_mlp", "batch_normalization", "graph_small_cnn", "graph_residual_cnn",
+                    "lstm", "lstm_sequences", "gru", "gru_reset_after", "bidirectional_lstm_concat",
+                    "bidirectional_gru_reset_after", "mask_embedding_lstm", "mask_text_classifier_bidirectional",
+                    "graph_multi_io", "graph_shared_layer", "graph_nested_functional_in_sequential",
+                    "graph_nested_sequential_in_functional", "mha_self_attention", "mha_cross_attention_key",
+                    "embedding", "conv2d", "layer_normalization"}
+# ... and saved with save_traces=False (no `variables` lists in the object graph).
+# ... and with the SavedModel children before the layers' own (keys "variables/N/...").
+SAVEDMODEL_EXTRAS_FIRST_CASES = {"dense_relu", "batch_normalization", "bidirectional_lstm_concat",
+                                 "graph_nested_functional_in_sequential", "graph_shared_layer", "mha_self_attention"}
+SAVEDMODEL_NO_TRACES_CASES = {"batch_normalization", "lstm", "bidirectional_lstm_concat", "mha_self_attention",
+                              "graph_nested_sequential_in_functional", "graph_shared_layer"}
+
+
 def k2_training_config():
     return {"loss": "categorical_crossentropy", "metrics": ["accuracy"], "weighted_metrics": None,
             "loss_weights": None,
@@ -128,6 +145,20 @@ def write_models(out_dir, model, dump, shapes, compiled, only=None):
             write_legacy_weights(os.path.join(out_dir, "weights.h5"), model, flavour)
             entries.append({"format": "json+h5weights", "file": "model.json", "weights": "weights.h5",
                             "keras_version": k2v})
+        if only is None and dump["case"] in SAVEDMODEL_CASES:
+            write_savedmodel(os.path.join(out_dir, "model_savedmodel"), model, k2cfg, k2v)
+            entries.append({"format": "savedmodel", "flavor": "tf.keras-2", "file": "model_savedmodel",
+                            "keras_version": k2v})
+        if only is None and dump["case"] in SAVEDMODEL_EXTRAS_FIRST_CASES:
+            write_savedmodel(os.path.join(out_dir, "model_savedmodel_extras_first"), model, k2cfg, k2v,
+                             extras_first=True)
+            entries.append({"format": "savedmodel", "flavor": "tf.keras-2-extras-first",
+                            "file": "model_savedmodel_extras_first", "keras_version": k2v})
+        if only is None and dump["case"] in SAVEDMODEL_NO_TRACES_CASES:
+            write_savedmodel(os.path.join(out_dir, "model_savedmodel_no_traces"), model, k2cfg, k2v,
+                             save_traces=False)
+            entries.append({"format": "savedmodel", "flavor": "tf.keras-2-save_traces=False",
+                            "file": "model_savedmodel_no_traces", "keras_version": k2v})
     if k3v:
         new = is_new(k3v)
         if only is None:
@@ -262,6 +293,7 @@ def main():
             raise
         except Exception as e:  # name the case
             raise SystemExit(f"case {dump['case']}: {type(e).__name__}: {e}") from e
+    tfop_cases.write_all(fixtures_dir, index)  # TFOpLambda: no tfjs model, NumPy reference
     with open(os.path.join(fixtures_dir, "index.json"), "w") as f:
         json.dump({"generator": "tools/oracle/generate.sh", "cases": [x for x in index if "example" not in x],
                    "examples": [x for x in index if "example" in x]}, f, indent=1)
