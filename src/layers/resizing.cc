@@ -44,6 +44,11 @@ class ImageResize final : public Layer {
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     layout_.check(inputs[0]);
+    // Refused at load when the model fixes an empty image size; prepare refuses it otherwise.
+    const Spatial in = layout_.spatial(inputs[0]);
+    if (in[1] == 0 || in[2] == 0)
+      throw Error("cannot resize an image with an empty height or width to " +
+                  std::to_string(height_) + "x" + std::to_string(width_));
     return {layout_.with_spatial(inputs[0], Spatial{1, height_, width_})};
   }
 
