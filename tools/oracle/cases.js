@@ -758,6 +758,7 @@ add({name: 'graph_stacked_rnn', description: 'Stacked LSTM(return_sequences) -> 
 // them. Inputs carry real padding (pad: the listed timesteps of each sample, cycling over the
 // batch, are the padding value): trailing padding, padding in the middle and at the end, none,
 // a fully masked sample, leading padding. Token ids are otherwise nonzero.
+const NO_TFJS_MASKED = 'tfjs has no UnitNormalization, GroupNormalization or Rescaling';
 const PAD7 = {steps: [[5, 6], [2, 6], [], [0, 1, 2, 3, 4, 5, 6], [0, 1]]};
 const PAD7_PARTIAL = {steps: [[5, 6], [2, 6], [], [0, 1]]};  // no fully masked sample (a masked mean would be 0/0)
 const PAD6 = {steps: [[4, 5], [1, 5], [], [0, 1, 2, 3, 4, 5], [0]]};
@@ -908,6 +909,18 @@ add({name: 'mask_time_distributed_k3', description: 'Keras 3 TimeDistributed(Emb
     const sb = L.timeDistributed({layer: rec('lstm', {units: 3, name: 'lstm'})(L), name: 'time_distributed_1'}).apply(eb);
     return tf.model({inputs: b, name: 'model', outputs: rec('lstm', {units: 2, name: 'lstm_1'})(L).apply(sb)});
   }});
+
+add({name: 'mask_through_normalization', description: 'Embedding(mask_zero=True), then UnitNormalization, GroupNormalization(groups=2) and Rescaling(2, offset 0.5), each passing the mask on (supports_masking in Keras 3), into LSTM: masked steps repeat the last unmasked output.',
+  batch: 4, inputs: [tokens(12)], numpyReference: NO_TFJS_MASKED,
+  k2: null, skipK2: 'tf.keras 2 Rescaling does not support masking: Keras 2 refuses to build this model',
+  patch: {'@class': {unit_normalization: 'UnitNormalization', group_normalization: 'GroupNormalization', rescaling: 'Rescaling'},
+    unit_normalization: {axis: -1}, group_normalization: {groups: 2}, rescaling: {scale: 2.0, offset: 0.5}},
+  weightShapes: {group_normalization: [['gamma', [4]], ['beta', [4]]]},
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => {
+    let x = e;
+    for (const name of ['unit_normalization', 'group_normalization', 'rescaling']) x = L.activation({activation: 'linear', name}).apply(x);
+    return [rec('lstm', {units: 3, returnSequences: true, name: 'lstm'})(L).apply(x)];
+  })});
 
 // Issue 4 item 5: LSTM text classifiers with masking.
 add({name: 'mask_text_classifier', description: 'Text classifier with masking: Embedding(mask_zero=True), LSTM, Dense sigmoid; compiled; padded token ids.',

@@ -989,7 +989,8 @@ _MASK_READERS = {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "GlobalAver
 _MASK_PASSING = {"Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU",
                  "Softmax", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
                  "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-                 "Identity", "BatchNormalization", "LayerNormalization"}
+                 "Identity", "BatchNormalization", "LayerNormalization", "GroupNormalization",
+                 "UnitNormalization", "Rescaling"}
 
 _MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
 
