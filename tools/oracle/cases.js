@@ -989,6 +989,25 @@ preCase({name: 'resizing', description: 'Resizing a 5x7 image: bilinear to 8x6 (
   ['resizing_5', 'Resizing', {height: 7, width: 9, interpolation: 'area'}],
   ['resizing_6', 'Resizing', {height: 4, width: 4, interpolation: 'bilinear', crop_to_aspect_ratio: true}],
   ['resizing_7', 'Resizing', {height: 10, width: 14, interpolation: 'nearest'}]]);
+preCase({name: 'resizing_scale_and_translate', batch: 2, description: 'Resizing a 5x7 image with the kernels tf.image.resize runs through ScaleAndTranslate: lanczos3 up to 9x10 (resizing) and down to 3x4 (resizing_1), lanczos5 to 8x5 (resizing_2), gaussian to 4x9 (resizing_3), mitchellcubic to 7x3 (resizing_4).'},
+  [5, 7, 2], [
+  ['resizing', 'Resizing', {height: 9, width: 10, interpolation: 'lanczos3'}],
+  ['resizing_1', 'Resizing', {height: 3, width: 4, interpolation: 'lanczos3'}],
+  ['resizing_2', 'Resizing', {height: 8, width: 5, interpolation: 'lanczos5'}],
+  ['resizing_3', 'Resizing', {height: 4, width: 9, interpolation: 'gaussian'}],
+  ['resizing_4', 'Resizing', {height: 7, width: 3, interpolation: 'mitchellcubic'}]]);
+preCase({name: 'up_sampling2d_interpolations', batch: 3, description: 'UpSampling2D size (2, 3) of a 3x4 image with bicubic (up_sampling2d), lanczos3 (up_sampling2d_1) and lanczos5 (up_sampling2d_2) interpolation, and bicubic channels_first (up_sampling2d_3).'},
+  [3, 4, 3], [
+  ['up_sampling2d', 'UpSampling2D', {size: [2, 3], interpolation: 'bicubic'}],
+  ['up_sampling2d_1', 'UpSampling2D', {size: [2, 3], interpolation: 'lanczos3'}],
+  ['up_sampling2d_2', 'UpSampling2D', {size: [2, 2], interpolation: 'lanczos5'}],
+  ['up_sampling2d_3', 'UpSampling2D', {size: [3, 2], interpolation: 'bicubic', data_format: 'channels_first'}]]);
+preCase({name: 'up_sampling2d_tf_keras_interpolations', batch: 2, description: 'UpSampling2D with the interpolations only tf.keras 2 offers: area (up_sampling2d), gaussian (up_sampling2d_1), mitchellcubic (up_sampling2d_2).',
+  k3: null, skipK3: 'Keras 3 UpSampling2D accepts only nearest, bilinear, bicubic, lanczos3 and lanczos5'},
+  [3, 4, 3], [
+  ['up_sampling2d', 'UpSampling2D', {size: [2, 3], interpolation: 'area'}],
+  ['up_sampling2d_1', 'UpSampling2D', {size: [2, 2], interpolation: 'gaussian'}],
+  ['up_sampling2d_2', 'UpSampling2D', {size: [3, 2], interpolation: 'mitchellcubic'}]]);
 preCase({name: 'resizing_keras3', description: 'Keras 3 Resizing options: pad_to_aspect_ratio with fill_value 0.5 to 6x4 (resizing) and 4x12 (resizing_1); channels_first bicubic (resizing_2); channels_first crop_to_aspect_ratio nearest (resizing_3).',
   k2: null, skipK2: 'tf.keras 2 Resizing has neither pad_to_aspect_ratio nor data_format'},
   [4, 5, 6], [
