@@ -28,15 +28,14 @@ class WithOutputs : public ::testing::TestWithParam<std::string> {};
 TEST_P(WithOutputs, MatchesKeras) {
   const fs::path dir = shared_dir() / "keras-real" / "with-outputs" / GetParam();
   const Model model = Model::load((dir / "model.h5").string());
-  const h5::File io = h5::File::open_memory(
-      [&] {
-        std::ifstream in(dir / "inputs_and_outputs.h5", std::ios::binary);
-        std::vector<char> raw((std::istreambuf_iterator<char>(in)), {});
-        std::vector<std::byte> bytes(raw.size());
-        std::memcpy(bytes.data(), raw.data(), raw.size());
-        return bytes;
-      }(),
-      "inputs_and_outputs.h5");
+  std::vector<std::byte> io_bytes;  // open_memory reads these in place: they outlive `io`
+  {
+    std::ifstream in(dir / "inputs_and_outputs.h5", std::ios::binary);
+    const std::vector<char> raw((std::istreambuf_iterator<char>(in)), {});
+    io_bytes.resize(raw.size());
+    std::memcpy(io_bytes.data(), raw.data(), raw.size());
+  }
+  const h5::File io = h5::File::open_memory(io_bytes, "inputs_and_outputs.h5");
   const auto input_names =
       nlohmann::json::parse(io.root().string_attribute("inputs").front())["inputs"];
   const auto output_names =

@@ -27,17 +27,24 @@ std::optional<int64_t> version_number(const std::string& text) {
   return v;
 }
 
-// Names, sizes and modification times of the regular files in a folder: changes when a file is
-// added, removed, rewritten or still being copied.
+// Names, sizes and modification times of the regular files in a folder and its subfolders (a
+// SavedModel's variables/): changes when a file is added, removed, rewritten or still being
+// copied.
 std::string signature_of(const fs::path& folder) {
   std::vector<std::string> parts;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    if (hidden(entry.path()) || !entry.is_regular_file(ec)) continue;
+  for (auto it = fs::recursive_directory_iterator(folder, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    if (hidden(entry.path())) {
+      if (entry.is_directory(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (!entry.is_regular_file(ec)) continue;
     const auto size = entry.file_size(ec);
     const auto time = entry.last_write_time(ec).time_since_epoch().count();
-    parts.push_back(entry.path().filename().string() + ":" + std::to_string(size) + ":" +
-                    std::to_string(time));
+    parts.push_back(fs::relative(entry.path(), folder, ec).string() + ":" + std::to_string(size) +
+                    ":" + std::to_string(time));
   }
   std::sort(parts.begin(), parts.end());
   std::string out;
@@ -135,7 +142,11 @@ std::shared_ptr<const ServedVersion> Repository::load_version(const std::string&
           jsons.push_back(file);
       }
       std::sort(models.begin(), models.end());
-      if (jsons.size() == 1 && (weights.size() + models.size()) == 1) {
+      const bool saved_model = fs::is_regular_file(fs::path(folder_or_file) / "saved_model.pb");
+      if (saved_model && models.empty() && jsons.empty() && weights.empty()) {
+        path = folder_or_file;  // a tf.keras SavedModel: the version folder is the model
+        model = Model::load(folder_or_file, options_.load);
+      } else if (jsons.size() == 1 && (weights.size() + models.size()) == 1) {
         const std::string w = weights.empty() ? models[0] : weights[0];
         path = jsons[0] + " + " + w;
         model = Model::load_json(jsons[0], w, options_.load);
@@ -143,8 +154,10 @@ std::shared_ptr<const ServedVersion> Repository::load_version(const std::string&
         path = models[0];
         model = Model::load(models[0], options_.load);
       } else if (models.empty() && jsons.empty()) {
-        throw Error("no model file (.keras, .h5, or architecture .json + weights .h5) in " +
-                    folder_or_file);
+        throw Error(
+            "no model file (.keras, .h5, a SavedModel's saved_model.pb, or architecture .json + "
+            "weights .h5) in " +
+            folder_or_file);
       } else {
         throw Error("more than one model file in " + folder_or_file +
                     ": keep one .keras/.h5 file, or one .json and one weights file");

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "format/readers.h"
+#include "graph/intra_op_threads.h"
 #include "graph/runtime.h"
 #include "kerasrt/kerasrt.h"
 
@@ -27,6 +28,7 @@ auto attributed(const std::string& file, F&& step) -> decltype(step()) {
 std::shared_ptr<const detail::Runtime> make_runtime(const LoadedSpec& spec,
                                                     const LoadOptions& options,
                                                     const std::string& file) {
+  const IntraOpThreads threads(options.intra_op_threads);
   return std::make_shared<const detail::Runtime>(build_graph(spec, options.limits), options, file);
 }
 

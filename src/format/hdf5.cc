@@ -1,6 +1,7 @@
 #include "format/hdf5.h"
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include <cstring>
 #include <mutex>
@@ -341,14 +342,11 @@ File File::open_memory(std::span<const std::byte> bytes, const std::string& name
   check_global_heaps(bytes);
   Lock lock(library_mutex());
   silence_library_errors();
-  Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  if (H5Pset_fapl_core(access.get(), 1 << 20, 0) < 0 ||
-      H5Pset_file_image(access.get(), const_cast<std::byte*>(bytes.data()), bytes.size()) < 0)
-    throw Error("cannot prepare an in-memory HDF5 image");
-  // HDF5 treats two open files with the same name as one: make the name unique per image.
-  static uint64_t images_opened = 0;  // guarded by library_mutex()
-  const std::string unique = name + "#image" + std::to_string(++images_opened);
-  const hid_t file = H5Fopen(unique.c_str(), H5F_ACC_RDONLY, access.get());
+  // HDF5 reads the caller's bytes in place (no copy, never written or freed by HDF5): the bytes
+  // outlive the File, which every reader closes before it returns. A copy of a 100 MB file
+  // was a fifth of ResNet50's load time.
+  const unsigned flags = H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE;
+  const hid_t file = H5LTopen_file_image(const_cast<std::byte*>(bytes.data()), bytes.size(), flags);
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated data)");
   return File(Group(std::make_shared<Handle>(file, options), "/"));
 }

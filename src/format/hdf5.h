@@ -51,7 +51,8 @@ class File {
  public:
   static File open(const std::string& path);
   // Sizes are checked against options.limits before anything is allocated: the image size,
-  // string attributes, each dataset and the total of values read through this file.
+  // string attributes, each dataset and the total of values read through this file. HDF5 reads
+  // `bytes` in place, without a copy: they must outlive the File and everything opened from it.
   static File open_memory(std::span<const std::byte> bytes, const std::string& name,
                           const LoadOptions& options = {});
   Group root() const { return root_; }

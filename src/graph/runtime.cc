@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/limits.h"
+#include "graph/intra_op_threads.h"
 #include "graph/optimize.h"
 
 namespace kerasrt::detail {
@@ -24,21 +25,6 @@ namespace {
 constexpr size_t kMaxCachedSchedules = 64;
 // Idle workspaces kept for reuse; beyond that, a finished call frees its memory.
 constexpr size_t kMaxPooledWorkspaces = 256;
-
-// Sets the calling thread's OpenMP thread count for a scope, then restores it: kernels inside
-// one predict use what the schedule says, whatever the caller's setting.
-class IntraOpThreads {
- public:
-  explicit IntraOpThreads(int threads) : previous_(omp_get_max_threads()) {
-    omp_set_num_threads(std::max(1, threads));
-  }
-  ~IntraOpThreads() { omp_set_num_threads(previous_); }
-  IntraOpThreads(const IntraOpThreads&) = delete;
-  IntraOpThreads& operator=(const IntraOpThreads&) = delete;
-
- private:
-  int previous_;
-};
 
 int usable_cores() {
   cpu_set_t set;

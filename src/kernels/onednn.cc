@@ -103,9 +103,11 @@ void set_scratchpad(State& state, const dnnl::primitive_desc_base& pd) {
 // bias.
 void fold(std::vector<float>& weights, std::vector<float>& bias, int64_t units,
           std::span<const float> scale, std::span<const float> shift) {
-  for (size_t i = 0; i < weights.size(); ++i)
-    weights[i] =
-        static_cast<float>(static_cast<double>(weights[i]) * scale[i % static_cast<size_t>(units)]);
+  // Row by row, so it vectorises (a modulo per value was a tenth of ResNet50's load). A float
+  // product is rounded once either way: the exact product of two floats fits in a double.
+  const size_t n = static_cast<size_t>(units);
+  for (size_t row = 0; row + n <= weights.size(); row += n)
+    for (size_t u = 0; u < n; ++u) weights[row + u] *= scale[u];
   if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
   for (size_t u = 0; u < bias.size(); ++u)
     bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);

@@ -45,6 +45,70 @@ void add_cubic_taps(ResizeTaps& taps, float source, int64_t in_size) {
       add_tap(taps, base - 1 + k, weights[k] * inverse);
 }
 
+// ScaleAndTranslate's kernels, of |x| (TensorFlow's sampling_kernels.h) and their radii.
+float sampling_kernel(ResizeMethod method, float x) {
+  constexpr float kPi = 3.14159265358979323846f;
+  switch (method) {
+    case ResizeMethod::kLanczos3:
+    case ResizeMethod::kLanczos5: {
+      const float radius = method == ResizeMethod::kLanczos3 ? 3.0f : 5.0f;
+      if (x > radius) return 0.0f;
+      if (x <= 1e-3f) return 1.0f;  // sin(pi x) / (pi x) -> 1, as TensorFlow cuts it off
+      return radius * std::sin(kPi * x) * std::sin(kPi * x / radius) / (kPi * kPi * x * x);
+    }
+    case ResizeMethod::kGaussian: {
+      constexpr float kSigma = 0.5f, kRadius = 1.5f;  // three sigmas
+      return x >= kRadius ? 0.0f : static_cast<float>(std::exp(-x * x / (2.0 * kSigma * kSigma)));
+    }
+    case ResizeMethod::kMitchellCubic:  // B = C = 1/3
+      if (x >= 2.0f) return 0.0f;
+      if (x >= 1.0f) return ((-7.0f / 18.0f * x + 2.0f) * x - 10.0f / 3.0f) * x + 16.0f / 9.0f;
+      return (7.0f / 6.0f * x - 2.0f) * x * x + 8.0f / 9.0f;
+    default:
+      return 0.0f;
+  }
+}
+
+float sampling_radius(ResizeMethod method) {
+  switch (method) {
+    case ResizeMethod::kLanczos3:
+      return 3.0f;
+    case ResizeMethod::kLanczos5:
+      return 5.0f;
+    case ResizeMethod::kGaussian:
+      return 1.5f;
+    default:
+      return 2.0f;  // Mitchell-Netravali cubic
+  }
+}
+
+// One output position of ScaleAndTranslate (translation 0, no antialiasing): the input positions
+// whose centres lie within the kernel's radius of the sampled position, weights normalised.
+void add_kernel_taps(ResizeTaps& taps, ResizeMethod method, int64_t o, float inverse_scale,
+                     int64_t in_size) {
+  const float sample = (static_cast<float>(o) + 0.5f) * inverse_scale;
+  if (sample < 0.0f || sample > static_cast<float>(in_size)) return;  // TensorFlow: no taps
+  const float radius = sampling_radius(method);
+  const int64_t begin =
+      std::clamp<int64_t>(static_cast<int64_t>(std::ceil(sample - radius - 0.5f)), 0, in_size - 1);
+  const int64_t end = std::clamp<int64_t>(static_cast<int64_t>(std::floor(sample + radius - 0.5f)),
+                                          0, in_size - 1) +
+                      1;
+  const size_t first = taps.weight.size();
+  float sum = 0.0f;
+  for (int64_t i = begin; i < end; ++i) {
+    const float weight = sampling_kernel(method, std::abs(static_cast<float>(i) + 0.5f - sample));
+    sum += weight;
+    add_tap(taps, i, weight);
+  }
+  if (std::abs(sum) < 1000.0f * std::numeric_limits<float>::min()) {
+    std::fill(taps.weight.begin() + static_cast<ptrdiff_t>(first), taps.weight.end(), 0.0f);
+    return;
+  }
+  const float inverse = 1.0f / sum;
+  for (size_t t = first; t < taps.weight.size(); ++t) taps.weight[t] *= inverse;
+}
+
 void add_area_taps(ResizeTaps& taps, int64_t o, float scale, int64_t in_size) {
   const float begin = static_cast<float>(o) * scale;
   const float end = static_cast<float>(o + 1) * scale;
@@ -59,6 +123,17 @@ void add_area_taps(ResizeTaps& taps, int64_t o, float scale, int64_t in_size) {
 
 }  // namespace
 
+std::optional<ResizeMethod> resize_method(std::string_view name) {
+  static constexpr std::pair<std::string_view, ResizeMethod> kNames[] = {
+      {"nearest", ResizeMethod::kNearest},   {"bilinear", ResizeMethod::kBilinear},
+      {"bicubic", ResizeMethod::kBicubic},   {"area", ResizeMethod::kArea},
+      {"lanczos3", ResizeMethod::kLanczos3}, {"lanczos5", ResizeMethod::kLanczos5},
+      {"gaussian", ResizeMethod::kGaussian}, {"mitchellcubic", ResizeMethod::kMitchellCubic}};
+  for (const auto& [key, method] : kNames)
+    if (key == name) return method;
+  return std::nullopt;
+}
+
 ResizeTaps resize_taps(ResizeMethod method, int64_t in_size, int64_t out_size, int64_t first) {
   // TensorFlow refuses to resize an empty image too; with no input position there is nothing
   // for an output position to read (found by fuzz_detect).
@@ -69,6 +144,9 @@ ResizeTaps resize_taps(ResizeMethod method, int64_t in_size, int64_t out_size, i
   taps.offset.reserve(static_cast<size_t>(out_size) + 1);
   taps.offset.push_back(0);
   const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  // ScaleAndTranslate takes scale = out / in and inverts it in double, rounding to float.
+  const float inverse_scale = static_cast<float>(
+      1.0 / static_cast<double>(static_cast<float>(out_size) / static_cast<float>(in_size)));
   for (int64_t o = 0; o < out_size; ++o) {
     const float center = (static_cast<float>(o) + 0.5f) * scale;
     switch (method) {
@@ -91,6 +169,12 @@ ResizeTaps resize_taps(ResizeMethod method, int64_t in_size, int64_t out_size, i
         break;
       case ResizeMethod::kArea:
         add_area_taps(taps, o, scale, in_size);
+        break;
+      case ResizeMethod::kLanczos3:
+      case ResizeMethod::kLanczos5:
+      case ResizeMethod::kGaussian:
+      case ResizeMethod::kMitchellCubic:
+        add_kernel_taps(taps, method, o, inverse_scale, in_size);
         break;
     }
     taps.offset.push_back(static_cast<int64_t>(taps.index.size()));

@@ -6,11 +6,26 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace kerasrt {
 
-enum class ResizeMethod { kNearest, kBilinear, kBicubic, kArea };
+enum class ResizeMethod {
+  kNearest,
+  kBilinear,
+  kBicubic,
+  kArea,
+  kLanczos3,
+  kLanczos5,
+  kGaussian,
+  kMitchellCubic
+};
+
+// Keras's interpolation names: nearest, bilinear, bicubic, area, lanczos3, lanczos5, gaussian,
+// mitchellcubic; nullopt for any other.
+std::optional<ResizeMethod> resize_method(std::string_view name);
 
 // For every output position o along one axis, the input positions index[offset[o] ..
 // offset[o + 1]) and their weights.
@@ -27,7 +42,10 @@ struct ResizeTaps {
 //             centers, taps outside the image dropped and the rest renormalised (ResizeBicubic);
 //   area:     the average over the box [o * scale, (o + 1) * scale), partial pixels weighted by
 //             their overlap (ResizeArea, no half-pixel centers);
-// with scale = in_size / out_size in float32, as TensorFlow computes it.
+// with scale = in_size / out_size in float32, as TensorFlow computes it;
+//   lanczos3/5, gaussian, mitchellcubic: TensorFlow's ScaleAndTranslate without antialiasing
+//             (the kernel centred on the sampled position, unscaled, taps inside the image,
+//             weights normalised to sum 1).
 ResizeTaps resize_taps(ResizeMethod method, int64_t in_size, int64_t out_size, int64_t first = 0);
 
 // Resamples `images` channels_last images (`in_row` floats from row to row, `in_image` floats

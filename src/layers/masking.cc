@@ -58,7 +58,7 @@ class AllOnesMask final : public Layer {
 // Keras classes with supports_masking = True and the default compute_mask, in Keras 2 and 3
 // alike (sorted). The inference identities are here too: Keras 3 hands their input tensor,
 // mask attached, straight through.
-constexpr std::array<std::string_view, 19> kMaskPassingClasses = {
+constexpr std::array<std::string_view, 22> kMaskPassingClasses = {
     "Activation",
     "ActivityRegularization",
     "AlphaDropout",
@@ -68,16 +68,19 @@ constexpr std::array<std::string_view, 19> kMaskPassingClasses = {
     "ELU",
     "GaussianDropout",
     "GaussianNoise",
+    "GroupNormalization",
     "Identity",
     "LayerNormalization",
     "LeakyReLU",
     "PReLU",
     "ReLU",
+    "Rescaling",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
     "ThresholdedReLU",
+    "UnitNormalization",
 };
 static_assert(std::is_sorted(kMaskPassingClasses.begin(), kMaskPassingClasses.end()));
 

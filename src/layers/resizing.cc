@@ -13,11 +13,13 @@
 
 #include "kernels/resize.h"
 #include "layers/conv_common.h"
+#include "layers/image_resize.h"
 
 namespace kerasrt {
 namespace {
 
-enum class Fit { kStretch, kCropToAspect, kPadToAspect, kCenterCrop };
+// kScale: height and width are factors of the input's size (UpSampling2D), not the output size.
+enum class Fit { kStretch, kCropToAspect, kPadToAspect, kCenterCrop, kScale };
 
 // What one concrete input size resizes from.
 struct ResizePlan final : Prepared {
@@ -44,38 +46,45 @@ class ImageResize final : public Layer {
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     layout_.check(inputs[0]);
-    return {layout_.with_spatial(inputs[0], Spatial{1, height_, width_})};
+    // Refused at load when the model fixes an empty image size; prepare refuses it otherwise.
+    const Spatial in = layout_.spatial(inputs[0]);
+    const auto [height, width] = target(in);
+    if ((in[1] == 0 || in[2] == 0) && fit_ != Fit::kScale)
+      throw Error("cannot resize an image with an empty height or width to " +
+                  std::to_string(height) + "x" + std::to_string(width));
+    return {layout_.with_spatial(inputs[0], Spatial{1, height, width})};
   }
 
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
     const Spatial in = layout_.spatial(inputs[0]);
     const int64_t h = in[1], w = in[2];
+    const auto [height, width] = target(in);
     auto plan = std::make_shared<ResizePlan>();
     ResizeMethod method = method_;
     int64_t top = 0, left = 0, box_h = h, box_w = w;
-    if (fit_ == Fit::kCenterCrop && h >= height_ && w >= width_) {
-      top = (h - height_) / 2;
-      left = (w - width_) / 2;
-      box_h = height_;
-      box_w = width_;
+    if (fit_ == Fit::kCenterCrop && h >= height && w >= width) {
+      top = (h - height) / 2;
+      left = (w - width) / 2;
+      box_h = height;
+      box_w = width;
       method = ResizeMethod::kNearest;  // same size: an exact copy
     } else if (fit_ == Fit::kCenterCrop || fit_ == Fit::kCropToAspect) {
-      box_h = std::max<int64_t>(std::min(h, float_ratio(w * height_, width_)), 1);
-      box_w = std::max<int64_t>(std::min(w, float_ratio(h * width_, height_)), 1);
+      box_h = std::max<int64_t>(std::min(h, float_ratio(w * height, width)), 1);
+      box_w = std::max<int64_t>(std::min(w, float_ratio(h * width, height)), 1);
       top = static_cast<int64_t>(static_cast<float>(h - box_h) / 2);
       left = static_cast<int64_t>(static_cast<float>(w - box_w) / 2);
     } else if (fit_ == Fit::kPadToAspect) {
       // Keras pads the computed margin on both sides (so an odd difference grows the image by
       // one more row or column than the aspect ratio asks), rows first.
       plan->pad_top = static_cast<int64_t>(
-          static_cast<float>(std::max(h, float_ratio(w * height_, width_)) - h) / 2);
+          static_cast<float>(std::max(h, float_ratio(w * height, width)) - h) / 2);
       plan->pad_left = static_cast<int64_t>(
-          static_cast<float>(std::max(w, float_ratio(h * width_, height_)) - w) / 2);
+          static_cast<float>(std::max(w, float_ratio(h * width, height)) - w) / 2);
       plan->padded_h = box_h = h + 2 * plan->pad_top;
       plan->padded_w = box_w = w + 2 * plan->pad_left;
     }
-    plan->rows = resize_taps(method, box_h, height_, top);
-    plan->cols = resize_taps(method, box_w, width_, left);
+    plan->rows = resize_taps(method, box_h, height, top);
+    plan->cols = resize_taps(method, box_w, width, left);
     const int64_t channels = layout_.channels_first() ? 1 : inputs[0][3];
     const int64_t row_floats = (plan->padded_w ? plan->padded_w : w) * channels;
     plan->scratch_floats = static_cast<size_t>(row_floats);
@@ -108,6 +117,11 @@ class ImageResize final : public Layer {
   }
 
  private:
+  std::pair<int64_t, int64_t> target(const Spatial& in) const {
+    if (fit_ == Fit::kScale) return {mul_dim(in[1], height_), mul_dim(in[2], width_)};
+    return {height_, width_};
+  }
+
   // Images resampled one by one: channels_first data is batch * channels one-channel images.
   int64_t images_of(std::span<const int64_t> shape) const {
     return layout_.channels_first() ? mul_dim(shape[0], shape[1]) : shape[0];
@@ -155,19 +169,11 @@ std::unique_ptr<Layer> make_image_resize(const BuildContext& ctx, ResizeMethod m
 std::unique_ptr<Layer> make_resizing(const BuildContext& ctx) {
   const LayerConfig& config = ctx.config;
   const std::string name = config.get_string("interpolation", "bilinear");
-  ResizeMethod method;
-  if (name == "nearest")
-    method = ResizeMethod::kNearest;
-  else if (name == "bilinear")
-    method = ResizeMethod::kBilinear;
-  else if (name == "bicubic")
-    method = ResizeMethod::kBicubic;
-  else if (name == "area")
-    method = ResizeMethod::kArea;
-  else
+  const std::optional<ResizeMethod> method = resize_method(name);
+  if (!method)
     throw Error("config 'interpolation' is '" + name +
-                "'; supported: nearest, bilinear, bicubic, area (lanczos3, lanczos5, gaussian and "
-                "mitchellcubic are not supported yet)");
+                "'; supported: nearest, bilinear, bicubic, area, lanczos3, lanczos5, gaussian, "
+                "mitchellcubic");
   if (config.get_bool("antialias", false))
     throw Error("config 'antialias' is true, which is not supported");
   const bool crop = config.get_bool("crop_to_aspect_ratio", false);
@@ -177,12 +183,18 @@ std::unique_ptr<Layer> make_resizing(const BuildContext& ctx) {
   if (pad && config.get_string("fill_mode", "constant") != "constant")
     throw Error("config 'fill_mode' must be 'constant'");
   const Fit fit = crop ? Fit::kCropToAspect : pad ? Fit::kPadToAspect : Fit::kStretch;
-  return make_image_resize(ctx, method, fit,
+  return make_image_resize(ctx, *method, fit,
                            static_cast<float>(config.get_float("fill_value", 0.0)));
 }
 
 std::unique_ptr<Layer> make_center_crop(const BuildContext& ctx) {
   return make_image_resize(ctx, ResizeMethod::kBilinear, Fit::kCenterCrop);
+}
+
+std::unique_ptr<Layer> make_scaled_image_resize(bool channels_first, int64_t height_factor,
+                                                int64_t width_factor, ResizeMethod method) {
+  return std::make_unique<ImageResize>(channels_first, height_factor, width_factor, method,
+                                       Fit::kScale, 0.0f);
 }
 
 // At inference the crop box is the aspect-ratio crop, resized when its size differs.

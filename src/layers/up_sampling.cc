@@ -1,5 +1,6 @@
 // UpSampling1D/2D/3D: repeats each position `size` times along each spatial axis. UpSampling2D
-// may instead interpolate bilinearly.
+// may instead interpolate: bilinearly here, with the other tf.image.resize methods (bicubic,
+// area, lanczos3/5, gaussian, mitchellcubic) through the image resizer of Resizing.
 //
 // Keras 3 and tf.keras (TensorFlow 2) resize bilinearly with tf.image.resize, which uses
 // half-pixel centers. Standalone Keras 2.2.3-2.3.x and TensorFlow 1 tf.keras used
@@ -7,6 +8,7 @@
 // files apart from the Keras major version alone, so it follows TensorFlow 2.
 #include "kernels/conv_resample.h"
 #include "layers/conv_common.h"
+#include "layers/image_resize.h"
 
 namespace kerasrt {
 namespace {
@@ -44,13 +46,16 @@ std::unique_ptr<Layer> make_up_sampling(const BuildContext& ctx, int rank) {
   const SpatialLayout layout = SpatialLayout::from_config(ctx.config, rank);
   layout.check(ctx.input_shapes[0]);
   const Spatial factor = spatial_config(ctx.config, "size", rank, 2);
-  bool bilinear = false;
-  if (rank == 2)
-    bilinear =
-        ctx.config.get_choice("interpolation", {"nearest", "bilinear"}, "nearest") == "bilinear";
-  else if (ctx.config.get_string("interpolation", "nearest") != "nearest")
-    throw Error("config 'interpolation' must be 'nearest' for this layer");
-  return std::make_unique<UpSampling>(layout, factor, bilinear);
+  const std::string interpolation = ctx.config.get_string("interpolation", "nearest");
+  if (interpolation == "nearest" || (rank == 2 && interpolation == "bilinear"))
+    return std::make_unique<UpSampling>(layout, factor, interpolation == "bilinear");
+  const std::optional<ResizeMethod> method = resize_method(interpolation);
+  if (rank != 2 || !method)
+    throw Error("config 'interpolation' is '" + interpolation + "'; " +
+                (rank == 2 ? "supported: nearest, bilinear, bicubic, area, lanczos3, lanczos5, "
+                             "gaussian, mitchellcubic"
+                           : "this layer repeats values ('nearest') only"));
+  return make_scaled_image_resize(layout.channels_first(), factor[1], factor[2], *method);
 }
 
 }  // namespace

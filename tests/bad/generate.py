@@ -336,6 +336,13 @@ def build():
                                                                              ("dense/bias:0", values([3]))])]),
         ok=True, predict={"shape": [2, 0], "fill": 0}, outputs="finite",
         why="an input with a zero dimension: empty sums, outputs are the bias")
+    empty_image = functional([f_input(shape=(None, 0, 5, 3)),
+                              flayer("Resizing", "resize", [[["in", 0, 0, {}]]], height=4, width=4,
+                                     interpolation="bilinear", crop_to_aspect_ratio=False)],
+                             [["in", 0, 0]], [["resize", 0, 0]])
+    add("resize_empty_image.h5", no_weights_h5(empty_image),
+        error=["layer resize (Resizing)", "empty height or width"],
+        why="Resizing an image of height 0 (fuzz_detect found it reading past its input)")
 
     # --- weights
     add("missing_weight.h5", legacy_h5(seq_dense(), [("input_1", []), ("dense", dense_weights()[:1])]),

@@ -758,6 +758,7 @@ add({name: 'graph_stacked_rnn', description: 'Stacked LSTM(return_sequences) -> 
 // them. Inputs carry real padding (pad: the listed timesteps of each sample, cycling over the
 // batch, are the padding value): trailing padding, padding in the middle and at the end, none,
 // a fully masked sample, leading padding. Token ids are otherwise nonzero.
+const NO_TFJS_MASKED = 'tfjs has no UnitNormalization, GroupNormalization or Rescaling';
 const PAD7 = {steps: [[5, 6], [2, 6], [], [0, 1, 2, 3, 4, 5, 6], [0, 1]]};
 const PAD7_PARTIAL = {steps: [[5, 6], [2, 6], [], [0, 1]]};  // no fully masked sample (a masked mean would be 0/0)
 const PAD6 = {steps: [[4, 5], [1, 5], [], [0, 1, 2, 3, 4, 5], [0]]};
@@ -909,6 +910,18 @@ add({name: 'mask_time_distributed_k3', description: 'Keras 3 TimeDistributed(Emb
     return tf.model({inputs: b, name: 'model', outputs: rec('lstm', {units: 2, name: 'lstm_1'})(L).apply(sb)});
   }});
 
+add({name: 'mask_through_normalization', description: 'Embedding(mask_zero=True), then UnitNormalization, GroupNormalization(groups=2) and Rescaling(2, offset 0.5), each passing the mask on (supports_masking in Keras 3), into LSTM: masked steps repeat the last unmasked output.',
+  batch: 4, inputs: [tokens(12)], numpyReference: NO_TFJS_MASKED,
+  k2: null, skipK2: 'tf.keras 2 Rescaling does not support masking: Keras 2 refuses to build this model',
+  patch: {'@class': {unit_normalization: 'UnitNormalization', group_normalization: 'GroupNormalization', rescaling: 'Rescaling'},
+    unit_normalization: {axis: -1}, group_normalization: {groups: 2}, rescaling: {scale: 2.0, offset: 0.5}},
+  weightShapes: {group_normalization: [['gamma', [4]], ['beta', [4]]]},
+  build: (L, tf) => embedded(tf, L, 7, 12, 4, (e) => {
+    let x = e;
+    for (const name of ['unit_normalization', 'group_normalization', 'rescaling']) x = L.activation({activation: 'linear', name}).apply(x);
+    return [rec('lstm', {units: 3, returnSequences: true, name: 'lstm'})(L).apply(x)];
+  })});
+
 // Issue 4 item 5: LSTM text classifiers with masking.
 add({name: 'mask_text_classifier', description: 'Text classifier with masking: Embedding(mask_zero=True), LSTM, Dense sigmoid; compiled; padded token ids.',
   compiled: true, batch: 4, inputs: [tokens(40, {steps: [[9, 10, 11], [4, 11], [], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]})],
@@ -976,6 +989,25 @@ preCase({name: 'resizing', description: 'Resizing a 5x7 image: bilinear to 8x6 (
   ['resizing_5', 'Resizing', {height: 7, width: 9, interpolation: 'area'}],
   ['resizing_6', 'Resizing', {height: 4, width: 4, interpolation: 'bilinear', crop_to_aspect_ratio: true}],
   ['resizing_7', 'Resizing', {height: 10, width: 14, interpolation: 'nearest'}]]);
+preCase({name: 'resizing_scale_and_translate', batch: 2, description: 'Resizing a 5x7 image with the kernels tf.image.resize runs through ScaleAndTranslate: lanczos3 up to 9x10 (resizing) and down to 3x4 (resizing_1), lanczos5 to 8x5 (resizing_2), gaussian to 4x9 (resizing_3), mitchellcubic to 7x3 (resizing_4).'},
+  [5, 7, 2], [
+  ['resizing', 'Resizing', {height: 9, width: 10, interpolation: 'lanczos3'}],
+  ['resizing_1', 'Resizing', {height: 3, width: 4, interpolation: 'lanczos3'}],
+  ['resizing_2', 'Resizing', {height: 8, width: 5, interpolation: 'lanczos5'}],
+  ['resizing_3', 'Resizing', {height: 4, width: 9, interpolation: 'gaussian'}],
+  ['resizing_4', 'Resizing', {height: 7, width: 3, interpolation: 'mitchellcubic'}]]);
+preCase({name: 'up_sampling2d_interpolations', batch: 3, description: 'UpSampling2D size (2, 3) of a 3x4 image with bicubic (up_sampling2d), lanczos3 (up_sampling2d_1) and lanczos5 (up_sampling2d_2) interpolation, and bicubic channels_first (up_sampling2d_3).'},
+  [3, 4, 3], [
+  ['up_sampling2d', 'UpSampling2D', {size: [2, 3], interpolation: 'bicubic'}],
+  ['up_sampling2d_1', 'UpSampling2D', {size: [2, 3], interpolation: 'lanczos3'}],
+  ['up_sampling2d_2', 'UpSampling2D', {size: [2, 2], interpolation: 'lanczos5'}],
+  ['up_sampling2d_3', 'UpSampling2D', {size: [3, 2], interpolation: 'bicubic', data_format: 'channels_first'}]]);
+preCase({name: 'up_sampling2d_tf_keras_interpolations', batch: 2, description: 'UpSampling2D with the interpolations only tf.keras 2 offers: area (up_sampling2d), gaussian (up_sampling2d_1), mitchellcubic (up_sampling2d_2).',
+  k3: null, skipK3: 'Keras 3 UpSampling2D accepts only nearest, bilinear, bicubic, lanczos3 and lanczos5'},
+  [3, 4, 3], [
+  ['up_sampling2d', 'UpSampling2D', {size: [2, 3], interpolation: 'area'}],
+  ['up_sampling2d_1', 'UpSampling2D', {size: [2, 2], interpolation: 'gaussian'}],
+  ['up_sampling2d_2', 'UpSampling2D', {size: [3, 2], interpolation: 'mitchellcubic'}]]);
 preCase({name: 'resizing_keras3', description: 'Keras 3 Resizing options: pad_to_aspect_ratio with fill_value 0.5 to 6x4 (resizing) and 4x12 (resizing_1); channels_first bicubic (resizing_2); channels_first crop_to_aspect_ratio nearest (resizing_3).',
   k2: null, skipK2: 'tf.keras 2 Resizing has neither pad_to_aspect_ratio nor data_format'},
   [4, 5, 6], [

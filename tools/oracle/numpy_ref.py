@@ -847,8 +847,11 @@ def call_layer(class_name, cfg, weights, inputs, keras_major, masks=None):
         sh, sw = _tuple(cfg.get("size", 2), 2)
         df = cfg.get("data_format", "channels_last")
         xl = _to_channels_last(x, df)
-        if cfg.get("interpolation", "nearest") == "bilinear":
+        method = cfg.get("interpolation", "nearest")
+        if method == "bilinear":
             y = _resize_bilinear_half_pixel(xl, xl.shape[1] * sh, xl.shape[2] * sw)
+        elif method != "nearest":  # tf.image.resize(method), antialias=False
+            y = numpy_ref_preprocessing.resize(xl, xl.shape[1] * sh, xl.shape[2] * sw, method)
         else:
             y = np.repeat(np.repeat(xl, sh, axis=1), sw, axis=2)
         return [_from_channels_last(y, df)]
@@ -989,7 +992,8 @@ _MASK_READERS = {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "GlobalAver
 _MASK_PASSING = {"Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU",
                  "Softmax", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
                  "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-                 "Identity", "BatchNormalization", "LayerNormalization"}
+                 "Identity", "BatchNormalization", "LayerNormalization", "GroupNormalization",
+                 "UnitNormalization", "Rescaling"}
 
 _MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
 

@@ -34,6 +34,39 @@ def _cubic(t):
     return 0.0
 
 
+# tf.image.resize sends these through the ScaleAndTranslate op (kernel_type = the method name):
+# each output position o samples the input at s = (o + 0.5) * in / out and weighs the input
+# pixels whose centres i + 0.5 lie within the kernel's radius of s, weights normalised to sum 1
+# (antialias=False: the kernel is not widened when downscaling).
+def _lanczos(radius):
+    def k(x):
+        x = abs(x)
+        if x > radius:
+            return 0.0
+        if x <= 1e-3:
+            return 1.0
+        return radius * math.sin(math.pi * x) * math.sin(math.pi * x / radius) / (math.pi ** 2 * x * x)
+    return k, radius
+
+
+def _gaussian(x):  # sigma 0.5, support three sigmas
+    x = abs(x)
+    return 0.0 if x >= 1.5 else math.exp(-x * x / (2 * 0.25))
+
+
+def _mitchell(x):  # Mitchell-Netravali, B = C = 1/3
+    x = abs(x)
+    if x >= 2:
+        return 0.0
+    if x >= 1:
+        return ((-7 / 18 * x + 2) * x - 10 / 3) * x + 16 / 9
+    return (7 / 6 * x - 2) * x * x + 8 / 9
+
+
+_SCALE_AND_TRANSLATE = {"lanczos3": _lanczos(3), "lanczos5": _lanczos(5), "gaussian": (_gaussian, 1.5),
+                        "mitchellcubic": (_mitchell, 2.0)}
+
+
 def _axis_matrix(method, in_size, out_size):
     """(out_size, in_size) weights of tf.image.resize(method, antialias=False) along one axis."""
     scale = np.float32(in_size) / np.float32(out_size)  # TF computes the scale in float32
@@ -63,12 +96,21 @@ def _axis_matrix(method, in_size, out_size):
             for i in range(int(math.floor(begin)), int(math.ceil(end))):
                 overlap = min(i + 1, end) - max(i, begin)
                 m[o, min(i, in_size - 1)] += overlap / float(scale)
+        elif method in _SCALE_AND_TRANSLATE:
+            kernel, radius = _SCALE_AND_TRANSLATE[method]
+            s = (o + 0.5) * float(np.float32(1.0 / float(np.float32(out_size) / np.float32(in_size))))
+            first = min(max(math.ceil(s - radius - 0.5), 0), in_size - 1)
+            last = min(max(math.floor(s + radius - 0.5), 0), in_size - 1)
+            taps = [(i, kernel(i + 0.5 - s)) for i in range(first, last + 1)]
+            total = sum(wt for _, wt in taps)
+            for i, wt in taps:
+                m[o, i] += wt / total
         else:
             raise NotImplementedError(method)
     return m
 
 
-def _resize(x, out_h, out_w, method):
+def resize(x, out_h, out_w, method):
     """x: (B, H, W, C) channels_last."""
     my = _axis_matrix(method, x.shape[1], out_h)
     mx = _axis_matrix(method, x.shape[2], out_w)
@@ -107,12 +149,12 @@ def _image_layer(cn, cfg, x):
             x = _aspect_crop(x, th, tw)
         elif cfg.get("pad_to_aspect_ratio", False):
             x = _pad_to_aspect(x, th, tw, float(cfg.get("fill_value", 0.0)))
-        y = _resize(x, th, tw, method)
+        y = resize(x, th, tw, method)
     elif cn == "CenterCrop" and x.shape[1] >= th and x.shape[2] >= tw:
         top, left = (x.shape[1] - th) // 2, (x.shape[2] - tw) // 2
         y = x[:, top:top + th, left:left + tw]
     else:  # CenterCrop of a smaller image, RandomCrop at inference: smart_resize
-        y = _resize(_aspect_crop(x, th, tw), th, tw, "bilinear")
+        y = resize(_aspect_crop(x, th, tw), th, tw, "bilinear")
     return np.moveaxis(y, -1, 1) if cf else y
 
 
