@@ -76,8 +76,8 @@ TEST(ConvLayers, ConfigErrorsNameTheOption) {
   EXPECT_ERROR(build("Conv2D", conv, kAny2d, {filled({3, 3, 2, 4}, 1), filled({4}, 0)}), "shape");
   EXPECT_ERROR(build("DepthwiseConv2D", {{"kernel_size", 3}, {"groups", 3}}, kAny2d, {}),
                "'groups'");
-  EXPECT_ERROR(build("UpSampling2D", {{"interpolation", "bicubic"}}, kAny2d),
-               "'interpolation' is 'bicubic'");
+  EXPECT_ERROR(build("UpSampling2D", {{"interpolation", "sinc"}}, kAny2d),
+               "'interpolation' is 'sinc'");
   EXPECT_ERROR(build("UpSampling3D", {{"interpolation", "bilinear"}}, {kAnyDim, 2, 2, 2, 1}),
                "'interpolation'");
   EXPECT_ERROR(build("ZeroPadding2D", {{"padding", Json::array({1, 2, 3})}}, kAny2d),

@@ -251,6 +251,27 @@ TEST(Reload, ModelsAppearAndDisappear) {
   fs::remove_all(repo);
 }
 
+// TF Serving's layout: the version folder is a tf.keras SavedModel (saved_model.pb,
+// keras_metadata.pb, variables/); its answer is the oracle's (tests/fixtures/dense_relu).
+TEST(Startup, SavedModelVersionFolder) {
+  const fs::path repo = temp_dir("savedmodel");
+  fs::create_directories(repo / "dense");
+  fs::copy(source_path() / "tests/fixtures/dense_relu/model_savedmodel", repo / "dense" / "1",
+           fs::copy_options::recursive);
+  auto server = start_server(test_options(repo));
+  const HttpReply reply =
+      http(server->port(), "POST", "/v1/models/dense:predict",
+           R"({"instances": [[-0.8550918102264404, 1.6602145433425903, 0.3740350604057312,
+                              -0.9501553773880005, -1.0861531496047974]]})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const Json row = Json::parse(reply.body)["predictions"][0];
+  const std::vector<double> want = {0.0, 0.0, 0.12238860130310059, 0.0};
+  ASSERT_EQ(row.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(row[i].get<double>(), want[i], 1e-6);
+  server.reset();
+  fs::remove_all(repo);
+}
+
 TEST(Startup, FailingModelFileIsAnError) {
   const fs::path dir = temp_dir("badfile");
   std::ofstream(dir / "bad.h5") << "garbage";
