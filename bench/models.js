@@ -20,16 +20,10 @@ const fs = require('fs');
 const path = require('path');
 
 const ORACLE = path.join(__dirname, '..', 'tools', 'oracle');
-const origLog = console.log;
-const origWarn = console.warn;
-console.log = console.warn = () => {};  // tfjs banners
-const tf = require(path.join(ORACLE, 'node_modules', '@tensorflow', 'tfjs'));
-console.log = origLog;
-console.warn = origWarn;
+const {tf, prod, base64, seedModel, layerInputShapes} = require(path.join(ORACLE, 'tfjs_util'));
 const {Rng, fnv1a32} = require(path.join(ORACLE, 'prng'));
 
 const L = tf.layers;
-const prod = (a) => a.reduce((x, y) => x * y, 1);
 
 // ------------------------------------------------------------------ models
 
@@ -109,37 +103,13 @@ function range(layer, varName, shape, last, overrides) {
   return [-a, a];
 }
 
-function assignAndDump(model, rng, overrides) {
-  const last = model.layers[model.layers.length - 1].name;
-  return model.layers.map((layer) => {
-    const values = [];
-    const entries = [];
-    for (const w of layer.weights) {
-      const vname = w.name.split('/').pop().replace(/_\d+$/, '');
-      const [lo, hi] = range(layer, vname, w.shape, layer.name === last, overrides);
-      const data = rng.uniform(prod(w.shape), lo, hi);
-      values.push(tf.tensor(data, w.shape, 'float32'));
-      entries.push({name: w.name, shape: w.shape,
-        data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')});
-    }
-    if (values.length) layer.setWeights(values);
-    values.forEach((t) => t.dispose());
-    return {name: layer.name, class_name: layer.getClassName(), trainable: layer.trainable, weights: entries};
-  });
-}
-
 function dumpModel(name, spec, outDir) {
   const seed = fnv1a32('bench:' + name);
   const rng = new Rng(seed);
   const model = spec.build();
-  const layers = assignAndDump(model, rng, spec.ranges);
-  // Each layer's input shape(s), for the writers' shape-dependent config keys (normalised
-  // BatchNormalization axes, as tf.keras stores them after build).
-  const inputShapes = {};
-  for (const layer of model.layers) {
-    const node = layer.inboundNodes[0];
-    if (node && node.inputShapes) inputShapes[layer.name] = Array.isArray(node.inputShapes[0]) ? node.inputShapes : [node.inputShapes];
-  }
+  const layers = seedModel(model, rng, (layer, v, shape, last) => range(layer, v, shape, last, spec.ranges),
+    (data) => ({data: base64(data)}));
+  const inputShapes = layerInputShapes(model);
   const dump = {
     case: name,
     description: `kerasrt benchmark model ${name}`,

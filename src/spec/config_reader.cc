@@ -156,8 +156,9 @@ LayerSpec read_layer(const Json& entry, bool functional) {
     layer.model->name = layer.name;
     layer.trainable = layer.model->trainable;
   }
-  if (is_tf_op_class(layer.class_name))
-    layer.config.erase("kerasrt_call");  // made by read_tf_op_calls only
+  // Made only by read_tf_op_calls and normalise_attention_calls, from the inbound nodes: never
+  // taken from a file, whatever the layer.
+  layer.config.erase("kerasrt_call");
   if (functional && is_tf_op_class(layer.class_name))
     read_tf_op_calls(entry.value("inbound_nodes", Json()), layer);
   else if (functional)

@@ -13,19 +13,12 @@
 const fs = require('fs');
 const path = require('path');
 
-const origLog = console.log;
-const origWarn = console.warn;
-console.log = console.warn = () => {};
-const tf = require('@tensorflow/tfjs');
-console.log = origLog;
-console.warn = origWarn;
-
+const {tf, prod, base64: b64, seedModel, layerInputShapes} = require('./tfjs_util');
 const {Rng, fnv1a32} = require('./prng');
 const {ARCHITECTURES} = require('./applications_models');
 
 const BATCH = 4;
 const CLASSES = 10;
-const prod = (a) => a.reduce((x, y) => x * y, 1);
 
 // Weight ranges by role and true fan-in: He-uniform for kernels (depthwise kernels by their
 // window), so that activations stay O(1) through 50-200 layers; BatchNormalization statistics
@@ -54,48 +47,25 @@ function range(layer, varName, shape, last, overrides) {
   return [-a, a];
 }
 
-function assign(model, rng, overrides, bin) {
-  const last = model.layers[model.layers.length - 1].name;
-  return model.layers.map((layer) => {
-    const values = [];
-    const entries = [];
-    for (const w of layer.weights) {
-      const vname = w.name.split('/').pop().replace(/_\d+$/, '');
-      const [lo, hi] = range(layer, vname, w.shape, layer.name === last, overrides);
-      const data = rng.uniform(prod(w.shape), lo, hi);
-      values.push(tf.tensor(data, w.shape, 'float32'));
-      entries.push({name: w.name, shape: w.shape, offset: bin.length});
-      bin.push(data);
-    }
-    if (values.length) layer.setWeights(values);
-    values.forEach((t) => t.dispose());
-    return {name: layer.name, class_name: layer.getClassName(), trainable: layer.trainable, weights: entries};
-  });
-}
-
-const b64 = (f32) => Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64');
-
 function run(arch, spec, outDir) {
   const t0 = Date.now();
   const seed = fnv1a32('applications:' + arch);
   const rng = new Rng(seed);
   const size = spec.size;
   const model = spec.build(tf, {size, classes: CLASSES});
+  // Weights go to <arch>.bin, recorded in the dump as byte offsets into it.
   const chunks = [];
-  const layers = assign(model, rng, spec.ranges, chunks);
-  // byte offsets
-  let off = 0;
-  const offsets = chunks.map((c) => { const o = off; off += c.byteLength; return o; });
-  for (const l of layers) for (const w of l.weights) w.offset = offsets[w.offset];
+  let bytes = 0;
+  const layers = seedModel(model, rng, (layer, v, shape, last) => range(layer, v, shape, last, spec.ranges),
+    (data) => {
+      chunks.push(data);
+      bytes += data.byteLength;
+      return {offset: bytes - data.byteLength};
+    });
   const fd = fs.openSync(path.join(outDir, arch + '.bin'), 'w');
   for (const c of chunks) fs.writeSync(fd, Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   fs.closeSync(fd);
-
-  const inputShapes = {};
-  for (const layer of model.layers) {
-    const node = layer.inboundNodes[0];
-    if (node && node.inputShapes) inputShapes[layer.name] = Array.isArray(node.inputShapes[0]) ? node.inputShapes : [node.inputShapes];
-  }
+  const inputShapes = layerInputShapes(model);
   const shape = [BATCH, size, size, 3];
   const xdata = rng.uniform(prod(shape), spec.inputRange ? spec.inputRange[0] : -1, spec.inputRange ? spec.inputRange[1] : 1);
   const x = tf.tensor(xdata, shape, 'float32');

@@ -9,26 +9,11 @@
 const fs = require('fs');
 const path = require('path');
 
-// Silence the "install tfjs-node" banner; it goes to console.log.
-const origLog = console.log;
-const origWarn = console.warn;
-console.log = console.warn = () => {};
-const tf = require('@tensorflow/tfjs');
-console.log = origLog;
-console.warn = origWarn;
-
+const {tf, prod, base64: b64, seedLayer} = require('./tfjs_util');
 const {Rng, fnv1a32} = require('./prng');
 const {CASES} = require('./cases');
 
 const TFJS_VERSION = tf.version['tfjs-layers'];
-
-function b64(f32) {
-  return Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64');
-}
-
-function prod(a) {
-  return a.reduce((x, y) => x * y, 1);
-}
 
 // Value range for a weight, chosen by its role (last name component).
 function defaultRange(varName, shape) {
@@ -78,16 +63,7 @@ function assignAndDump(layer, rng, c) {
       entries.push({name: vname, shape, data: rng.uniform(prod(shape), lo, hi)});
     }
   } else {
-    const values = [];
-    for (const w of layer.weights) {
-      const vname = w.name.split('/').pop().replace(/_\d+$/, '');
-      const [lo, hi] = ((c.weightRanges || {})[vname]) || defaultRange(vname, w.shape);
-      const data = rng.uniform(prod(w.shape), lo, hi);
-      values.push(tf.tensor(data, w.shape, 'float32'));
-      entries.push({name: w.name, shape: w.shape, data});
-    }
-    if (values.length) layer.setWeights(values);
-    values.forEach((t) => t.dispose());
+    entries.push(...seedLayer(layer, rng, (vname, shape) => ((c.weightRanges || {})[vname]) || defaultRange(vname, shape)));
   }
   return {
     name: layer.name,
@@ -196,6 +172,7 @@ async function main() {
     console.error('usage: node oracle.js OUT_DIR [filter ...]');
     process.exit(2);
   }
+  const {log, warn} = console;
   console.log = console.warn = () => {};  // tfjs banners
   await tf.setBackend('cpu');
   const names = new Set();
@@ -212,8 +189,8 @@ async function main() {
     }
     n++;
   }
-  console.log = origLog;
-  console.warn = origWarn;
+  console.log = log;
+  console.warn = warn;
   console.error(`oracle.js: ${n} cases dumped to ${outDir} (tfjs-layers ${TFJS_VERSION}, backend ${tf.getBackend()})`);
 }
 
