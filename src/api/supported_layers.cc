@@ -1,9 +1,11 @@
-// kerasrt::supported_layers(): the registry's classes, plus the ones the graph builder handles
-// itself, so the documentation and `kerasrt info --layers` are generated from the code.
+// kerasrt::supported_layers(): the registry's classes, the ones the graph builder handles itself
+// and the Keras 3 operations, so the documentation and `kerasrt info --layers` are generated
+// from the code.
 #include <algorithm>
 
 #include "kerasrt/kerasrt.h"
 #include "layers/registry.h"
+#include "spec/keras_operations.h"
 
 namespace kerasrt {
 
@@ -13,6 +15,8 @@ std::vector<LayerSupport> supported_layers() {
     out.push_back({name, "model"});
   for (const Registry::Entry& e : Registry::builtin().entries())
     out.push_back({std::string(e.class_name), std::string(e.family)});
+  for (const std::string& op : supported_keras_operations())
+    out.push_back({kOperationPrefix + op, "operation"});
   std::sort(out.begin(), out.end(), [](const LayerSupport& a, const LayerSupport& b) {
     return std::tie(a.family, a.class_name) < std::tie(b.family, b.class_name);
   });

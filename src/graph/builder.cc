@@ -9,6 +9,7 @@
 #include "graph/graph.h"
 #include "layers/registry.h"
 #include "layers/tf_op_lambda.h"
+#include "spec/keras_operations.h"
 
 namespace kerasrt {
 namespace {
@@ -55,7 +56,8 @@ void find_unsupported(const ModelSpec& model, const Registry& registry, const st
       find_unsupported(*layer.model, registry, prefix + layer.name + "/", problems);
       continue;
     }
-    std::string reason = tf_op_unsupported_reason(layer.class_name, layer.config);
+    std::string reason = keras_operation_unsupported_reason(layer.class_name);
+    if (reason.empty()) reason = tf_op_unsupported_reason(layer.class_name, layer.config);
     if (reason.empty()) reason = unsupported_reason(layer.class_name, registry);
     // Wrappers (Bidirectional, TimeDistributed) name their inner layer in the config.
     if (reason.empty() && layer.config.contains("layer") && layer.config["layer"].is_object()) {

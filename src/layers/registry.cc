@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "spec/keras_operations.h"
+
 namespace kerasrt {
 
 #define KERASRT_LAYER(class_name, factory) std::unique_ptr<Layer> factory(const BuildContext& ctx);
@@ -42,6 +44,8 @@ const Registry& Registry::builtin() {
 }
 
 LayerFactory Registry::find(std::string_view class_name) const {
+  // Keras 3 operations arrive translated to the TFOpLambda form (spec/keras_operations.h).
+  if (class_name.starts_with(kOperationPrefix)) class_name = "TFOpLambda";
   auto it =
       std::lower_bound(entries_.begin(), entries_.end(), class_name,
                        [](const Entry& e, std::string_view name) { return e.class_name < name; });

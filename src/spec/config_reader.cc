@@ -5,6 +5,7 @@
 
 #include "core/limits.h"
 #include "spec/attention_calls.h"
+#include "spec/keras_operations.h"
 #include "spec/legacy_upgrade.h"
 #include "spec/tf_op_calls.h"
 
@@ -159,7 +160,9 @@ LayerSpec read_layer(const Json& entry, bool functional) {
   // Made only by read_tf_op_calls and normalise_attention_calls, from the inbound nodes: never
   // taken from a file, whatever the layer.
   layer.config.erase("kerasrt_call");
-  if (functional && is_tf_op_class(layer.class_name))
+  if (is_keras_operation(entry))
+    read_keras_operation(entry, layer);
+  else if (functional && is_tf_op_class(layer.class_name))
     read_tf_op_calls(entry.value("inbound_nodes", Json()), layer);
   else if (functional)
     layer.calls = read_inbound_nodes(entry.value("inbound_nodes", Json()), "layer " + layer.name);

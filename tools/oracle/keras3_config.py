@@ -343,6 +343,8 @@ class K3Writer:
         p = path + (layer.name,)
         shapes = self.shapes.get((p, 0)) if self.shapes else None
         in_shape = shapes[0] if shapes else None
+        if layer.class_name == "TFOpLambda" and functional and not self.legacy:
+            return self._operation_entry(layer, path, shapes)
         if layer.is_model:
             d = self.model(layer.model, p, nested=True)
         elif self.legacy:
@@ -375,6 +377,28 @@ class K3Writer:
             return {"args": tensors[:1], "kwargs": {"initial_state": tensors[1:]}}
         args = [tensors] if len(tensors) > 1 else tensors
         return {"args": args, "kwargs": {}}
+
+    def _operation_entry(self, layer, path, shapes):
+        """What Keras 3 writes for the TensorFlow function a tf.keras 2 TFOpLambda recorded: the
+        keras.ops Operation with the same math, called with the tensor and the `y` argument
+        (a tensor or a constant; see keras_ops_cases.py for the form)."""
+        function = layer.config["function"]
+        if function not in _TF_TO_OPERATION:
+            raise ValueError(f"no Keras 3 operation for TensorFlow function {function}")
+        family, cls = _TF_TO_OPERATION[function]
+        call = layer.call
+        entry = {"module": "keras.src.ops." + family, "class_name": cls, "config": {"name": layer.name},
+                 "registered_name": cls, "name": layer.name, "inbound_nodes": []}
+        for k, node in enumerate(layer.inbound):
+            tensors = self.node(layer, k, node, path)["args"]
+            tensors = tensors[0] if len(node) > 1 else tensors
+            args = [tensors[0]]
+            if "y" in call["inputs"]:
+                args.append(tensors[call["inputs"].index("y")])
+            else:
+                args.append(call["kwargs"]["y"])
+            entry["inbound_nodes"].append({"args": args, "kwargs": {}})
+        return entry
 
     def _call_index(self, path, lname, nidx):
         # configs reference a nested model's calls from 1 (see functional.py);
@@ -434,6 +458,11 @@ class K3Writer:
 
 
 _ALWAYS_BUILD = {"Dropout", "Flatten"}
+# tf.keras 2 TFOpLambda function -> the keras.src.ops class Keras 3 records for the same Python
+# expression (keras/src/backend/common/keras_tensor.py operators).
+_TF_TO_OPERATION = {"__operators__.add": ("numpy", "Add"), "math.add": ("numpy", "Add"),
+                    "math.subtract": ("numpy", "Subtract"), "math.multiply": ("numpy", "Multiply"),
+                    "math.truediv": ("numpy", "TrueDivide")}
 _INITIAL_STATE_TAKERS = {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional"}
 
 
@@ -483,6 +512,8 @@ def _container(model, prefix, out):
     layers = model.layers if model.kind == "Functional" else list(model.layers)
     for layer in layers:
         cls = layer.class_name
+        if cls == "TFOpLambda":
+            continue  # a Keras 3 operation: not a layer, no weights entry
         if layer.is_model:
             cls = "Functional" if layer.model.kind == "Functional" else "Sequential"
         key = to_snake_case(cls)

@@ -402,45 +402,56 @@ def _save_npy(path, arr):
     np.save(path, np.ascontiguousarray(arr, dtype="<f4"), allow_pickle=False)
 
 
+def write_case(fixtures_dir, index, c, reference, write_models, description):
+    """Writes one NumPy-reference case into fixtures_dir/<case>/: its inputs and expected outputs,
+    the model files (`write_models(out_dir)` returns their manifest entries) and the manifest
+    (rtol 1e-5, atol 1e-6); appends its index entry."""
+    out_dir = os.path.join(fixtures_dir, c.name)
+    os.makedirs(out_dir, exist_ok=True)
+    for i, (_, x) in enumerate(c.inputs):
+        _save_npy(os.path.join(out_dir, f"input_{i}.npy"), x)
+    for i, y in enumerate(c.outputs):
+        if not np.all(np.isfinite(y)):
+            raise SystemExit(f"{c.name}: non-finite expected output {i}")
+        _save_npy(os.path.join(out_dir, f"output_{i}.npy"), y)
+    entries = write_models(out_dir)
+    out_names = unique_output_names([r[0] for r in c.model.output_layers])
+    manifest = {
+        "case": c.name,
+        "description": description,
+        "reference": reference,
+        "rtol": 1e-5,
+        "atol": 1e-6,
+        "inputs": [{"name": n, "file": f"input_{i}.npy"} for i, (n, _) in enumerate(c.inputs)],
+        "outputs": [{"name": n, "file": f"output_{i}.npy"} for i, n in enumerate(out_names)],
+        "models": entries,
+    }
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    index.append({"case": c.name, "reference": reference, "crosscheck_max_abs_diff": None,
+                  "formats": [e["file"] for e in entries]})
+
+
+def _write_models(c, out_dir):
+    cfg = c.config()
+    flavour = LegacyFlavour(c.version)
+    write_legacy_h5(os.path.join(out_dir, "model.h5"), c.model, cfg, flavour)
+    to_json = dict(cfg)
+    to_json["keras_version"] = c.version
+    to_json["backend"] = "tensorflow"
+    with open(os.path.join(out_dir, "model.json"), "w") as f:
+        f.write(json.dumps(to_json))
+    write_legacy_weights(os.path.join(out_dir, "weights.h5"), c.model, flavour)
+    return [{"format": "h5", "flavor": "tf.keras-2", "file": "model.h5", "keras_version": c.version},
+            {"format": "json+h5weights", "file": "model.json", "weights": "weights.h5", "keras_version": c.version}]
+
+
 def write_all(fixtures_dir, index):
     """Write every case into fixtures_dir/<case>/ and append index entries."""
     for make in CASES:
         c = make()
-        out_dir = os.path.join(fixtures_dir, c.name)
-        os.makedirs(out_dir, exist_ok=True)
-        for i, (_, x) in enumerate(c.inputs):
-            _save_npy(os.path.join(out_dir, f"input_{i}.npy"), x)
-        for i, y in enumerate(c.outputs):
-            if not np.all(np.isfinite(y)):
-                raise SystemExit(f"{c.name}: non-finite expected output {i}")
-            _save_npy(os.path.join(out_dir, f"output_{i}.npy"), y)
-        cfg = c.config()
-        flavour = LegacyFlavour(c.version)
-        write_legacy_h5(os.path.join(out_dir, "model.h5"), c.model, cfg, flavour)
-        to_json = dict(cfg)
-        to_json["keras_version"] = c.version
-        to_json["backend"] = "tensorflow"
-        with open(os.path.join(out_dir, "model.json"), "w") as f:
-            f.write(json.dumps(to_json))
-        write_legacy_weights(os.path.join(out_dir, "weights.h5"), c.model, flavour)
-        entries = [{"format": "h5", "flavor": "tf.keras-2", "file": "model.h5", "keras_version": c.version},
-                   {"format": "json+h5weights", "file": "model.json", "weights": "weights.h5",
-                    "keras_version": c.version}]
-        out_names = unique_output_names([r[0] for r in c.model.output_layers])
-        manifest = {
-            "case": c.name,
-            "description": c.description + f" Keras-2 files as tf.keras {c.version}. No Keras-3 "
-            "formats: TFOpLambda exists only in tf.keras 2. Reference is NumPy expressions in "
-            "tools/oracle/tfop_cases.py because tfjs has no TensorFlow-op layers.",
-            "reference": REFERENCE,
-            "rtol": 1e-5,
-            "atol": 1e-6,
-            "inputs": [{"name": n, "file": f"input_{i}.npy"} for i, (n, _) in enumerate(c.inputs)],
-            "outputs": [{"name": n, "file": f"output_{i}.npy"} for i, n in enumerate(out_names)],
-            "models": entries,
-        }
-        with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-            json.dump(manifest, f, indent=1)
-            f.write("\n")
-        index.append({"case": c.name, "reference": REFERENCE, "crosscheck_max_abs_diff": None,
-                      "formats": [e["file"] for e in entries]})
+        write_case(fixtures_dir, index, c, REFERENCE, lambda out_dir: _write_models(c, out_dir),
+                   c.description + f" Keras-2 files as tf.keras {c.version}. No Keras-3 "
+                   "formats: TFOpLambda exists only in tf.keras 2. Reference is NumPy expressions in "
+                   "tools/oracle/tfop_cases.py because tfjs has no TensorFlow-op layers.")

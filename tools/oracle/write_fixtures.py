@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 import numpy_ref
+import keras_ops_cases
 import tfop_cases
 from h5_writers import (LegacyFlavour, k2_optimizer_state, write_keras_archive, write_k3_weights,
                         write_legacy_h5, write_legacy_weights)
@@ -294,6 +295,7 @@ def main():
         except Exception as e:  # name the case
             raise SystemExit(f"case {dump['case']}: {type(e).__name__}: {e}") from e
     tfop_cases.write_all(fixtures_dir, index)  # TFOpLambda: no tfjs model, NumPy reference
+    keras_ops_cases.write_all(fixtures_dir, index)  # Keras 3 operations: likewise
     with open(os.path.join(fixtures_dir, "index.json"), "w") as f:
         json.dump({"generator": "tools/oracle/generate.sh", "cases": [x for x in index if "example" not in x],
                    "examples": [x for x in index if "example" in x]}, f, indent=1)
