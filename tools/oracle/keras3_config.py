@@ -230,6 +230,10 @@ K3_KEYS["UpSampling1D"] = [("size", None)]
 K3_KEYS["UpSampling3D"] = [("data_format", "channels_last"), ("size", None)]
 K3_KEYS["Cropping1D"] = [("cropping", None)]
 K3_KEYS["Cropping3D"] = [("cropping", None), ("data_format", "channels_last")]
+# keras/src/applications/convnext.py LayerScale.get_config; the class lives in that module, not
+# keras.layers (MODULES), and is saved under its plain class name.
+K3_KEYS["LayerScale"] = [("init_values", None), ("projection_dim", None)]
+MODULES = {"LayerScale": "keras.src.applications.convnext"}
 K3_KEYS["RNN"] = _RNN_HEAD + [("cell", None)]
 K3_KEYS["StackedRNNCells"] = [("cells", None)]
 K3_KEYS["SimpleRNNCell"] = [("units", None), ("activation", "tanh"), ("use_bias", True), ("kernel_initializer", _G),
@@ -348,8 +352,9 @@ class K3Writer:
         elif self.legacy:
             d = {"class_name": layer.class_name, "config": self.layer_config(layer, in_shape)}
         else:
-            d = {"module": "keras.layers", "class_name": layer.class_name,
-                 "config": self.layer_config(layer, in_shape), "registered_name": None}
+            module = MODULES.get(layer.class_name)
+            d = {"module": module or "keras.layers", "class_name": layer.class_name,
+                 "config": self.layer_config(layer, in_shape), "registered_name": layer.class_name if module else None}
             if layer.class_name != "InputLayer" and (layer.weights or layer.class_name in _ALWAYS_BUILD) \
                     and in_shape is not None:
                 d["build_config"] = {"input_shape": _shape_list(in_shape) if len(shapes) == 1
