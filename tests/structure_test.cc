@@ -6,6 +6,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/transpose.h"
 #include "layer_test_util.h"
+#include "model_writer.h"
 
 namespace kerasrt::test {
 namespace {
@@ -145,6 +146,42 @@ TEST(StructureValues, DotOfRankTwoInputsGivesOneValuePerSample) {
   EXPECT_EQ(out.values(), (std::vector<float>{4, 5}));
 }
 
+TEST(StructureValues, LayerScaleScalesTheLastAxis) {
+  const TestLayer scale("LayerScale", {{"init_values", 1e-6}, {"projection_dim", 3}},
+                        {{N, N, N, 3}}, {{"gamma", {3}, {2, 0.5f, -1}}});
+  const Tensor out = scale.run({iota({1, 2, 1, 3}, 1.0f)});
+  EXPECT_EQ(out.shape(), (Dims{1, 2, 1, 3}));
+  EXPECT_EQ(out.values(), (std::vector<float>{2, 1, -3, 8, 2.5f, -6}));
+  // offered to the layer before it as a per-channel scale on the last axis
+  const FusibleOp op = scale.layer->fusible();
+  EXPECT_EQ(op.kind, FusibleOp::Kind::kChannelAffine);
+  EXPECT_EQ(op.axis, 3);
+  EXPECT_EQ(std::vector<float>(op.scale.begin(), op.scale.end()),
+            (std::vector<float>{2, 0.5f, -1}));
+  EXPECT_EQ(std::vector<float>(op.shift.begin(), op.shift.end()), (std::vector<float>{0, 0, 0}));
+}
+
+// ConvNeXt's Dense -> LayerScale, which the load-time optimiser folds into one Dense: the
+// model's outputs are those of the two layers run one after the other.
+TEST(StructureValues, LayerScaleAfterDenseInAModel) {
+  Json layers = Json::array();
+  layers.push_back({{"class_name", "InputLayer"},
+                    {"config", {{"name", "in"}, {"batch_input_shape", {nullptr, 2}}}}});
+  layers.push_back({{"class_name", "Dense"}, {"config", {{"name", "dense"}, {"units", 3}}}});
+  layers.push_back({{"class_name", "LayerScale"},
+                    {"config", {{"name", "scale"}, {"init_values", 1e-6}, {"projection_dim", 3}}}});
+  const std::string path = temp_path("layer_scale.h5");
+  write_legacy_h5(
+      path, {{"class_name", "Sequential"}, {"config", {{"name", "seq"}, {"layers", layers}}}},
+      {{"dense",
+        {{"dense/kernel:0", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"dense/bias:0", {3}, {1, 0, -1}}}},
+       {"scale", {{"scale/Variable:0", {3}, {2, 0.5f, -1}}}}});
+  const Model model = Model::load(path);
+  const std::vector<Tensor> out = model.predict({Tensor({2, 2}, {1, 0, 0, 1})});
+  // dense: [2, 2, 2] and [5, 5, 5]; scaled: [4, 1, -2] and [10, 2.5, -5]
+  EXPECT_EQ(out.at(0).values(), (std::vector<float>{4, 1, -2, 10, 2.5f, -5}));
+}
+
 // ---------------------------------------------------------------- refused configs and shapes
 
 void expect_error(const std::string& message, const std::string& needle) {
@@ -226,6 +263,47 @@ TEST(StructureErrors, Merging) {
   const TestLayer dot("Dot", {{"axes", 1}}, {{N, 3}, {N, 3}});
   expect_error(error_of([&] { dot.shape({{N, 3, 2}, {N, 4}}); }), "cannot contract");
   expect_error(error_of([&] { dot.shape({{N}, {N, 4}}); }), "rank >= 2");
+}
+
+TEST(StructureErrors, LayerScale) {
+  const std::vector<Array> gamma{{"gamma", {3}, {1, 1, 1}}};
+  expect_error(error_of([&] {
+                 TestLayer("LayerScale", {{"init_values", 0.1}}, {{N, 3}}, gamma);
+               }),
+               "projection_dim");
+  expect_error(error_of([&] {
+                 TestLayer("LayerScale", {{"projection_dim", 0}}, {{N, 3}}, gamma);
+               }),
+               "must be positive");
+  expect_error(error_of([&] {
+                 TestLayer("LayerScale", {{"projection_dim", "3"}}, {{N, 3}}, gamma);
+               }),
+               "projection_dim");
+  expect_error(error_of([&] {
+                 TestLayer("LayerScale", {{"projection_dim", 4}}, {{N, 3}}, gamma);
+               }),
+               "last axis is 3 long");
+  expect_error(
+      error_of([&] {
+        TestLayer("LayerScale", {{"projection_dim", 3}, {"init_values", "x"}}, {{N, 3}}, gamma);
+      }),
+      "init_values");
+  expect_error(error_of([&] {
+                 TestLayer("LayerScale", {{"projection_dim", 3}}, {{N}}, gamma);
+               }),
+               "rank >= 2");
+  // gamma of the wrong length, or missing
+  expect_error(error_of([] {
+                 TestLayer("LayerScale", {{"projection_dim", 3}}, {{N, 3}},
+                           {{"gamma", {4}, std::vector<float>(4)}});
+               }),
+               "gamma");
+  expect_error(error_of([] {
+                 TestLayer("LayerScale", {{"projection_dim", 3}}, {{N, 3}});
+               }),
+               "gamma");
+  const TestLayer scale("LayerScale", {{"projection_dim", 3}}, {{N, N, N}}, gamma);
+  expect_error(error_of([&] { scale.shape({{2, 5, 4}}); }), "projection_dim");
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ struct Rewriter {
     dead[static_cast<size_t>(n)] = true;
   }
 
-  // A pointwise activation or a one-axis BatchNormalization after a layer that takes it.
+  // A pointwise activation, a one-axis BatchNormalization or a LayerScale after a layer that takes
+  // it.
   bool fuse_unary(int n) {
     const Node& node = graph.nodes[static_cast<size_t>(n)];
     if (node.inputs.size() != 1 || node.outputs.size() != 1) return false;

@@ -27,18 +27,33 @@ def load_dump(dump_dir, arch):
     with open(os.path.join(dump_dir, arch + ".json")) as f:
         dump = json.load(f)
     blob = np.fromfile(os.path.join(dump_dir, arch + ".bin"), dtype="<f4")
-    for layer in dump["layers"]:
-        for w in layer["weights"]:
-            start = w.pop("offset") // 4
-            n = int(np.prod(w["shape"])) if w["shape"] else 1
-            w["data"] = base64.b64encode(blob[start:start + n].tobytes()).decode()
+
+    def inline(layers):  # nested models hold their layers' weights
+        for layer in layers:
+            inline(layer.get("layers", []))
+            for w in layer.get("weights", []):
+                start = w.pop("offset") // 4
+                n = int(np.prod(w["shape"])) if w["shape"] else 1
+                w["data"] = base64.b64encode(blob[start:start + n].tobytes()).decode()
+
+    inline(dump["layers"])
     return dump
+
+
+def layer_paths(model, prefix=()):
+    """The path (model names..., layer name) of every layer, nested models' layers included: the
+    writers key input shapes by path; the dump has them by layer name."""
+    for layer in model.layers:
+        yield prefix + (layer.name,)
+        if layer.is_model:
+            yield from layer_paths(layer.model, prefix + (layer.name,))
 
 
 def process(dump, out_root):
     arch = dump["case"]
     model = parse_dump(dump)
-    shapes = {((layer,), 0): [tuple(s) for s in shape_list] for layer, shape_list in dump["input_shapes"].items()}
+    shapes = {(path, 0): [tuple(s) for s in dump["input_shapes"][path[-1]]]
+              for path in layer_paths(model) if path[-1] in dump["input_shapes"]}
     out_dir = os.path.join(out_root, arch)
     os.makedirs(out_dir, exist_ok=True)
     entries = []

@@ -522,28 +522,43 @@ function nasnetMobile(tf, {size, classes, inputName = 'input_layer'}) {
 // keras.layers.Normalization after adapt() (mean, variance and count weights, one value per channel
 // of `axis`): (x - mean) / max(sqrt(variance), 1e-7), as keras/src/layers/preprocessing/
 // normalization.py computes it. tfjs has no Normalization layer.
+// Given `mean` and `variance` (ConvNeXt's PreStem), the layer has no weights and its config
+// carries the values, which Keras casts to float32.
 let NormalizationLayer = null;
 function normalization(tf, config) {
   if (!NormalizationLayer) {
     NormalizationLayer = class extends tf.layers.Layer {
-      constructor(c) { super(c); this.axis = c.axis; }
+      constructor(c) {
+        super(c);
+        this.axis = c.axis;
+        this.givenMean = c.mean || null;
+        this.givenVariance = c.variance || null;
+      }
       build(inputShape) {
         const n = [inputShape[inputShape.length - 1]];
-        this.mean = this.addWeight('mean', n, 'float32', tf.initializers.zeros(), undefined, false);
-        this.variance = this.addWeight('variance', n, 'float32', tf.initializers.ones(), undefined, false);
-        this.count = this.addWeight('count', [], 'float32', tf.initializers.zeros(), undefined, false);
+        if (this.givenMean) {
+          this.meanValue = tf.keep(tf.tensor(this.givenMean, n, 'float32'));
+          this.varianceValue = tf.keep(tf.tensor(this.givenVariance, n, 'float32'));
+        } else {
+          this.mean = this.addWeight('mean', n, 'float32', tf.initializers.zeros(), undefined, false);
+          this.variance = this.addWeight('variance', n, 'float32', tf.initializers.ones(), undefined, false);
+          this.count = this.addWeight('count', [], 'float32', tf.initializers.zeros(), undefined, false);
+        }
         this.built = true;
       }
       computeOutputShape(s) { return s; }
       call(inputs) {
         return tf.tidy(() => {
           const x = Array.isArray(inputs) ? inputs[0] : inputs;
-          const dev = tf.maximum(tf.sqrt(this.variance.read()), 1e-7);
-          return tf.div(tf.sub(x, this.mean.read()), dev);
+          const mean = this.givenMean ? this.meanValue : this.mean.read();
+          const variance = this.givenMean ? this.varianceValue : this.variance.read();
+          const dev = tf.maximum(tf.sqrt(variance), 1e-7);
+          return tf.div(tf.sub(x, mean), dev);
         });
       }
       getConfig() {
-        return Object.assign(super.getConfig(), {axis: this.axis, invert: false, mean: null, variance: null});
+        return Object.assign(super.getConfig(), {axis: this.axis, invert: false, mean: this.givenMean,
+          variance: this.givenVariance});
       }
     };
     NormalizationLayer.className = 'Normalization';
@@ -623,17 +638,21 @@ function efficientnetB0(tf, {size, classes, inputName = 'input_layer'}) {
 // (`x + 3.0` -> tf.__operators__.add, `x * (1/6)` -> tf.math.multiply), computed here in tfjs.
 // The constant is the call's `y` argument: the builder records it as a patch "@call" so that the
 // writer puts it in the inbound node the way tf.keras 2 serialises it ({"y": 3.0, "name": null}).
+// A tensor `y` is the layer's second input (applied to [x, y]); the patch then names the call's
+// inputs ['x', 'y'] and the writer puts y's [layer, node, tensor] in the same place.
 let TfOpLambda = null;
 function tfOpLambda(tf, fn, y, name) {
   if (!TfOpLambda) {
     TfOpLambda = class extends tf.layers.Layer {
       constructor(c) { super(c); this.fn = c.fn; this.y = c.y; }
-      computeOutputShape(s) { return s; }
+      computeOutputShape(s) { return Array.isArray(s[0]) ? s[0] : s; }
       call(inputs) {
         return tf.tidy(() => {
           const x = Array.isArray(inputs) ? inputs[0] : inputs;
-          if (this.fn === '__operators__.add') return tf.add(x, this.y);
-          if (this.fn === 'math.multiply') return tf.mul(x, this.y);
+          // y is the second input when it is a tensor (`inputs + x` in ConvNeXt), else the constant
+          const y = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : this.y;
+          if (this.fn === '__operators__.add') return tf.add(x, y);
+          if (this.fn === 'math.multiply') return tf.mul(x, y);
           throw new Error('tfOpLambda: ' + this.fn);
         });
       }
@@ -729,6 +748,163 @@ function mobilenetV3Small(tf, {size, classes, inputName = 'input_layer'}) {
   return model;
 }
 
+// keras.applications.convnext.LayerScale: x * gamma, one weight per channel of the last axis.
+// Keras ships the class in keras.applications.convnext (not keras.layers); tfjs has none.
+let LayerScaleLayer = null;
+function layerScale(tf, initValues, projectionDim, name) {
+  if (!LayerScaleLayer) {
+    LayerScaleLayer = class extends tf.layers.Layer {
+      constructor(c) { super(c); this.initValues = c.initValues; this.projectionDim = c.projectionDim; }
+      build() {
+        this.gamma = this.addWeight('gamma', [this.projectionDim], 'float32', tf.initializers.constant({value: this.initValues}));
+        this.built = true;
+      }
+      computeOutputShape(s) { return s; }
+      call(inputs) {
+        return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, this.gamma.read()));
+      }
+      getConfig() {
+        return Object.assign(super.getConfig(), {init_values: this.initValues, projection_dim: this.projectionDim});
+      }
+    };
+    LayerScaleLayer.className = 'LayerScale';
+  }
+  return new LayerScaleLayer({initValues, projectionDim, name});
+}
+
+// Conv2D(filters=C, groups=C, padding='same', stride 1) on C channels, which tfjs's Conv2D cannot
+// compute (no groups): with one input channel per group and one filter per group it is exactly a
+// depthwise convolution with depth multiplier 1. The weight has Keras's Conv2D shape (k, k, 1, C),
+// whose memory order is that of tfjs's depthwise (k, k, C, 1), so the dumped values need no
+// reordering; the config is Keras's Conv2D one.
+let GroupedConv2D = null;
+function channelwiseConv2d(tf, channels, kernelSize, name) {
+  if (!GroupedConv2D) {
+    GroupedConv2D = class extends tf.layers.Layer {
+      constructor(c) { super(c); this.channels = c.channels; this.kernelSize = c.kernelSize; }
+      build() {
+        const k = this.kernelSize;
+        this.kernel = this.addWeight('kernel', [k, k, 1, this.channels], 'float32', tf.initializers.glorotUniform({}));
+        this.bias = this.addWeight('bias', [this.channels], 'float32', tf.initializers.zeros());
+        this.built = true;
+      }
+      computeOutputShape(s) { return [s[0], s[1], s[2], this.channels]; }
+      call(inputs) {
+        return tf.tidy(() => {
+          const x = Array.isArray(inputs) ? inputs[0] : inputs;
+          const k = this.kernelSize;
+          const depthwise = tf.reshape(this.kernel.read(), [k, k, this.channels, 1]);
+          return tf.add(tf.depthwiseConv2d(x, depthwise, 1, 'same'), this.bias.read());
+        });
+      }
+      getConfig() {
+        const k = this.kernelSize;
+        return Object.assign(super.getConfig(), {filters: this.channels, kernel_size: [k, k], strides: [1, 1],
+          padding: 'same', data_format: 'channels_last', dilation_rate: [1, 1], groups: this.channels,
+          activation: 'linear', use_bias: true});
+      }
+    };
+    GroupedConv2D.className = 'Conv2D';
+  }
+  return new GroupedConv2D({channels, kernelSize, name});
+}
+
+// erf in float64: 2/sqrt(pi) * exp(-z^2) * sum_n (2z^2)^n z / (1*3*...*(2n+1)), a series of
+// positive terms (no cancellation); |erf| rounds to 1 in float64 beyond |z| = 6.
+function erf64(z) {
+  const a = Math.abs(z);
+  if (a >= 6) return Math.sign(z);
+  let term = a, sum = a;
+  for (let n = 1; term > 1e-17 * sum; n++) {
+    term *= 2 * a * a / (2 * n + 1);
+    sum += term;
+  }
+  return Math.sign(z) * 2 / Math.sqrt(Math.PI) * Math.exp(-a * a) * sum;
+}
+
+// Activation('gelu'), Keras's exact form x/2 * (1 + erf(x/sqrt(2))), computed in float64 and
+// rounded once: tfjs's own 'gelu' uses its cpu erf kernel (Abramowitz-Stegun 7.1.26, absolute
+// error up to 1.5e-7; its gelu is off by up to 2.2e-4 relative for negative inputs), which would
+// make the reference far less exact than TensorFlow's float32 erf.
+let GeluActivation = null;
+function geluActivation(tf, name) {
+  if (!GeluActivation) {
+    GeluActivation = class extends tf.layers.Layer {
+      computeOutputShape(s) { return s; }
+      call(inputs) {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const v = x.dataSync();
+        const out = new Float32Array(v.length);
+        for (let i = 0; i < v.length; i++) out[i] = 0.5 * v[i] * (1 + erf64(v[i] / Math.SQRT2));
+        return tf.tensor(out, x.shape, 'float32');
+      }
+      getConfig() { return Object.assign(super.getConfig(), {activation: 'gelu'}); }
+    };
+    GeluActivation.className = 'Activation';
+  }
+  return new GeluActivation({name});
+}
+
+function convnextTiny(tf, {size, classes, inputName = 'input_1'}) {
+  // keras/src/applications/convnext.py (tf-keras 2.15 tf_keras/applications/convnext.py builds the
+  // same layers) ConvNeXtTiny: depths [3, 3, 9, 3], projection dims [96, 192, 384, 768], drop path
+  // 0 (so each block ends in Activation('linear') `_identity`), layer scale 1e-6,
+  // include_preprocessing. The stem and the downsampling blocks are nested Sequential models. Each
+  // block closes with `inputs + x`, which tf.keras 2 records as a TFOpLambda
+  // tf.__operators__.add(x=inputs, y=x); the input is named as tf.keras 2 names it.
+  const L = tf.layers;
+  const auto = autoNamer();
+  const calls = {};
+  const patch = {'@call': calls};
+  const name = 'convnext_tiny';
+  const depths = [3, 3, 9, 3], dims = [96, 192, 384, 768];
+  const ln = (n, extra = {}) => L.layerNormalization(Object.assign({epsilon: 1e-6, name: n}, extra));
+  const add = (a, b) => {
+    const n = auto('tf.__operators__.add');
+    calls[n] = {inputs: ['x', 'y'], kwargs: {name: null}};
+    patch[n] = {function: '__operators__.add'};  // tfjs's config writer turns a leading '__' into 'private__'
+    return tfOpLambda(tf, '__operators__.add', null, n).apply([a, b]);
+  };
+  const input = L.input({shape: [size, size, 3], name: inputName});
+  // PreStem: ImageNet mean and variance of [0, 255] pixels, computed as Python does
+  const sq = (v) => v * v;
+  let x = normalization(tf, {axis: [-1], name: name + '_prestem_normalization',
+    mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],
+    variance: [sq(0.229 * 255), sq(0.224 * 255), sq(0.225 * 255)]}).apply(input);
+  let channels = 3;
+  for (let i = 0; i < 4; i++) {
+    // tfjs needs the first layer of a Sequential to know its input shape
+    const inputShape = x.shape.slice(1);
+    const down = i === 0
+      ? tf.sequential({name: name + '_stem', layers: [
+        L.conv2d({filters: dims[0], kernelSize: 4, strides: 4, name: name + '_stem_conv', inputShape}),
+        ln(name + '_stem_layernorm')]})
+      : tf.sequential({name: `${name}_downsampling_block_${i - 1}`, layers: [
+        ln(`${name}_downsampling_layernorm_${i - 1}`, {inputShape}),
+        L.conv2d({filters: dims[i], kernelSize: 2, strides: 2, name: `${name}_downsampling_conv_${i - 1}`})]});
+    x = down.apply(x);
+    channels = dims[i];
+    for (let j = 0; j < depths[i]; j++) {
+      const p = `${name}_stage_${i}_block_${j}`;
+      const inputs = x;
+      let y = channelwiseConv2d(tf, channels, 7, p + '_depthwise_conv').apply(x);
+      y = ln(p + '_layernorm').apply(y);
+      y = L.dense({units: 4 * channels, name: p + '_pointwise_conv_1'}).apply(y);
+      y = geluActivation(tf, p + '_gelu').apply(y);
+      y = L.dense({units: channels, name: p + '_pointwise_conv_2'}).apply(y);
+      y = layerScale(tf, 1e-6, channels, p + '_layer_scale').apply(y);
+      y = L.activation({activation: 'linear', name: p + '_identity'}).apply(y);
+      x = add(inputs, y);
+    }
+  }
+  x = L.globalAveragePooling2d({name: name + '_head_gap'}).apply(x);
+  x = ln(name + '_head_layernorm').apply(x);
+  x = L.dense({units: classes, activation: 'softmax', name: name + '_head_dense'}).apply(x);
+  const model = tf.model({inputs: input, outputs: x, name});
+  model.oraclePatch = patch;
+  return model;
+}
+
 module.exports = {
   makeDivisible, correctPad, autoNamer,
   ARCHITECTURES: {
@@ -749,6 +925,9 @@ module.exports = {
     mobilenet_v3_small: {build: mobilenetV3Small, keras: 'MobileNetV3Small', minSize: 32, size: 64, inputRange: [0, 255],
       k3: null, skipK3: 'Keras 3 saves hard_sigmoid\'s `x + 3.0` and `* (1/6)` as keras.src.ops operation nodes, which the oracle writers do not produce',
       customLayers: 'TFOpLambda (tf.__operators__.add, tf.math.multiply with a constant) and GlobalAveragePooling2D keepdims as custom tfjs layers'},
+    convnext_tiny: {build: convnextTiny, keras: 'ConvNeXtTiny', minSize: 32, size: 32, inputRange: [0, 255],
+      customLayers: 'LayerScale, Conv2D(groups=channels) as a depthwise convolution, exact-erf gelu Activation, ' +
+        'Normalization with given mean/variance and TFOpLambda tf.__operators__.add of two tensors as custom tfjs layers'},
     xception: {build: xception, keras: 'Xception', minSize: 71, size: 71,
       ranges: {'sepconv3_bn/gamma': [0.1, 0.3]}},
   },

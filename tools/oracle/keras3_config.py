@@ -230,6 +230,10 @@ K3_KEYS["UpSampling1D"] = [("size", None)]
 K3_KEYS["UpSampling3D"] = [("data_format", "channels_last"), ("size", None)]
 K3_KEYS["Cropping1D"] = [("cropping", None)]
 K3_KEYS["Cropping3D"] = [("cropping", None), ("data_format", "channels_last")]
+# keras/src/applications/convnext.py LayerScale.get_config; the class lives in that module, not
+# keras.layers (MODULES), and is saved under its plain class name.
+K3_KEYS["LayerScale"] = [("init_values", None), ("projection_dim", None)]
+MODULES = {"LayerScale": "keras.src.applications.convnext"}
 K3_KEYS["RNN"] = _RNN_HEAD + [("cell", None)]
 K3_KEYS["StackedRNNCells"] = [("cells", None)]
 K3_KEYS["SimpleRNNCell"] = [("units", None), ("activation", "tanh"), ("use_bias", True), ("kernel_initializer", _G),
@@ -350,8 +354,9 @@ class K3Writer:
         elif self.legacy:
             d = {"class_name": layer.class_name, "config": self.layer_config(layer, in_shape)}
         else:
-            d = {"module": "keras.layers", "class_name": layer.class_name,
-                 "config": self.layer_config(layer, in_shape), "registered_name": None}
+            module = MODULES.get(layer.class_name)
+            d = {"module": module or "keras.layers", "class_name": layer.class_name,
+                 "config": self.layer_config(layer, in_shape), "registered_name": layer.class_name if module else None}
             if layer.class_name != "InputLayer" and (layer.weights or layer.class_name in _ALWAYS_BUILD) \
                     and in_shape is not None:
                 d["build_config"] = {"input_shape": _shape_list(in_shape) if len(shapes) == 1
@@ -368,7 +373,7 @@ class K3Writer:
             shape = shapes[i] if shapes else None
             tensors.append({"class_name": "__keras_tensor__", "config": {
                 "shape": _shape_list(shape) if shape is not None else None, "dtype": "float32",
-                "keras_history": [lname, self._call_index(path, lname, nidx), tidx]}})
+                "keras_history": [self._name(lname), self._call_index(path, lname, nidx), tidx]}})
         call = getattr(layer, "call", None)
         if call:
             return _k3_attention_node(layer, call, tensors)
@@ -387,8 +392,9 @@ class K3Writer:
             raise ValueError(f"no Keras 3 operation for TensorFlow function {function}")
         family, cls = _TF_TO_OPERATION[function]
         call = layer.call
-        entry = {"module": "keras.src.ops." + family, "class_name": cls, "config": {"name": layer.name},
-                 "registered_name": cls, "name": layer.name, "inbound_nodes": []}
+        name = self._name(layer.name)
+        entry = {"module": "keras.src.ops." + family, "class_name": cls, "config": {"name": name},
+                 "registered_name": cls, "name": name, "inbound_nodes": []}
         for k, node in enumerate(layer.inbound):
             tensors = self.node(layer, k, node, path)["args"]
             tensors = tensors[0] if len(node) > 1 else tensors
@@ -419,6 +425,7 @@ class K3Writer:
     def model(self, model, path=(), nested=False):
         if not nested:
             self.root = model
+            self.op_names = _operation_names(model)
         if model.kind == "Sequential":
             layers = [self._seq_input(model)]
             layers += [self.entry(layer, path, functional=False) for layer in model.layers]
@@ -450,14 +457,38 @@ class K3Writer:
             return {"class_name": "InputLayer", "config": cfg}
         return {"module": "keras.layers", "class_name": "InputLayer", "config": cfg, "registered_name": None}
 
+    def _name(self, name):
+        return getattr(self, "op_names", {}).get(name, name)
+
     def _refs(self, refs):
-        refs = [list(r) for r in refs]
+        refs = [[self._name(r[0])] + list(r[1:]) for r in refs]
         if len(refs) == 1 and self.new:
             return refs[0]
         return refs
 
 
 _ALWAYS_BUILD = {"Dropout", "Flatten"}
+
+
+def _operation_names(model):
+    """Keras 3 names an operation after its class (auto_name: "add", "add_1", ...), not
+    "tf.__operators__.add": the names the TFOpLambda layers of `model` get in Keras 3 form."""
+    taken = {layer.name for layer in model.walk()}
+    counts = {}
+    names = {}
+    for layer in model.walk():
+        if layer.class_name != "TFOpLambda" or layer.config.get("function") not in _TF_TO_OPERATION:
+            continue
+        base = to_snake_case(_TF_TO_OPERATION[layer.config["function"]][1])
+        while True:
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            candidate = base if n == 0 else f"{base}_{n}"
+            if candidate not in taken:
+                break
+        taken.add(candidate)
+        names[layer.name] = candidate
+    return names
 # tf.keras 2 TFOpLambda function -> the keras.src.ops class Keras 3 records for the same Python
 # expression (keras/src/backend/common/keras_tensor.py operators).
 _TF_TO_OPERATION = {"__operators__.add": ("numpy", "Add"), "math.add": ("numpy", "Add"),

@@ -578,6 +578,11 @@ def k2_node(layer, node):
 K2_KEYS["TFOpLambda"] = [("function", None)]
 
 
+# tf-keras 2.15 tf_keras/applications/convnext.py LayerScale.get_config (not a keras.layers
+# class, but part of Keras, saved under its plain class name).
+K2_KEYS["LayerScale"] = [("init_values", None), ("projection_dim", None)]
+
+
 # Keys tf.keras 2.2.4-tf did not write yet.
 _K2_OLD_MISSING = {"groups", "keepdims", "time_major", "ragged"}
 

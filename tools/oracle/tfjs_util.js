@@ -39,28 +39,36 @@ function seedLayer(layer, rng, range) {
   return out;
 }
 
-// A flat model's layers with seeded weights, in the dump format; `keep(values)` says how a
-// weight's values are recorded (base64 inline, an offset into a side file, ...).
-// range(layer, variable name, shape, is the last layer) gives each weight's value range.
-function seedModel(model, rng, range, keep) {
-  const last = model.layers[model.layers.length - 1].name;
-  return model.layers.map((layer) => ({
-    name: layer.name,
-    class_name: layer.getClassName(),
-    trainable: layer.trainable,
-    weights: seedLayer(layer, rng, (v, shape) => range(layer, v, shape, layer.name === last))
-      .map(({name, shape, data}) => Object.assign({name, shape}, keep(data))),
-  }));
+// A model's layers with seeded weights, in the dump format (a nested model, such as ConvNeXt's
+// Sequential stem, as {name, class_name, trainable, is_model, layers: [...]}, its layers seeded in
+// order); `keep(values)` says how a weight's values are recorded (base64 inline, an offset into a
+// side file, ...). range(layer, variable name, shape, is the last layer) gives each weight's
+// value range; only the outer model's last layer is "last".
+function seedModel(model, rng, range, keep, last = model.layers[model.layers.length - 1].name) {
+  return model.layers.map((layer) => {
+    if (layer instanceof tf.LayersModel) {
+      return {name: layer.name, class_name: layer.getClassName(), trainable: layer.trainable, is_model: true,
+        layers: seedModel(layer, rng, range, keep, last)};
+    }
+    return {
+      name: layer.name,
+      class_name: layer.getClassName(),
+      trainable: layer.trainable,
+      weights: seedLayer(layer, rng, (v, shape) => range(layer, v, shape, layer.name === last))
+        .map(({name, shape, data}) => Object.assign({name, shape}, keep(data))),
+    };
+  });
 }
 
 // Each layer's input shape(s), for the writers' shape-dependent config keys (normalised
-// BatchNormalization axes, as tf.keras stores them after build).
-function layerInputShapes(model) {
-  const shapes = {};
+// BatchNormalization axes, as tf.keras stores them after build); the layers of nested models
+// too, under their own names (unique in the whole model for the architectures built here).
+function layerInputShapes(model, shapes = {}) {
   for (const layer of model.layers) {
     const node = layer.inboundNodes[0];
     if (node && node.inputShapes)
       shapes[layer.name] = Array.isArray(node.inputShapes[0]) ? node.inputShapes : [node.inputShapes];
+    if (layer instanceof tf.LayersModel) layerInputShapes(layer, shapes);
   }
   return shapes;
 }
