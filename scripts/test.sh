@@ -27,7 +27,7 @@ run_suite() {  # run_suite BUILD_DIR LABEL [cmake options...]
 
 run_suite build "Release"
 if ((quick)); then exit 0; fi
-echo "=== keras.applications end to end (11 architectures from tools/oracle, batch 1 and 4)"
+echo "=== keras.applications end to end (12 architectures from tools/oracle, batch 1 and 4)"
 bash tools/oracle/applications.sh build/applications
 KERASRT_APPLICATIONS_DIR="$root/build/applications" ctest --test-dir build -R Applications --output-on-failure
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

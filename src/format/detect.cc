@@ -1,6 +1,7 @@
 // Format detection by content: HDF5 signature -> legacy .h5, zip signature -> .keras archive.
 #include <fstream>
 
+#include "core/large_buffer.h"
 #include "core/limits.h"
 #include "format/readers.h"
 #include "format/zip_archive.h"
@@ -72,7 +73,9 @@ std::vector<std::byte> read_binary_file(const std::string& path, uint64_t max_by
   const std::streamoff size = in.tellg();
   if (size < 0) throw Error("cannot read the file (is it a directory?)");
   check_limit(size, max_bytes, "max_file_bytes", "the file", "bytes");
-  std::vector<std::byte> bytes(static_cast<size_t>(size));
+  std::vector<std::byte> bytes;
+  reserve_large(bytes, static_cast<size_t>(size));
+  bytes.resize(static_cast<size_t>(size));
   in.seekg(0);
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
     throw Error("cannot read the file");

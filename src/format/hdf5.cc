@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/large_buffer.h"
 #include "core/limits.h"
 
 namespace kerasrt::h5 {
@@ -318,6 +319,7 @@ Array Group::dataset(const std::string& relative_path) const {
                   std::to_string(needed) + " bytes stored)");
   }
   handle_->values_read += count;
+  reserve_large(array.values, static_cast<size_t>(count));
   array.values.resize(static_cast<size_t>(count));
   if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                            array.values.data()) < 0)

@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/large_buffer.h"
 #include "core/shape.h"
 
 namespace kerasrt {
@@ -65,7 +66,10 @@ dnnl::primitive_attr make_attr(const PostOps& post) {
 std::vector<float> reorder_weights(const std::vector<float>& held, const memory::desc& held_desc,
                                    const memory::desc& wanted) {
   if (held_desc == wanted) return {};
-  std::vector<float> out((wanted.get_size() + sizeof(float) - 1) / sizeof(float), 0.0f);
+  const size_t count = (wanted.get_size() + sizeof(float) - 1) / sizeof(float);
+  std::vector<float> out;
+  reserve_large(out, count);
+  out.resize(count, 0.0f);
   memory from(held_desc, cpu_engine(), const_cast<float*>(held.data()));
   memory to(wanted, cpu_engine(), out.data());
   dnnl::stream stream(cpu_engine());
@@ -174,7 +178,9 @@ ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale,
                                         std::span<const float> shift) const {
   if (packed_) throw Error("internal: a packed convolution cannot fold a scale");
   ConvKernel out = *this;
-  std::vector<float> weights = *weights_;
+  std::vector<float> weights;
+  reserve_large(weights, weights_->size());
+  weights.assign(weights_->begin(), weights_->end());
   std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
   fold(weights, bias, config_.filters, scale, shift);
   out.weights_ = std::make_shared<const std::vector<float>>(std::move(weights));
