@@ -663,14 +663,38 @@ function tfOpLambda(tf, fn, y, name) {
   return new TfOpLambda({fn, y, name});
 }
 
-function mobilenetV3Small(tf, {size, classes, inputName = 'input_layer'}) {
+// Activation('hard_swish') (Keras 3's MobileNetV3): x * relu6(x + 3) / 6.
+let HardSwishActivation = null;
+function hardSwishActivation(tf, name) {
+  if (!HardSwishActivation) {
+    HardSwishActivation = class extends tf.layers.Layer {
+      computeOutputShape(s) { return s; }
+      call(inputs) {
+        return tf.tidy(() => {
+          const x = Array.isArray(inputs) ? inputs[0] : inputs;
+          return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+        });
+      }
+      getConfig() { return Object.assign(super.getConfig(), {activation: 'hard_swish'}); }
+    };
+    HardSwishActivation.className = 'Activation';
+  }
+  return new HardSwishActivation({name});
+}
+
+function mobilenetV3Small(tf, {size, classes, inputName = 'input_layer', keras3 = false}) {
   // tf-keras 2.15 tf_keras/applications/mobilenet_v3.py MobileNetV3Small (alpha 1.0, not
   // minimalistic, include_preprocessing, dropout 0.2): hard_sigmoid(x) = ReLU(6)(x + 3) * (1/6)
   // as TFOpLambda layers, hard_swish(x) = Multiply()([x, hard_sigmoid(x)]), layer names with '/'.
+  // keras3: keras/src/applications/mobilenet_v3.py, the same network with layer names joined by
+  // '_' (Keras 3 forbids '/'), hard_swish as Activation('hard_swish'), and x + 3.0 and * (1/6)
+  // as operations (the writer turns the TFOpLambda layers into them).
   const L = tf.layers;
   const auto = autoNamer();
   const calls = {};
   const patch = {'@call': calls};
+  // A tf.keras 2 name and its Keras 3 form.
+  const n = (k2, k3) => (keras3 ? k3 : k2);
   const op = (fn, y) => {
     const name = auto('tf.' + fn);
     calls[name] = {inputs: ['x'], kwargs: {y, name: null}};
@@ -683,42 +707,45 @@ function mobilenetV3Small(tf, {size, classes, inputName = 'input_layer'}) {
     y = L.reLU({maxValue: 6, name: auto('re_lu')}).apply(y);
     return op('math.multiply', 1.0 / 6.0).apply(y);
   };
-  const hardSwish = (x) => L.multiply({name: auto('multiply')}).apply([x, hardSigmoid(x)]);
+  const hardSwish = keras3 ? (x) => hardSwishActivation(tf, auto('activation')).apply(x)
+    : (x) => L.multiply({name: auto('multiply')}).apply([x, hardSigmoid(x)]);
   const depth = (v) => makeDivisible(v, 8);
   const bn = (name) => L.batchNormalization({axis: -1, epsilon: 1e-3, momentum: 0.999, name});
   const seBlock = (inputs, filters, prefix) => {
-    let x = gapKeepdims(tf, prefix + 'squeeze_excite/AvgPool').apply(inputs);
-    x = L.conv2d({filters: depth(filters * 0.25), kernelSize: 1, padding: 'same', name: prefix + 'squeeze_excite/Conv'}).apply(x);
-    x = L.reLU({name: prefix + 'squeeze_excite/Relu'}).apply(x);
-    x = L.conv2d({filters, kernelSize: 1, padding: 'same', name: prefix + 'squeeze_excite/Conv_1'}).apply(x);
+    let x = gapKeepdims(tf, prefix + n('squeeze_excite/AvgPool', 'squeeze_excite_avg_pool')).apply(inputs);
+    x = L.conv2d({filters: depth(filters * 0.25), kernelSize: 1, padding: 'same',
+      name: prefix + n('squeeze_excite/Conv', 'squeeze_excite_conv')}).apply(x);
+    x = L.reLU({name: prefix + n('squeeze_excite/Relu', 'squeeze_excite_relu')}).apply(x);
+    x = L.conv2d({filters, kernelSize: 1, padding: 'same',
+      name: prefix + n('squeeze_excite/Conv_1', 'squeeze_excite_conv_1')}).apply(x);
     x = hardSigmoid(x);
-    return L.multiply({name: prefix + 'squeeze_excite/Mul'}).apply([inputs, x]);
+    return L.multiply({name: prefix + n('squeeze_excite/Mul', 'squeeze_excite_mul')}).apply([inputs, x]);
   };
   const block = (x, expansion, filters, k, stride, se, activation, id) => {
     const shortcut = x;
-    let prefix = 'expanded_conv/';
+    let prefix = n('expanded_conv/', 'expanded_conv_');
     const inFilters = x.shape[3];
     if (id) {
-      prefix = `expanded_conv_${id}/`;
+      prefix = n(`expanded_conv_${id}/`, `expanded_conv_${id}_`);
       x = L.conv2d({filters: depth(inFilters * expansion), kernelSize: 1, padding: 'same', useBias: false, name: prefix + 'expand'}).apply(x);
-      x = bn(prefix + 'expand/BatchNorm').apply(x);
+      x = bn(prefix + n('expand/BatchNorm', 'expand_bn')).apply(x);
       x = activation(x);
     }
-    if (stride === 2) x = L.zeroPadding2d({padding: correctPad(x, k), name: prefix + 'depthwise/pad'}).apply(x);
+    if (stride === 2) x = L.zeroPadding2d({padding: correctPad(x, k), name: prefix + n('depthwise/pad', 'depthwise_pad')}).apply(x);
     x = L.depthwiseConv2d({kernelSize: k, strides: stride, padding: stride === 1 ? 'same' : 'valid', useBias: false,
       name: prefix + 'depthwise'}).apply(x);
-    x = bn(prefix + 'depthwise/BatchNorm').apply(x);
+    x = bn(prefix + n('depthwise/BatchNorm', 'depthwise_bn')).apply(x);
     x = activation(x);
     if (se) x = seBlock(x, depth(inFilters * expansion), prefix);
     x = L.conv2d({filters, kernelSize: 1, padding: 'same', useBias: false, name: prefix + 'project'}).apply(x);
-    x = bn(prefix + 'project/BatchNorm').apply(x);
-    if (stride === 1 && inFilters === filters) x = L.add({name: prefix + 'Add'}).apply([shortcut, x]);
+    x = bn(prefix + n('project/BatchNorm', 'project_bn')).apply(x);
+    if (stride === 1 && inFilters === filters) x = L.add({name: prefix + n('Add', 'add')}).apply([shortcut, x]);
     return x;
   };
   const input = L.input({shape: [size, size, 3], name: inputName});
   let x = L.rescaling({scale: 1.0 / 127.5, offset: -1.0, name: auto('rescaling')}).apply(input);
-  x = L.conv2d({filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'Conv'}).apply(x);
-  x = bn('Conv/BatchNorm').apply(x);
+  x = L.conv2d({filters: 16, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: n('Conv', 'conv')}).apply(x);
+  x = bn(n('Conv/BatchNorm', 'conv_bn')).apply(x);
   x = hardSwish(x);
   const k = 5;
   x = block(x, 1, depth(16), 3, 2, true, relu, 0);
@@ -733,17 +760,17 @@ function mobilenetV3Small(tf, {size, classes, inputName = 'input_layer'}) {
   x = block(x, 6, depth(96), k, 1, true, hardSwish, 9);
   x = block(x, 6, depth(96), k, 1, true, hardSwish, 10);
   const lastConv = depth(x.shape[3] * 6);
-  x = L.conv2d({filters: lastConv, kernelSize: 1, padding: 'same', useBias: false, name: 'Conv_1'}).apply(x);
-  x = bn('Conv_1/BatchNorm').apply(x);
+  x = L.conv2d({filters: lastConv, kernelSize: 1, padding: 'same', useBias: false, name: n('Conv_1', 'conv_1')}).apply(x);
+  x = bn(n('Conv_1/BatchNorm', 'conv_1_bn')).apply(x);
   x = hardSwish(x);
   x = gapKeepdims(tf, auto('global_average_pooling2d')).apply(x);
-  x = L.conv2d({filters: 1024, kernelSize: 1, padding: 'same', useBias: true, name: 'Conv_2'}).apply(x);
+  x = L.conv2d({filters: 1024, kernelSize: 1, padding: 'same', useBias: true, name: n('Conv_2', 'conv_2')}).apply(x);
   x = hardSwish(x);
   x = L.dropout({rate: 0.2, name: auto('dropout')}).apply(x);
-  x = L.conv2d({filters: classes, kernelSize: 1, padding: 'same', name: 'Logits'}).apply(x);
+  x = L.conv2d({filters: classes, kernelSize: 1, padding: 'same', name: n('Logits', 'logits')}).apply(x);
   x = L.flatten({name: auto('flatten')}).apply(x);
-  x = L.activation({activation: 'softmax', name: 'Predictions'}).apply(x);
-  const model = tf.model({inputs: input, outputs: x, name: 'MobilenetV3small'});
+  x = L.activation({activation: 'softmax', name: n('Predictions', 'predictions')}).apply(x);
+  const model = tf.model({inputs: input, outputs: x, name: n('MobilenetV3small', 'MobileNetV3Small')});
   model.oraclePatch = patch;
   return model;
 }
@@ -923,8 +950,12 @@ module.exports = {
     efficientnet_b0: {build: efficientnetB0, keras: 'EfficientNetB0', minSize: 32, size: 64, inputRange: [0, 255],
       customLayers: 'Normalization as a custom tfjs layer from keras/src/layers/preprocessing/normalization.py'},
     mobilenet_v3_small: {build: mobilenetV3Small, keras: 'MobileNetV3Small', minSize: 32, size: 64, inputRange: [0, 255],
-      k3: null, skipK3: 'Keras 3 saves hard_sigmoid\'s `x + 3.0` and `* (1/6)` as keras.src.ops operation nodes, which the oracle writers do not produce',
+      k3: null, skipK3: 'Keras 3 names the layers differently and makes hard_swish an Activation: see mobilenet_v3_small_k3',
       customLayers: 'TFOpLambda (tf.__operators__.add, tf.math.multiply with a constant) and GlobalAveragePooling2D keepdims as custom tfjs layers'},
+    mobilenet_v3_small_k3: {build: (tf, o) => mobilenetV3Small(tf, Object.assign({keras3: true}, o)), keras: 'MobileNetV3Small',
+      minSize: 32, size: 64, inputRange: [0, 255],
+      k2: null, skipK2: 'Keras 3\'s MobileNetV3 (names joined by _, Activation(\'hard_swish\')); tf.keras 2\'s is mobilenet_v3_small',
+      customLayers: 'x + 3.0 and * (1/6) (Keras 3 operations; TFOpLambda stand-ins in tfjs), Activation(\'hard_swish\') and GlobalAveragePooling2D keepdims as custom tfjs layers'},
     convnext_tiny: {build: convnextTiny, keras: 'ConvNeXtTiny', minSize: 32, size: 32, inputRange: [0, 255],
       customLayers: 'LayerScale, Conv2D(groups=channels) as a depthwise convolution, exact-erf gelu Activation, ' +
         'Normalization with given mean/variance and TFOpLambda tf.__operators__.add of two tensors as custom tfjs layers'},

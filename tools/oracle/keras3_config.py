@@ -367,13 +367,7 @@ class K3Writer:
         return d
 
     def node(self, layer, k, node, path):
-        shapes = self.shapes.get((path + (layer.name,), k)) if self.shapes else None
-        tensors = []
-        for i, (lname, nidx, tidx) in enumerate(node):
-            shape = shapes[i] if shapes else None
-            tensors.append({"class_name": "__keras_tensor__", "config": {
-                "shape": _shape_list(shape) if shape is not None else None, "dtype": "float32",
-                "keras_history": [self._name(lname), self._call_index(path, lname, nidx), tidx]}})
+        tensors = self._tensors(layer, k, node, path)
         call = getattr(layer, "call", None)
         if call:
             return _k3_attention_node(layer, call, tensors)
@@ -382,6 +376,17 @@ class K3Writer:
             return {"args": tensors[:1], "kwargs": {"initial_state": tensors[1:]}}
         args = [tensors] if len(tensors) > 1 else tensors
         return {"args": args, "kwargs": {}}
+
+    def _tensors(self, layer, k, node, path):
+        """The serialized tensors of call `k` of `layer`."""
+        shapes = self.shapes.get((path + (layer.name,), k)) if self.shapes else None
+        tensors = []
+        for i, (lname, nidx, tidx) in enumerate(node):
+            shape = shapes[i] if shapes else None
+            tensors.append({"class_name": "__keras_tensor__", "config": {
+                "shape": _shape_list(shape) if shape is not None else None, "dtype": "float32",
+                "keras_history": [self._name(lname), self._call_index(path, lname, nidx), tidx]}})
+        return tensors
 
     def _operation_entry(self, layer, path, shapes):
         """What Keras 3 writes for the TensorFlow function a tf.keras 2 TFOpLambda recorded: the
@@ -396,8 +401,7 @@ class K3Writer:
         entry = {"module": "keras.src.ops." + family, "class_name": cls, "config": {"name": name},
                  "registered_name": cls, "name": name, "inbound_nodes": []}
         for k, node in enumerate(layer.inbound):
-            tensors = self.node(layer, k, node, path)["args"]
-            tensors = tensors[0] if len(node) > 1 else tensors
+            tensors = self._tensors(layer, k, node, path)
             args = [tensors[0]]
             if "y" in call["inputs"]:
                 args.append(tensors[call["inputs"].index("y")])
