@@ -1,7 +1,13 @@
-// Format details that the fixtures do not isolate: Keras 3 weight keys, .npy parsing.
+// Format details that the fixtures do not isolate: Keras 3 weight keys, .npy parsing, 16-bit
+// HDF5 weights (bit patterns at the edges of their ranges).
+#include <hdf5.h>
+
+#include <cmath>
 #include <cstring>
 
+#include "format/hdf5.h"
 #include "kerasrt/npy.h"
+#include "model_writer.h"
 #include "spec/config_reader.h"
 #include "test_util.h"
 
@@ -96,6 +102,110 @@ TEST(Npy, RejectsMalformed) {
   EXPECT_THROW(parse_npy(npy_bytes("{'fortran_order': False}", &one, 4)), Error);
   std::vector<std::byte> junk(20, std::byte{0});
   EXPECT_THROW(parse_npy(junk), Error);
+}
+
+// Writes one 1-D dataset of `type` holding `raw` (2 bytes per value) and, unless `marker` is
+// empty, the variable-length UTF-8 string attribute dtype=`marker`, as h5py writes Keras's.
+void write_16bit_dataset(hid_t file, const char* name, hid_t type, const std::vector<uint16_t>& raw,
+                         const std::string& marker) {
+  const hsize_t count = raw.size();
+  const hid_t space = H5Screate_simple(1, &count, nullptr);
+  const hid_t dataset = H5Dcreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  std::vector<unsigned char> bytes;
+  for (uint16_t v : raw) {  // little-endian, as ml_dtypes' arrays are on the machines Keras runs
+    bytes.push_back(static_cast<unsigned char>(v & 0xff));
+    bytes.push_back(static_cast<unsigned char>(v >> 8));
+  }
+  H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+  if (!marker.empty()) {
+    const hid_t string_type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(string_type, H5T_VARIABLE);
+    H5Tset_cset(string_type, H5T_CSET_UTF8);
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    const hid_t attr = H5Acreate2(dataset, "dtype", string_type, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    const char* text = marker.c_str();
+    H5Awrite(attr, string_type, &text);
+    H5Aclose(attr);
+    H5Sclose(scalar);
+    H5Tclose(string_type);
+  }
+  H5Dclose(dataset);
+  H5Sclose(space);
+}
+
+float from_bits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// One file with every 16-bit layout Keras writes, and the opaque data it never writes.
+std::string sixteen_bit_file() {
+  const std::string path = temp_path("sixteen_bit.h5");
+  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t opaque2 = H5Tcreate(H5T_OPAQUE, 2);
+  // bfloat16: 1, -2.5, the smallest subnormal (2^-133), the largest finite (0x7f7f), 1/3 rounded
+  const std::vector<uint16_t> bf16 = {0x3f80, 0xc020, 0x0001, 0x7f7f, 0x3eab};
+  write_16bit_dataset(file, "bf16_marked", opaque2, bf16, "bfloat16");
+  write_16bit_dataset(file, "bf16_legacy", opaque2, bf16, "");
+  write_16bit_dataset(file, "bf16_inf", opaque2, {0x7f80}, "bfloat16");
+  write_16bit_dataset(file, "marked_other", opaque2, bf16, "float8_e4m3fn");
+  const hid_t opaque4 = H5Tcreate(H5T_OPAQUE, 4);
+  const hsize_t one = 1;
+  const hid_t space = H5Screate_simple(1, &one, nullptr);
+  const hid_t wide =
+      H5Dcreate2(file, "opaque4", opaque4, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const uint32_t payload = 0x3f800000;
+  H5Dwrite(wide, opaque4, H5S_ALL, H5S_ALL, H5P_DEFAULT, &payload);
+  H5Dclose(wide);
+  H5Sclose(space);
+  // IEEE half as h5py defines it (a float32 type narrowed to 1/5/10 bits, exponent bias 15):
+  // 1, -1/3 rounded, the largest finite 65504, the smallest subnormal 2^-24, the smallest normal.
+  const hid_t half = H5Tcopy(H5T_IEEE_F32LE);
+  H5Tset_fields(half, 15, 10, 5, 0, 10);
+  H5Tset_size(half, 2);
+  H5Tset_ebias(half, 15);
+  write_16bit_dataset(file, "f16", half, {0x3c00, 0xb555, 0x7bff, 0x0001, 0x0400}, "");
+  H5Tclose(half);
+  H5Tclose(opaque4);
+  H5Tclose(opaque2);
+  H5Fclose(file);
+  return path;
+}
+
+TEST(Hdf5SixteenBit, ReadsBfloat16ExactlyWithOrWithoutTheKeras3Marker) {
+  const h5::Group root = h5::File::open(sixteen_bit_file()).root();
+  const std::vector<float> want = {1.0f, -2.5f, std::ldexp(1.0f, -133), from_bits(0x7f7f0000),
+                                   from_bits(0x3eab0000)};
+  for (const char* name : {"bf16_marked", "bf16_legacy"}) {
+    const Array array = root.dataset(name);
+    EXPECT_EQ(array.shape, std::vector<int64_t>{5}) << name;
+    EXPECT_EQ(array.values, want) << name;
+  }
+  EXPECT_TRUE(std::isinf(root.dataset("bf16_inf").values.at(0)));
+}
+
+TEST(Hdf5SixteenBit, ReadsFloat16Exactly) {
+  const h5::Group root = h5::File::open(sixteen_bit_file()).root();
+  const std::vector<float> want = {1.0f, -0.333251953125f, 65504.0f, std::ldexp(1.0f, -24),
+                                   std::ldexp(1.0f, -14)};
+  EXPECT_EQ(root.dataset("f16").values, want);
+}
+
+TEST(Hdf5SixteenBit, RefusesOpaqueDataThatIsNotBfloat16) {
+  const h5::Group root = h5::File::open(sixteen_bit_file()).root();
+  const auto refusal = [&](const char* name) {
+    try {
+      root.dataset(name);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(loaded)");
+  };
+  EXPECT_NE(refusal("opaque4").find("'/opaque4' holds 4-byte opaque values"), std::string::npos)
+      << refusal("opaque4");
+  EXPECT_NE(refusal("marked_other").find("marked dtype 'float8_e4m3fn'"), std::string::npos)
+      << refusal("marked_other");
 }
 
 }  // namespace

@@ -243,6 +243,17 @@ TEST_F(SavedModel, RefusesAWrongDtype) {
   expect_refused(copy.str(), {kGamma, "dtype 7"}, "batch_normalization");
 }
 
+TEST_F(SavedModel, ReadsBfloat16Tensors) {
+  Copy copy;
+  // The 5 float32 gamma values re-declared as 10 bfloat16 ones (same 20 bytes, same checksum): the
+  // reader takes them, and only the layer's shape check refuses the result.
+  edit_entry(copy.dir(), kGamma, [](auto& entry) {
+    entry.set_dtype(14);  // DT_BFLOAT16
+    entry.mutable_shape()->mutable_dim(0)->set_size(10);
+  });
+  expect_refused(copy.str(), {"must have shape (5,)", kGamma, "(10,)"}, "batch_normalization");
+}
+
 TEST_F(SavedModel, RefusesAHugeShape) {
   Copy copy;
   edit_entry(copy.dir(), kGamma, [](auto& entry) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/half_float.h"
 #include "core/large_buffer.h"
 #include "core/limits.h"
 
@@ -274,10 +275,27 @@ Array Group::dataset(const std::string& relative_path) const {
   if (!dataset.valid()) throw Error("cannot open " + where);
   Id type(H5Dget_type(dataset.get()), H5Tclose);
   const H5T_class_t type_class = H5Tget_class(type.get());
-  if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
+  const size_t value_bytes = H5Tget_size(type.get());
+  // h5py has no bfloat16: it stores ml_dtypes' bfloat16 arrays (NumPy kind 'V') as 2-byte opaque
+  // values. Keras 3's .weights.h5 marks them with a dtype="bfloat16" attribute; its legacy .h5
+  // writer does not, and Keras's own loader takes any 2-byte opaque value as bfloat16.
+  const bool bfloat16 = type_class == H5T_OPAQUE;
+  if (bfloat16) {
+    if (value_bytes != 2)
+      throw Error(where + " holds " + std::to_string(value_bytes) +
+                  "-byte opaque values; kerasrt reads opaque data only as the 2-byte bfloat16 "
+                  "Keras writes");
+    const Group attributes(handle_, path);  // its attribute readers open any object by path
+    if (attributes.has_attribute("dtype")) {
+      const std::string marked = attributes.string_attribute_or_empty("dtype");
+      if (marked != "bfloat16")
+        throw Error(where + " holds 2-byte opaque values marked dtype '" + marked +
+                    "'; kerasrt reads opaque data only as bfloat16");
+    }
+  } else if (type_class != H5T_FLOAT && type_class != H5T_INTEGER) {
     throw Error(where + " does not hold numbers (HDF5 type class " + std::to_string(type_class) +
                 ")");
-  const size_t value_bytes = H5Tget_size(type.get());
+  }
   if (value_bytes == 0 || value_bytes > 16) throw Error(where + " has an unsupported number type");
   Id space(H5Dget_space(dataset.get()), H5Sclose);
   const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
@@ -321,9 +339,19 @@ Array Group::dataset(const std::string& relative_path) const {
   handle_->values_read += count;
   reserve_large(array.values, static_cast<size_t>(count));
   array.values.resize(static_cast<size_t>(count));
-  if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                           array.values.data()) < 0)
+  if (bfloat16) {
+    // HDF5 converts no opaque type: read the raw bytes (ml_dtypes' little-endian layout) and
+    // widen them, which is exact: bfloat16 is the top half of a float32.
+    std::vector<uint8_t> raw(static_cast<size_t>(count) * 2);
+    if (count > 0 &&
+        H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+      throw Error("cannot read " + where + " (corrupt or unsupported storage)");
+    for (size_t i = 0; i < array.values.size(); ++i)
+      array.values[i] = bfloat16_to_float(static_cast<uint16_t>(raw[2 * i] | raw[2 * i + 1] << 8));
+  } else if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                  array.values.data()) < 0) {
     throw Error("cannot read " + where + " (corrupt or unsupported storage)");
+  }
   if (handle_->options().reject_non_finite_weights) check_finite(array.values, where);
   return array;
 }

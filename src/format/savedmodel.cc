@@ -27,6 +27,7 @@
 #include <memory>
 #include <set>
 
+#include "core/half_float.h"
 #include "core/limits.h"
 #include "format/proto/savedmodel.pb.h"
 #include "format/readers.h"
@@ -189,7 +190,7 @@ class Checkpoint {
     return bytes;
   }
 
-  // A float tensor (float32/float64/float16 on disk), shape-checked.
+  // A float tensor (float32/float64/float16/bfloat16 on disk), shape-checked.
   Array tensor(const std::string& key, const std::string& owner) const {
     const tfp::BundleEntryProto& entry = entry_of(key, owner);
     Array array;
@@ -210,7 +211,7 @@ class Checkpoint {
                 "checkpoint key '" + key + "'", "elements");
     // TensorFlow DataType -> bytes per value; integers (a Normalization layer's count) too.
     int item = 0;
-    bool integer = false;
+    bool integer = false, bfloat16 = false;
     switch (entry.dtype()) {
       case 1:
         item = 4;
@@ -221,6 +222,9 @@ class Checkpoint {
       case 19:
         item = 2;
         break;  // DT_HALF
+      case 14:
+        item = 2, bfloat16 = true;
+        break;  // DT_BFLOAT16: the top half of a float32 (a "bfloat16" policy's variables)
       case 3:
         item = 4, integer = true;
         break;  // DT_INT32
@@ -230,7 +234,7 @@ class Checkpoint {
       default:
         throw Error("checkpoint key '" + key + "' has TensorFlow dtype " +
                         std::to_string(entry.dtype()) +
-                        "; only float16/32/64 and int32/64 weights are read",
+                        "; only float16/32/64, bfloat16 and int32/64 weights are read",
                     owner);
     }
     if (entry.size() != elements * item)
@@ -258,7 +262,7 @@ class Checkpoint {
       } else {
         uint16_t h;
         std::memcpy(&h, p, 2);
-        array.values[i] = half_to_float(h);
+        array.values[i] = bfloat16 ? bfloat16_to_float(h) : half_to_float(h);
       }
     }
     return array;
@@ -305,30 +309,6 @@ class Checkpoint {
     if (it == entries_.end())
       throw Error(std::string(kIndexName) + " has no checkpoint key '" + key + "'", owner);
     return it->second;
-  }
-
-  static float half_to_float(uint16_t h) {
-    const uint32_t sign = (h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
-    if (exp == 0) {
-      if (mant == 0) {
-        bits = sign;
-      } else {  // subnormal
-        exp = 127 - 15 + 1;
-        while (!(mant & 0x400)) {
-          mant <<= 1;
-          --exp;
-        }
-        bits = sign | (exp << 23) | ((mant & 0x3FF) << 13);
-      }
-    } else if (exp == 31) {
-      bits = sign | 0x7F800000u | (mant << 13);
-    } else {
-      bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
   }
 
   fs::path dir_;

@@ -32,15 +32,33 @@ bool is_builtin(const Json& entry) {
          module.rfind("tensorflow", 0) == 0;
 }
 
-// Keras 3 writes dtype as a DTypePolicy object; earlier versions as a string.
-void normalise_dtype(Json& config) {
+// Keras 3 writes dtype as a DTypePolicy object, tf.keras 2.13+ a mixed policy as a Policy
+// object, earlier versions (and policies that are just a dtype) as a string. Every float policy
+// (float16, bfloat16, mixed_float16, ...) computes in float32 here: the stored 16-bit weights
+// widen exactly. A quantized policy (Keras 3 int8/int4/float8) changes the weights themselves
+// (integer kernels with scales), which kerasrt does not read.
+void normalise_dtype(Json& config, const std::string& layer) {
   auto it = config.find("dtype");
-  if (it == config.end() || !it->is_object()) return;
-  const Json& policy = *it;
-  std::string name = "float32";
-  if (policy.contains("config") && policy["config"].is_object())
-    name = string_or(policy["config"], "name", name);
-  config["dtype"] = name;
+  if (it == config.end()) return;
+  std::string name = it->is_string() ? it->get<std::string>() : "";
+  if (it->is_object()) {
+    const Json& policy = *it;
+    const std::string class_name = string_or(policy, "class_name");
+    const Json inner = policy.contains("config") && policy["config"].is_object() ? policy["config"]
+                                                                                 : Json::object();
+    if (class_name.find("Quantized") != std::string::npos || inner.contains("mode"))
+      throw Error("the dtype policy " + class_name.substr(0, 100) + " " +
+                      inner.dump().substr(0, 200) +
+                      " quantizes the layer's weights; kerasrt reads float weights only",
+                  layer);
+    name = string_or(inner, "name", "float32");
+    config["dtype"] = name;
+  }
+  for (const char* mode : {"int8_from_", "int4_from_", "float8_from_"})
+    if (name.rfind(mode, 0) == 0)
+      throw Error("the dtype policy '" + name +
+                      "' quantizes the layer's weights; kerasrt reads float weights only",
+                  layer);
 }
 
 InboundRef read_history(const Json& triple, const std::string& where) {
@@ -127,7 +145,7 @@ void normalise_wrapped_layers(Json& config) {
       inner["class_name"] =
           "custom:" + string_or(inner, "registered_name", string_or(inner, "class_name"));
     if (inner.contains("config") && inner["config"].is_object()) {
-      normalise_dtype(inner["config"]);
+      normalise_dtype(inner["config"], string_or(inner["config"], "name"));
       normalise_wrapped_layers(inner["config"]);
     }
   }
@@ -146,7 +164,7 @@ LayerSpec read_layer(const Json& entry, bool functional) {
     const std::string registered = string_or(entry, "registered_name", layer.class_name);
     layer.class_name = "custom:" + registered;
   }
-  normalise_dtype(layer.config);
+  normalise_dtype(layer.config, layer.name);
   normalise_wrapped_layers(layer.config);
   if (layer.config.contains("batch_shape") && !layer.config.contains("batch_input_shape"))
     layer.config["batch_input_shape"] = layer.config["batch_shape"];  // Keras 3 InputLayer

@@ -25,6 +25,7 @@ Manifest entry fields:
   why         what the entry covers
 """
 
+import copy
 import io
 import json
 import os
@@ -371,6 +372,36 @@ def build():
                                                                                        ("dense/bias:0", values([3]).astype(np.float16))])]),
         ok=True, predict={"shape": [1, 4], "fill": 1}, outputs="finite",
         why="float64 and float16 weights are read as float32 (as Keras casts them)")
+
+    def bfloat16(a):  # float32 -> the bytes of an ml_dtypes bfloat16 array (h5py: 2-byte opaque)
+        return (np.asarray(a, "<f4").view("<u4") >> 16).astype("<u2").view("V2")
+    add("weight_bfloat16.h5", legacy_h5(seq_dense(), [("input_1", []), ("dense", [("dense/kernel:0", bfloat16(values([4, 3]))),
+                                                                                  ("dense/bias:0", bfloat16(values([3])))])]),
+        ok=True, predict={"shape": [1, 4], "fill": 1}, outputs="finite",
+        why="bfloat16 weights as Keras 3's legacy .h5 writer leaves them: 2-byte opaque values without a marker")
+    add("weight_opaque_4byte.h5", legacy_h5(seq_dense(), [("input_1", []), ("dense", [("dense/kernel:0", np.zeros((4, 3), "V4")),
+                                                                                      ("dense/bias:0", values([3]))])]),
+        error=["kernel:0", "4-byte opaque values"], why="opaque data that cannot be bfloat16")
+
+    def marked_weights(marker):
+        def write(f):
+            v = group(group(group(f, "layers"), "dense"), "vars")
+            dataset(v, "0", bfloat16(values([4, 3]))).attrs["dtype"] = marker
+            dataset(v, "1", values([3]))
+        return h5_bytes(write)
+    add("weight_opaque_marked_float8.keras", keras_archive(K3_DENSE, marked_weights("float8_e4m3fn")),
+        error=["layers/dense/vars/0", "marked dtype 'float8_e4m3fn'"],
+        why="2-byte opaque data marked with a dtype other than bfloat16")
+    add("weight_opaque_marked_bfloat16.keras", keras_archive(K3_DENSE, marked_weights("bfloat16")), ok=True,
+        predict={"shape": [1, 4], "fill": 1}, outputs="finite",
+        why="a bfloat16 kernel as Keras 3's .weights.h5 marks it (dtype attribute)")
+    quantized = copy.deepcopy(K3_DENSE)
+    quantized["config"]["layers"][1]["config"]["dtype"] = {
+        "module": "keras", "class_name": "QuantizedDTypePolicy", "config": {"mode": "int8", "source_name": "float32"},
+        "registered_name": None}
+    add("quantized_policy.keras", keras_archive(quantized, K3_DENSE_WEIGHTS),
+        error=["layer dense", "QuantizedDTypePolicy", "quantizes the layer's weights"],
+        why="a Keras 3 int8-quantized layer (integer kernel and scales, which kerasrt does not read)")
 
     def nan_weights(fill):
         kernel = values([4, 3])

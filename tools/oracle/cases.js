@@ -13,7 +13,9 @@
 //     instead of the stand-in layer's own,
 //   patch?: {layerName: {config keys to set}, '@class': {layerName: NewClass}},
 //   compiled?: also write training config and optimizer state (ignored by
-//     loaders, present in real files).}
+//     loaders, present in real files),
+//   policy?/policyOverrides?/weightDtype?: dtype policies and 16-bit weights (see README),
+//   k2Formats?/k2FormatsReason?: write only these Keras-2 formats ('h5', 'json', 'savedmodel').}
 // Layer names follow Keras's default naming unless a case tests custom names.
 
 const CASES = [];
@@ -1250,6 +1252,48 @@ add({name: 'attention_masked', description: 'Embedding(mask_zero=True) query and
     return tf.model({inputs: [a, b], name: 'model', outputs: [x, rec('lstm', {units: 2, name: 'lstm'})(L).apply(x),
       y, rec('lstm', {units: 2, name: 'lstm_1'})(L).apply(y)]});
   }});
+
+// ---------------------------------------------------------------- dtype policies, 16-bit weights
+// `policy` is the dtype policy of every layer but the inputs (as set_global_policy before building),
+// `policyOverrides` per layer; `weightDtype` rounds the seeded weights to that 16-bit type, so the
+// float32 tfjs result is the float32 result of the stored weights, which kerasrt computes (Keras
+// rounds activations to 16 bits between layers; write_fixtures.py measures how far that moves).
+add({name: 'dtype_float16_cnn', description: 'Policy "float16" on every layer: Conv2D (relu), BatchNormalization, GlobalAveragePooling2D, Dense (softmax); float16 weights (tf.keras 2 keeps BatchNormalization parameters float32).',
+  batch: 2, policy: 'float16', weightDtype: 'float16',
+  build: (L, tf) => fn1(tf, L, 'model', [5, 5, 3], (x) => {
+    let y = L.conv2d({filters: 4, kernelSize: 3, activation: 'relu', name: 'conv2d'}).apply(x);
+    y = L.batchNormalization({axis: -1, name: 'batch_normalization'}).apply(y);
+    y = L.globalAveragePooling2d({name: 'global_average_pooling2d'}).apply(y);
+    return L.dense({units: 3, activation: 'softmax', name: 'dense'}).apply(y);
+  })});
+add({name: 'dtype_float16_lstm', description: 'Policy "float16" on every layer: LSTM (return_sequences) then Dense; float16 weights.',
+  batch: 3, policy: 'float16', weightDtype: 'float16',
+  build: (L, tf) => seq(tf, 'sequential', [5, 3], [
+    L.lstm(Object.assign({units: 4, returnSequences: true, name: 'lstm'}, REC)),
+    L.dense({units: 2, name: 'dense'})])});
+add({name: 'dtype_mixed_float16', description: 'Policy "mixed_float16" (float32 variables, float16 compute): Dense (relu), BatchNormalization, Dense, and a final Activation("softmax", dtype="float32") as the Keras mixed-precision guide recommends.',
+  batch: 4, policy: 'mixed_float16', policyOverrides: {predictions: 'float32'},
+  build: (L, tf) => fn1(tf, L, 'model', [6], (x) => {
+    let y = L.dense({units: 8, activation: 'relu', name: 'dense'}).apply(x);
+    y = L.batchNormalization({axis: -1, name: 'batch_normalization'}).apply(y);
+    y = L.dense({units: 3, name: 'dense_1'}).apply(y);
+    return L.activation({activation: 'softmax', name: 'predictions'}).apply(y);
+  })});
+add({name: 'dtype_bfloat16', description: 'Policy "bfloat16" on every layer: Conv1D (relu), Flatten, Dense; bfloat16 weights (HDF5 opaque 2-byte datasets, with a dtype="bfloat16" attribute in .keras/.weights.h5; DT_BFLOAT16 in the SavedModel checkpoint).',
+  batch: 2, policy: 'bfloat16', weightDtype: 'bfloat16', k2Formats: ['savedmodel'],
+  k2FormatsReason: "tf.keras 2.15's HDF5 loader does not turn the 2-byte opaque datasets h5py writes for bfloat16 variables back into bfloat16 (Keras 3 does, since keras-team/keras#19091), while its SavedModel checkpoint stores DT_BFLOAT16 natively",
+  build: (L, tf) => fn1(tf, L, 'model', [6, 4], (x) => {
+    let y = L.conv1d({filters: 3, kernelSize: 2, activation: 'relu', name: 'conv1d'}).apply(x);
+    y = L.flatten({name: 'flatten'}).apply(y);
+    return L.dense({units: 2, name: 'dense'}).apply(y);
+  })});
+add({name: 'dtype_mixed_bfloat16', description: 'Policy "mixed_bfloat16" (float32 variables, bfloat16 compute): Dense (tanh), LayerNormalization, Dense (float32 policy on the last layer).',
+  batch: 1, policy: 'mixed_bfloat16', policyOverrides: {dense_1: 'float32'},
+  build: (L, tf) => fn1(tf, L, 'model', [5], (x) => {
+    let y = L.dense({units: 6, activation: 'tanh', name: 'dense'}).apply(x);
+    y = L.layerNormalization({axis: -1, name: 'layer_normalization'}).apply(y);
+    return L.dense({units: 2, name: 'dense_1'}).apply(y);
+  })});
 
 // ---------------------------------------------------------------- bundled examples (examples/models)
 add({name: 'example_mnist_cnn', description: 'MNIST-like CNN for the README demo.', batch: 1, example: {file: 'mnist_cnn.h5', format: 'h5'},

@@ -20,7 +20,7 @@ import zipfile
 import h5py
 import numpy as np
 
-from keras_config import CellNamer, k2_weight_names, kver, legacy_layer_weights
+from keras_config import CellNamer, k2_weight_names, kver, legacy_layer_weights, stored, variable_dtype
 from keras3_config import k3_legacy_weight_names, k3_weight_tree
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -113,8 +113,10 @@ def save_weights_to_group(f, model, flavour):
         entries = legacy_layer_weights(layer)
         names = names_of[layer.name]
         save_attributes(g, "weight_names", [n.encode("utf8") for n in names], flavour.fixed_length)
-        for name, (_, _, value) in zip(names, entries):
-            create_dataset(g, name, value.astype(np.float32))
+        for name, (owner, _, value) in zip(names, entries):
+            # legacy save_weights_to_hdf5_group: create_dataset(name, val.shape, dtype=val.dtype),
+            # so 16-bit variables keep their dtype (bfloat16 without a marker: opaque 2 bytes)
+            create_dataset(g, name, stored(value, variable_dtype(owner, flavour.keras3)))
     if flavour.top_level_group:
         g = create_group(f, "top_level_model_weights")
         save_attributes(g, "weight_names", [], flavour.fixed_length)
@@ -180,7 +182,9 @@ def write_k3_weights(target, model, with_names, optimizer=False):
             if with_names:
                 g.attrs["name"] = name
             for i, a in enumerate(arrays):
-                create_dataset(g, str(i), a.astype(np.float32))
+                ds = create_dataset(g, str(i), a if a.dtype in (np.float16, np.dtype("V2")) else a.astype(np.float32))
+                if a.dtype == np.dtype("V2"):
+                    ds.attrs["dtype"] = "bfloat16"  # H5Entry.__setitem__ marks bfloat16 variables
         if optimizer:
             g = create_group(f, "optimizer/vars")
             if with_names:

@@ -19,7 +19,7 @@ Two Keras 3 flavours are modelled, by version:
 import copy
 import re
 
-from keras_config import Layer, kver
+from keras_config import Layer, kver, stored, variable_dtype
 
 _OLD = (3, 4, 0)
 
@@ -36,10 +36,12 @@ def to_snake_case(name):
     return name
 
 
-def dtype_policy(version, shared_id=None):
+def dtype_policy(version, shared_id=None, name=None):
+    """A layer's `dtype` in its config: the policy name before 3.4, a DTypePolicy dict after."""
+    name = name or "float32"
     if not is_new(version):
-        return "float32"
-    d = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+        return name
+    d = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
     if shared_id is not None:
         d["shared_object_id"] = shared_id
     return d
@@ -271,8 +273,11 @@ class K3Writer:
                 out["ragged"] = False
             out["name"] = layer.name
             return out
+        # Layers that take the global policy share its object (shared_object_id); one given its
+        # own dtype has a policy object of its own.
+        shared = self.shared_policy if not layer.weights and layer.policy == self.root.policy else None
         out = {"name": layer.name, "trainable": layer.trainable,
-               "dtype": dtype_policy(self.version, self.shared_policy if not layer.weights else None)}
+               "dtype": dtype_policy(self.version, shared, layer.policy)}
         if cn in ("Bidirectional", "TimeDistributed"):
             return self._wrapper_config(layer, out, input_shape)
         if cn == "SpectralNormalization":
@@ -433,7 +438,8 @@ class K3Writer:
         if model.kind == "Sequential":
             layers = [self._seq_input(model)]
             layers += [self.entry(layer, path, functional=False) for layer in model.layers]
-            cfg = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy(self.version, self.shared_policy),
+            cfg = {"name": model.name, "trainable": model.trainable,
+                   "dtype": dtype_policy(self.version, self.shared_policy, self.root.policy),
                    "layers": layers, "build_input_shape": list(model.seq_batch_input_shape)}
             if self.legacy:
                 d = {"class_name": "Sequential", "config": cfg}
@@ -561,7 +567,8 @@ def _container(model, prefix, out):
 
 
 def _object(layer, path, out):
-    arrays = [a for _, a in layer.weights]
+    dtype = variable_dtype(layer, keras3=True)
+    arrays = [stored(a, dtype) for _, a in layer.weights]
     cn = layer.class_name
     if layer.is_model:
         out.append((f"{path}/vars", layer.name, []))
@@ -604,7 +611,7 @@ def _object(layer, path, out):
     elif cn == "MultiHeadAttention":
         out.append((f"{path}/vars", layer.name, []))
         for prefix, (attr, sub_name) in _MHA_SUBLAYERS.items():
-            part = [a for v, a in layer.weights if v.split(".")[0] == prefix]
+            part = [stored(a, dtype) for v, a in layer.weights if v.split(".")[0] == prefix]
             if part:
                 out.append((f"{path}/{attr}/vars", sub_name, part))
     else:

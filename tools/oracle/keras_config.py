@@ -26,6 +26,7 @@ class Layer:
         self.inbound = []  # functional: list of nodes, node = list of [layer, node, tensor]
         self.weights = []  # [(var_name, float32 array)] in Keras order
         self.model = None  # Model, when this layer is a nested model
+        self.policy = None  # dtype policy name ("float16", "mixed_float16", ...); None: float32
 
     @property
     def is_model(self):
@@ -43,6 +44,7 @@ class Model:
         # Sequential only: the input the model was built with
         self.seq_input_name = None
         self.seq_batch_input_shape = None
+        self.policy = None  # the global dtype policy the model was built under; None: float32
 
     def find(self, name):
         for layer in self.layers:
@@ -91,7 +93,19 @@ def parse_dump(dump):
     _attach_weights(model, dump["layers"])
     _apply_patch(model, dump.get("patch") or {})
     _propagate_frozen(model, True)
+    _apply_policy(model, dump.get("policy"), dump.get("policy_overrides") or {})
     return model
+
+
+def _apply_policy(model, policy, overrides):
+    """The case's dtype policy on every layer but the inputs (Keras gives an Input the float32
+    of floatx whatever the global policy), with per-layer overrides."""
+    if not policy:
+        return
+    model.policy = policy
+    for layer in model.walk():
+        if layer.class_name != "InputLayer":
+            layer.policy = overrides.get(layer.name, policy)
 
 
 def _parse_model(class_name, cfg):
@@ -216,6 +230,48 @@ def _propagate_frozen(model, trainable):
 
 
 # ----------------------------------------------------------------- weights
+
+# tf.keras 2 `_param_dtype`: BatchNormalization and LayerNormalization keep float32 parameters
+# under a float16/bfloat16 policy; Keras 3 creates them in the policy's variable dtype.
+_FLOAT32_PARAMS_K2 = {"BatchNormalization", "LayerNormalization"}
+
+
+def variable_dtype(layer, keras3):
+    """The dtype `layer`'s variables have (and are saved in): the policy's variable dtype, which
+    is float32 for the mixed policies."""
+    if layer.policy in ("float16", "bfloat16"):
+        if not keras3 and layer.class_name in _FLOAT32_PARAMS_K2:
+            return "float32"
+        return layer.policy
+    return "float32"
+
+
+def bfloat16_bits(arr):
+    """float32 -> bfloat16 bit patterns, round to nearest even (written independently of the
+    oracle's JS rounding, which it checks)."""
+    u = np.ascontiguousarray(arr, dtype="<f4").view("<u4").astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2")
+
+
+def stored(arr, dtype):
+    """A weight as a variable of `dtype` holds it, in the NumPy form h5py writes as Keras does:
+    float16 as IEEE half, bfloat16 (ml_dtypes, NumPy kind 'V') as a 2-byte opaque type. The
+    oracle rounded 16-bit cases' weights already, so this must be exact."""
+    arr = np.asarray(arr, dtype=np.float32)
+    if dtype == "float32":
+        return arr
+    if dtype == "float16":
+        out = arr.astype(np.float16)
+        back = out.astype(np.float32)
+    elif dtype == "bfloat16":
+        bits = bfloat16_bits(arr)
+        out = bits.view("V2")
+        back = (bits.astype("<u4") << 16).view("<f4")
+    else:
+        raise ValueError(f"no storage for dtype {dtype}")
+    if not np.array_equal(back, arr):
+        raise ValueError(f"weights are not {dtype} values (the oracle's rounding disagrees with NumPy's)")
+    return out
 
 
 def layer_weight_order(layer, legacy=False):
@@ -597,13 +653,22 @@ def _k2_value(key, value, version):
     return copy.deepcopy(value)
 
 
+def k2_dtype(policy):
+    """tf.keras 2.15 `policy.serialize`: a policy that is just a dtype as its name, the mixed
+    ones through serialization_lib (module "keras.mixed_precision" in TF 2)."""
+    if policy is None or not policy.startswith("mixed_"):
+        return policy or "float32"
+    return {"module": "keras.mixed_precision", "class_name": "Policy", "config": {"name": policy},
+            "registered_name": None}
+
+
 def k2_layer_config(layer, version, input_shape, first_in_sequential=False):
     """tf.keras 2.x `layer.get_config()` for a plain layer."""
     old = kver(version) < (2, 3, 0)
     c = layer.config
     out = {"name": layer.name, "trainable": layer.trainable}
     if not old:
-        out["dtype"] = "float32"  # tf.keras >= 2.3 writes dtype before batch_input_shape
+        out["dtype"] = k2_dtype(layer.policy)  # tf.keras >= 2.3 writes dtype before batch_input_shape
     if layer.batch_input_shape is not None and (first_in_sequential or layer.class_name == "InputLayer"):
         out["batch_input_shape"] = list(layer.batch_input_shape)
     if layer.class_name == "InputLayer":
@@ -612,7 +677,7 @@ def k2_layer_config(layer, version, input_shape, first_in_sequential=False):
             cfg["ragged"] = False
         cfg["name"] = layer.name
         return cfg
-    out["dtype"] = "float32"
+    out["dtype"] = k2_dtype(layer.policy)
     keys = K2_KEYS[layer.class_name]
     for key, default in keys:
         if old and key in _K2_OLD_MISSING:
@@ -637,7 +702,7 @@ def k2_layer_config(layer, version, input_shape, first_in_sequential=False):
     if cn == "LayerNormalization" and isinstance(out["axis"], list) and len(out["axis"]) == 1 and old:
         out["axis"] = out["axis"][0]
     if cn == "Bidirectional":
-        out = {"name": layer.name, "trainable": layer.trainable, "dtype": "float32",
+        out = {"name": layer.name, "trainable": layer.trainable, "dtype": k2_dtype(layer.policy),
                "layer": out["layer"], "merge_mode": out["merge_mode"]}
     return out
 

@@ -9,7 +9,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const {tf, prod, base64: b64, seedLayer} = require('./tfjs_util');
+const {tf, prod, base64: b64, seedLayer, QUANTIZERS} = require('./tfjs_util');
 const {Rng, fnv1a32} = require('./prng');
 const {CASES} = require('./cases');
 
@@ -55,15 +55,20 @@ function assignAndDump(layer, rng, c) {
   }
   const override = (c.weightShapes || {})[layer.name];
   const entries = [];
+  const quantize = c.weightDtype ? QUANTIZERS[c.weightDtype] : null;
+  if (c.weightDtype && !quantize) throw new Error(`${c.name}: unknown weightDtype ${c.weightDtype}`);
   if (override) {
     // Option tfjs cannot build: the weights have other shapes than the tfjs
     // stand-in layer (reference is numpy).
     for (const [vname, shape] of override) {
       const [lo, hi] = ((c.weightRanges || {})[vname]) || defaultRange(vname, shape);
-      entries.push({name: vname, shape, data: rng.uniform(prod(shape), lo, hi)});
+      const data = rng.uniform(prod(shape), lo, hi);
+      if (quantize) data.forEach((v, i) => { data[i] = quantize(v); });
+      entries.push({name: vname, shape, data});
     }
   } else {
-    entries.push(...seedLayer(layer, rng, (vname, shape) => ((c.weightRanges || {})[vname]) || defaultRange(vname, shape)));
+    entries.push(...seedLayer(layer, rng, (vname, shape) => ((c.weightRanges || {})[vname]) || defaultRange(vname, shape),
+      quantize));
   }
   return {
     name: layer.name,
@@ -155,6 +160,11 @@ function runCase(c, outDir) {
     rtol: c.rtol || null,
     atol: c.atol || null,
     patch: c.patch || null,
+    policy: c.policy || null,
+    policy_overrides: c.policyOverrides || null,
+    weight_dtype: c.weightDtype || null,
+    k2_formats: c.k2Formats || null,
+    k2_formats_reason: c.k2FormatsReason || null,
     model_config: completeConfig(model.toJSON(null, false), model),
     layers,
     inputs: inputs.map((x, i) => ({name: model.inputLayers[i] ? model.inputLayers[i].name : null,

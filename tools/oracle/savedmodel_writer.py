@@ -40,12 +40,13 @@ import struct
 
 import numpy as np
 
-from keras_config import MODEL_CLASSES, k2_model_config, k2_weight_names, legacy_layer_weights, CellNamer
+from keras_config import (MODEL_CLASSES, CellNamer, k2_dtype, k2_model_config, k2_weight_names, legacy_layer_weights,
+                          stored, variable_dtype)
 
 TABLE_MAGIC = 0xdb4775248b80fb57
 BLOCK_SIZE = 262144
 RESTART_INTERVAL = 16
-DT_FLOAT, DT_STRING = 1, 7
+DT_FLOAT, DT_STRING, DT_BFLOAT16, DT_HALF = 1, 7, 14, 19
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
@@ -247,7 +248,9 @@ class GraphBuilder:
     def variable(self, full_name, array):
         key = id(array)
         if key not in self.var_nodes:
-            self.var_nodes[key] = Node("variable", (full_name, np.asarray(array, dtype="<f4")))
+            # 16-bit variables (keras_config.stored) keep their dtype in the checkpoint
+            keep = array.dtype in (np.float16, np.dtype("V2"))
+            self.var_nodes[key] = Node("variable", (full_name, array if keep else np.asarray(array, dtype="<f4")))
         return self.var_nodes[key]
 
     def _with_extras(self, node, variables, trainable, non_trainable, sublayers=()):
@@ -322,7 +325,7 @@ class GraphBuilder:
         """A top-level (non-model) layer; entry_cfg: its {"class_name", "config"}."""
         cn = layer.class_name
         meta = {"name": layer.name, "trainable": layer.trainable, "expects_training_arg": False,
-                "dtype": "float32", "batch_input_shape": entry_cfg["config"].get("batch_input_shape"),
+                "dtype": k2_dtype(layer.policy), "batch_input_shape": entry_cfg["config"].get("batch_input_shape"),
                 "stateful": False, "must_restore_from_config": False,
                 "preserve_input_structure_in_config": False, "autocast": True, "class_name": entry_cfg["class_name"],
                 "config": entry_cfg["config"]}
@@ -334,7 +337,8 @@ class GraphBuilder:
             full = full[:-2] if full.endswith(":0") else full
             parts = full.split("/")[1:]
             trainable = owner.trainable and var not in ("moving_mean", "moving_variance")
-            entries.append((self._attr_path(layer, parts), full, arr, trainable))
+            entries.append((self._attr_path(layer, parts), full, stored(arr, variable_dtype(owner, keras3=False)),
+                            trainable))
         identifier = "_tf_keras_rnn_layer" if cn in _RNN or cn == "RNN" else "_tf_keras_layer"
         return self._layer_node(meta, identifier, entries)
 
@@ -381,7 +385,7 @@ class GraphBuilder:
         identifier = "_tf_keras_sequential" if model.kind == "Sequential" else "_tf_keras_network"
         if root and model.kind != "Sequential":
             identifier = "_tf_keras_network"
-        meta = {"name": model.name, "trainable": trainable, "expects_training_arg": True, "dtype": "float32",
+        meta = {"name": model.name, "trainable": trainable, "expects_training_arg": True, "dtype": k2_dtype(model.policy),
                 "batch_input_shape": None, "must_restore_from_config": False,
                 "preserve_input_structure_in_config": False, "autocast": False,
                 "class_name": cfg["class_name"], "config": cfg["config"],
@@ -457,8 +461,13 @@ def write_savedmodel(out_dir, model, k2cfg, version, save_traces=True, extras_fi
         if node.kind != "variable":
             continue
         arr = node.payload[1]
-        raw = np.ascontiguousarray(arr, dtype="<f4").tobytes()
-        entries[key_of(node).encode()] = (f_varint(1, DT_FLOAT) + f_bytes(2, tensor_shape(arr.shape), keep_empty=True)
+        if arr.dtype == np.float16:
+            dtype, raw = DT_HALF, np.ascontiguousarray(arr, dtype="<f2").tobytes()
+        elif arr.dtype == np.dtype("V2"):  # bfloat16 bit patterns, little-endian
+            dtype, raw = DT_BFLOAT16, np.ascontiguousarray(arr).tobytes()
+        else:
+            dtype, raw = DT_FLOAT, np.ascontiguousarray(arr, dtype="<f4").tobytes()
+        entries[key_of(node).encode()] = (f_varint(1, dtype) + f_bytes(2, tensor_shape(arr.shape), keep_empty=True)
                                           + f_varint(4, len(data)) + f_varint(5, len(raw)) +
                                           f_fixed32(6, mask(crc32c(raw))))
         data += raw

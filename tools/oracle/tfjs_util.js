@@ -23,14 +23,42 @@ const base64 = (f32) => Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).
 // The variable's own name in a tfjs weight name: "conv2d_1/kernel_3" -> "kernel".
 const variableName = (w) => w.name.split('/').pop().replace(/_\d+$/, '');
 
+// Round-to-nearest-even of a float32 value to a float format with `mantissa` stored bits whose
+// normal range starts at 2**minExponent, as a (float32-exact) number. Scaling by powers of two is
+// exact in doubles, so the rounding happens once, at roundTiesEven. Overflow becomes infinity.
+const bits32 = new Uint32Array(1);
+const view32 = new Float32Array(bits32.buffer);
+function roundTiesEven(y) {
+  const f = Math.floor(y);
+  const d = y - f;
+  if (d !== 0.5) return d < 0.5 ? f : f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+function roundFloat(x, mantissa, minExponent, max) {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  view32[0] = x;
+  const exponent = Math.max(((bits32[0] >>> 23) & 0xff) - 127, minExponent);
+  const quantum = 2 ** (exponent - mantissa);
+  const r = roundTiesEven(Math.abs(x) / quantum) * quantum;
+  return Math.sign(x) * (r > max ? Infinity : r);
+}
+// IEEE half: 10 mantissa bits, normals from 2**-14, largest 65504.
+const toFloat16 = (x) => roundFloat(x, 10, -14, 65504);
+// bfloat16: float32's exponent range (normals from 2**-126), 7 mantissa bits.
+const toBfloat16 = (x) => roundFloat(x, 7, -126, 3.3895313892515355e38);
+// How a case stores its weights: float32 values rounded to what a 16-bit variable holds.
+const QUANTIZERS = {float16: toFloat16, bfloat16: toBfloat16};
+
 // Gives every weight of `layer` values drawn uniformly from range(variable name, shape) and
-// returns them in the order of layer.weights.
-function seedLayer(layer, rng, range) {
+// returns them in the order of layer.weights; `quantize` (optional) rounds each value as a
+// 16-bit variable would store it.
+function seedLayer(layer, rng, range, quantize = null) {
   const out = [];
   const tensors = [];
   for (const w of layer.weights) {
     const [lo, hi] = range(variableName(w), w.shape);
     const data = rng.uniform(prod(w.shape), lo, hi);
+    if (quantize) data.forEach((v, i) => { data[i] = quantize(v); });
     tensors.push(tf.tensor(data, w.shape, 'float32'));
     out.push({name: w.name, shape: w.shape, data});
   }
@@ -73,4 +101,4 @@ function layerInputShapes(model, shapes = {}) {
   return shapes;
 }
 
-module.exports = {tf, prod, base64, seedLayer, seedModel, layerInputShapes};
+module.exports = {tf, prod, base64, seedLayer, seedModel, layerInputShapes, QUANTIZERS};

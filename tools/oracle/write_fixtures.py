@@ -20,6 +20,7 @@ import numpy as np
 
 import numpy_ref
 import keras_ops_cases
+import numpy_ref_16bit
 import tfop_cases
 from h5_writers import (LegacyFlavour, k2_optimizer_state, write_keras_archive, write_k3_weights,
                         write_legacy_h5, write_legacy_weights)
@@ -89,7 +90,8 @@ SAVEDMODEL_CASES = {"dense_relu", "graph_mlp", "batch_normalization", "graph_sma
                     "bidirectional_gru_reset_after", "mask_embedding_lstm", "mask_text_classifier_bidirectional",
                     "graph_multi_io", "graph_shared_layer", "graph_nested_functional_in_sequential",
                     "graph_nested_sequential_in_functional", "mha_self_attention", "mha_cross_attention_key",
-                    "embedding", "conv2d", "layer_normalization"}
+                    "embedding", "conv2d", "layer_normalization", "dtype_float16_cnn", "dtype_float16_lstm",
+                    "dtype_mixed_float16"}
 # ... and saved with save_traces=False (no `variables` lists in the object graph).
 # ... and with the SavedModel children before the layers' own (keys "variables/N/...").
 SAVEDMODEL_EXTRAS_FIRST_CASES = {"dense_relu", "batch_normalization", "bidirectional_lstm_concat",
@@ -131,13 +133,14 @@ def write_models(out_dir, model, dump, shapes, compiled, only=None):
     if k2v:
         flavour = LegacyFlavour(k2v)
         k2cfg = k2_model_config(model, k2v, shapes)
-        if want("h5"):
+        k2_formats = dump.get("k2_formats") or ("h5", "json", "savedmodel")
+        if want("h5") and "h5" in k2_formats:
             write_legacy_h5(os.path.join(out_dir, only_name(only, "model.h5", dump)), model, k2cfg, flavour,
                             k2_training_config() if compiled else None,
                             k2_optimizer_state(model) if compiled else None)
             entries.append({"format": "h5", "flavor": "tf.keras-2", "file": only_name(only, "model.h5", dump),
                             "keras_version": k2v})
-        if only is None:
+        if only is None and "json" in k2_formats:
             to_json = dict(k2cfg)
             to_json["keras_version"] = k2v
             to_json["backend"] = "tensorflow"
@@ -146,7 +149,7 @@ def write_models(out_dir, model, dump, shapes, compiled, only=None):
             write_legacy_weights(os.path.join(out_dir, "weights.h5"), model, flavour)
             entries.append({"format": "json+h5weights", "file": "model.json", "weights": "weights.h5",
                             "keras_version": k2v})
-        if only is None and dump["case"] in SAVEDMODEL_CASES:
+        if only is None and (dump["case"] in SAVEDMODEL_CASES or dump.get("k2_formats")) and "savedmodel" in k2_formats:
             write_savedmodel(os.path.join(out_dir, "model_savedmodel"), model, k2cfg, k2v)
             entries.append({"format": "savedmodel", "flavor": "tf.keras-2", "file": "model_savedmodel",
                             "keras_version": k2v})
@@ -182,6 +185,42 @@ def write_models(out_dir, model, dump, shapes, compiled, only=None):
             entries.append({"format": "json+weights.h5", "file": "model_k3.json", "weights": "model.weights.h5",
                             "keras_version": k3v})
     return entries
+
+
+def keras_16bit_distance(dump, ref_cfg, weights, inputs, keras_major, expected):
+    """For a case with a 16-bit dtype policy: how far Keras's own 16-bit arithmetic (emulated,
+    numpy_ref_16bit.py) is from the float32 reference kerasrt is held to, {"max_abs_diff",
+    "max_rel_diff"} over all outputs (relative to max(|reference|, 1e-3)); None otherwise."""
+    if not dump.get("policy"):
+        return None
+    if not any(numpy_ref_16bit.compute_rounder(p) for p in
+               [dump["policy"]] + list((dump.get("policy_overrides") or {}).values())):
+        return None
+    emulated = numpy_ref_16bit.predict(ref_cfg, weights, inputs, keras_major)
+    abs_diff = rel_diff = 0.0
+    for want, got in zip(expected, emulated):
+        d = np.abs(got.astype(np.float64) - want)
+        abs_diff = max(abs_diff, float(d.max()))
+        rel_diff = max(rel_diff, float((d / np.maximum(np.abs(want), 1e-3)).max()))
+    if not 0.0 < abs_diff < 0.5:
+        raise SystemExit(f"{dump['case']}: 16-bit emulation differs by {abs_diff} from the float32 reference")
+    return {"max_abs_diff": float(f"{abs_diff:.3g}"), "max_rel_diff": float(f"{rel_diff:.3g}")}
+
+
+def policy_note(dump, emulation):
+    """Description of a dtype-policy case: what is stored and which result is expected."""
+    weight_dtype = dump.get("weight_dtype")
+    note = (f" Weights are {weight_dtype} values (seeded float32 rounded to nearest even, stored as {weight_dtype} "
+            f"where the policy's variables are {weight_dtype})." if weight_dtype else
+            " Weights are float32 variables, as the mixed policies keep them.")
+    note += (" Expected outputs are the float32 computation from the stored weights (kerasrt widens 16-bit "
+             "weights exactly and computes in float32).")
+    if emulation is not None:
+        note += (" Keras itself rounds each layer's inputs, weights and outputs to its 16-bit compute dtype: "
+                 "that arithmetic, emulated with NumPy (tools/oracle/numpy_ref_16bit.py), differs from the "
+                 f"expected outputs by up to {emulation['max_abs_diff']:g} absolute "
+                 f"({emulation['max_rel_diff']:g} relative).")
+    return note
 
 
 def only_name(only, default, dump):
@@ -221,11 +260,16 @@ def process(dump, fixtures_dir, examples_dir, index):
     for o in expected:
         if not np.all(np.isfinite(o)):
             raise SystemExit(f"{name}: non-finite expected output")
+    emulation = keras_16bit_distance(dump, ref_cfg, weights, inputs, keras_major, expected)
 
     in_names, out_names = io_names(model)
     classes = {layer.class_name for layer in model.walk()}
     deep = bool(classes & DEEP_CLASSES) or len(model.layers) > 3
     rtol, atol = tolerance(not dump["numpy_reference"], maxdiff, deep)
+    if dump.get("policy"):
+        # dtype-policy cases hold kerasrt to the float32 result tightly, so that the 16-bit
+        # distance recorded beside it (1e-4..1e-2) cannot hide in the tolerance
+        rtol, atol = 1e-5, 1e-6
     compiled = dump["compiled"]
 
     if dump.get("example"):
@@ -249,7 +293,10 @@ def process(dump, fixtures_dir, examples_dir, index):
     entries += k1_entries
 
     description = dump["description"]
-    if dump["k2"]:
+    if dump["k2"] and dump.get("k2_formats"):
+        description += (f" Keras-2 files as tf.keras {dump['k2']}: {', '.join(dump['k2_formats'])} only, because "
+                        f"{dump['k2_formats_reason']}.")
+    elif dump["k2"]:
         description += f" Keras-2 files as tf.keras {dump['k2']}."
     if dump["k3"]:
         description += f" Keras-3 files as Keras {dump['k3']}."
@@ -260,6 +307,8 @@ def process(dump, fixtures_dir, examples_dir, index):
     description += k1_note
     if dump["numpy_reference"]:
         description += f" Reference is numpy_ref because {dump['numpy_reason']}."
+    if dump.get("policy"):
+        description += policy_note(dump, emulation)
     manifest = {
         "case": name,
         "description": description,
@@ -270,11 +319,15 @@ def process(dump, fixtures_dir, examples_dir, index):
         "outputs": [{"name": n, "file": f"output_{i}.npy"} for i, n in enumerate(out_names)],
         "models": entries,
     }
+    if emulation is not None:
+        manifest["keras_16bit_emulation"] = emulation
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
     index.append({"case": name, "reference": reference, "crosscheck_max_abs_diff": maxdiff,
                   "formats": [e["file"] for e in entries]})
+    if emulation is not None:
+        index[-1]["keras_16bit_emulation"] = emulation
 
 
 def main():
