@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -38,6 +39,12 @@ class Id {
       Lock lock(library_mutex());
       close_(id_);
     }
+  }
+  Id(Id&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+  Id& operator=(Id&& other) noexcept {
+    std::swap(id_, other.id_);
+    std::swap(close_, other.close_);
+    return *this;
   }
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
@@ -230,21 +237,32 @@ std::vector<std::string> Group::children() const {
 namespace {
 
 // The type of the object at `path`, or H5I_BADID when any link on the way is missing.
-// Every link on the way must be a hard link: an external link would make HDF5 open another
-// file named in this one, and a soft link may lead through one. Keras files hold neither.
-H5I_type_t object_type(hid_t file, const std::string& path) {
-  for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
-    const std::string prefix = path.substr(0, slash);
-    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0) return H5I_BADID;
+// Opens the object at an absolute `path` one link at a time (each lookup relative to the
+// object before it, so a path of depth d costs d lookups, not d full-path walks), or returns an
+// invalid Id when a link is missing. Every link on the way must be a hard link: an external link
+// would make HDF5 open another file named in this one, and a soft link may lead through one.
+// Keras files hold neither.
+Id open_object(hid_t file, const std::string& path) {
+  Id current(H5Oopen(file, "/", H5P_DEFAULT), H5Oclose);
+  for (size_t start = 1; current.valid() && start < path.size();) {
+    const size_t slash = std::min(path.find('/', start), path.size());
+    const std::string name = path.substr(start, slash - start);
+    start = slash + 1;
+    if (name.empty()) continue;
+    if (H5Lexists(current.get(), name.c_str(), H5P_DEFAULT) <= 0) return Id(-1, H5Oclose);
     H5L_info_t info;
-    if (H5Lget_info(file, prefix.c_str(), &info, H5P_DEFAULT) < 0) return H5I_BADID;
+    if (H5Lget_info(current.get(), name.c_str(), &info, H5P_DEFAULT) < 0) return Id(-1, H5Oclose);
     if (info.type != H5L_TYPE_HARD)
-      throw Error("HDF5 link '" + prefix + "' is " +
+      throw Error("HDF5 link '" + path.substr(0, slash) + "' is " +
                   (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
                   " link; kerasrt follows only hard links and reads only the given file");
-    if (slash == std::string::npos) break;
+    current = Id(H5Oopen(current.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
   }
-  Id object(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
+  return current;
+}
+
+H5I_type_t object_type(hid_t file, const std::string& path) {
+  const Id object = open_object(file, path);
   return object.valid() ? H5Iget_type(object.get()) : H5I_BADID;
 }
 
@@ -270,9 +288,9 @@ Array Group::dataset(const std::string& relative_path) const {
   Lock lock(library_mutex());
   const std::string path = join(path_, relative_path);
   const std::string where = "HDF5 dataset '" + path + "'";
-  if (object_type(handle_->file(), path) != H5I_DATASET) throw Error(where + " is missing");
-  Id dataset(H5Dopen2(handle_->file(), path.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) throw Error("cannot open " + where);
+  const Id dataset = open_object(handle_->file(), path);
+  if (!dataset.valid() || H5Iget_type(dataset.get()) != H5I_DATASET)
+    throw Error(where + " is missing");
   Id type(H5Dget_type(dataset.get()), H5Tclose);
   const H5T_class_t type_class = H5Tget_class(type.get());
   const size_t value_bytes = H5Tget_size(type.get());
