@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -36,7 +37,10 @@ int usable_cores() {
 // kerasrt's helper threads, shared by every model in the process: cores - 1 threads that sleep
 // on a condition variable until a call offers slices. A helper takes a slice only while fewer
 // kerasrt threads (callers inside predict, helpers running a slice) are busy than there are
-// cores, so helpers add no threads beyond the cores however many callers there are.
+// cores, so helpers add no threads beyond the cores however many callers there are. An idle
+// helper first watches for new slices for a moment (while a core is free) before it sleeps:
+// waking a sleeping thread costs tens of microseconds on a VM, as much as a small model's call,
+// and a caller in latency mode calls again right away.
 class Helpers {
  public:
   static Helpers& instance() {
@@ -62,11 +66,14 @@ class Helpers {
     job->count = count;
     if (count > 1 && helpers_ > 0) {
       start();
+      bool sleepers = false;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         jobs_.push_back(job);
+        queued_.fetch_add(1, std::memory_order_release);
+        sleepers = sleeping_ > 0;
       }
-      wake_.notify_all();
+      if (sleepers) wake_.notify_all();
     }
     while (true) {
       const int i = job->next.fetch_add(1);
@@ -75,7 +82,7 @@ class Helpers {
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.erase(std::remove(jobs_.begin(), jobs_.end(), job), jobs_.end());
+      remove(job);
     }
     for (int done = job->finished.load(); done < count; done = job->finished.load())
       job->finished.wait(done);
@@ -120,7 +127,13 @@ class Helpers {
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
       if (jobs_.empty()) {
+        lock.unlock();
+        watch_for_jobs();
+        lock.lock();
+        if (!jobs_.empty()) continue;
+        ++sleeping_;
         wake_.wait(lock);
+        --sleeping_;
         continue;
       }
       if (busy().load(std::memory_order_relaxed) >= cores_) {
@@ -131,7 +144,7 @@ class Helpers {
       }
       std::shared_ptr<Job> job = jobs_.front();
       const int i = job->next.fetch_add(1);
-      if (i + 1 >= job->count) jobs_.pop_front();  // nothing left to take
+      if (i + 1 >= job->count) remove(job);  // nothing left to take
       if (i >= job->count) continue;
       const Busy busy;
       lock.unlock();
@@ -141,12 +154,42 @@ class Helpers {
     }
   }
 
+  // Under mutex_.
+  void remove(const std::shared_ptr<Job>& job) {
+    const auto it = std::find(jobs_.begin(), jobs_.end(), job);
+    if (it == jobs_.end()) return;
+    jobs_.erase(it);
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Spins up to kWatch for a queued job, only while a core is free (the spin must not take a
+  // core from a caller).
+  void watch_for_jobs() const {
+    constexpr auto kWatch = std::chrono::microseconds(100);
+    const auto until = std::chrono::steady_clock::now() + kWatch;
+    while (queued_.load(std::memory_order_acquire) == 0 &&
+           busy().load(std::memory_order_relaxed) < cores_) {
+      for (int i = 0; i < 64; ++i) pause();
+      if (std::chrono::steady_clock::now() >= until) return;
+    }
+  }
+
+  static void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
   const int cores_;
   const int helpers_;
   std::once_flag started_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> jobs_;  // calls with slices not taken yet
+  std::atomic<int> queued_{0};             // jobs_.size(), readable without the lock
+  int sleeping_ = 0;                       // helpers waiting on wake_; under mutex_
 };
 
 // A plan's memory against the limits, before any of it is allocated.
