@@ -129,6 +129,10 @@ Json run_child(const Settings& s, const std::string& mode, int n) {
   const int copies = mode == "copies" ? n : 1;
   for (int i = 0; i < copies; ++i) models.push_back(load(s));
   const auto inputs = zero_inputs(models[0], s.batch);
+  // One call per model first: the first call for a shape plans it (oneDNN primitives included),
+  // outside any workspace; without this, N threads planning at once would count as N calls in
+  // flight while holding no workspace yet.
+  for (const kerasrt::Model& model : models) (void)model.predict(inputs);
   out["rss_loaded_bytes"] = status_bytes("VmRSS");
   out["heap_loaded_bytes"] = heap_in_use();
   out["peak_rss_load_bytes"] = status_bytes("VmHWM");
