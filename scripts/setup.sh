@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libhdf5-dev libzip-dev nlohmann-json3-dev libdnnl-dev
   libprotobuf-dev protobuf-compiler libleveldb-dev  # tf.keras SavedModel directories
+  libfarmhash-dev libsodium-dev  # keras.layers.Hashing: FarmHash Fingerprint64, SipHash
   libgtest-dev googletest
   clang clang-format libclang-rt-dev libomp-dev
   python3-h5py python3-numpy python3-onnx

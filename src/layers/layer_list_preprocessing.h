@@ -6,6 +6,7 @@ KERASRT_LAYER(Normalization, make_normalization)
 KERASRT_LAYER(Rescaling, make_rescaling)
 KERASRT_LAYER(Discretization, make_discretization)
 KERASRT_LAYER(CategoryEncoding, make_category_encoding)
+KERASRT_LAYER(Hashing, make_hashing)
 // images
 KERASRT_LAYER(Resizing, make_resizing)
 KERASRT_LAYER(CenterCrop, make_center_crop)

@@ -1,0 +1,127 @@
+// Hashing of numeric inputs (keras/src/layers/preprocessing/hashing.py): each value is cast to
+// int64 (truncated, as tf.cast does), written in decimal (tf.as_string) and hashed as TensorFlow's
+// string hashes do: FarmHash's Fingerprint64 (tf.strings.to_hash_bucket_fast), or with a salt
+// SipHash-2-4 keyed by the two salt words (tf.strings.to_hash_bucket_strong), modulo the bins.
+// A mask value takes bin 0 and shifts the others up by one. String inputs need string tensors,
+// which kerasrt's API does not have yet: the builder refuses string model inputs at load.
+#include "layers/hashing.h"
+
+#include <farmhash.h>
+#include <sodium.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "layers/category_output.h"
+
+namespace kerasrt {
+
+uint64_t hash_bucket(std::string_view text, uint64_t bins, const std::optional<HashSalt>& salt) {
+  uint64_t hash;
+  if (salt) {
+    // highwayhash's SipHash takes the key as two uint64 words: bytes key[0] then key[1], little
+    // endian, which is how libsodium reads its 16-byte key.
+    unsigned char key[crypto_shorthash_siphash24_KEYBYTES];
+    for (int i = 0; i < 8; ++i) {
+      key[i] = static_cast<unsigned char>(salt->first >> (8 * i));
+      key[8 + i] = static_cast<unsigned char>(salt->second >> (8 * i));
+    }
+    unsigned char out[crypto_shorthash_siphash24_BYTES];
+    crypto_shorthash_siphash24(out, reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size(), key);
+    hash = 0;
+    for (int i = 7; i >= 0; --i) hash = (hash << 8) | out[i];
+  } else {
+    hash = util::Fingerprint64(text.data(), text.size());
+  }
+  return hash % bins;
+}
+
+namespace {
+
+// Bins are emitted as float32 ids: beyond 2^24 they would no longer be exact.
+constexpr int64_t kMaxBins = int64_t{1} << 24;
+
+class Hashing final : public Layer {
+ public:
+  Hashing(int64_t bins, std::optional<int64_t> mask, std::optional<HashSalt> salt,
+          CategoryOutputSpec output)
+      : bins_(bins), mask_(mask), salt_(salt), output_(output) {}
+
+  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
+    return {output_.output_shape(inputs[0])};
+  }
+
+  size_t scratch_floats(std::span<const Dims> inputs) const override {
+    return output_.is_int() ? 0 : static_cast<size_t>(num_elements(inputs[0]));
+  }
+
+  void run(const RunContext& ctx) const override {
+    const ConstTensor& in = ctx.inputs[0];
+    float* ids = output_.is_int() ? ctx.outputs[0].data : ctx.scratch;
+    const uint64_t hash_bins = static_cast<uint64_t>(mask_ && bins_ > 1 ? bins_ - 1 : bins_);
+    for (int64_t i = 0; i < in.size(); ++i) {
+      const float v = in.data[i];
+      // tf.cast of NaN, an infinity or a value beyond int64 to int64 is undefined behaviour.
+      if (!std::isfinite(v) || std::fabs(v) >= 9.2e18f)
+        throw Error("cannot hash the value " + std::to_string(v) +
+                    " (Keras casts it to int64 first)");
+      const int64_t value = static_cast<int64_t>(v);  // truncation, as tf.cast
+      if (mask_ && bins_ > 1 && value == *mask_) {
+        ids[i] = 0.0f;
+        continue;
+      }
+      const uint64_t bin = hash_bucket(std::to_string(value), hash_bins, salt_);
+      ids[i] = static_cast<float>(bin + (mask_ && bins_ > 1 ? 1 : 0));
+    }
+    if (!output_.is_int()) output_.encode(ids, in.shape, ctx.outputs[0].data);
+  }
+
+ private:
+  int64_t bins_;
+  std::optional<int64_t> mask_;
+  std::optional<HashSalt> salt_;
+  CategoryOutputSpec output_;
+};
+
+uint64_t salt_word(const Json& value) {
+  if (!value.is_number_integer() || value.get<int64_t>() < 0)
+    throw Error("config 'salt' must hold non-negative integers, got " + value.dump());
+  return value.get<uint64_t>();
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_hashing(const BuildContext& ctx) {
+  expect_inputs(ctx, 1);
+  const LayerConfig& config = ctx.config;
+  const int64_t bins = config.get_int("num_bins");
+  if (bins <= 0 || bins > kMaxBins)
+    throw Error("config 'num_bins' must be in [1, 2^24], got " + std::to_string(bins));
+  std::optional<int64_t> mask;
+  if (config.has("mask_value") && !config.json().at("mask_value").is_null()) {
+    const Json& value = config.json().at("mask_value");
+    if (!value.is_number_integer())
+      throw Error("config 'mask_value' " + value.dump() +
+                  " is not an integer: hashing strings needs string tensors, which kerasrt "
+                  "does not support yet");
+    mask = value.get<int64_t>();
+  }
+  std::optional<HashSalt> salt;
+  if (config.has("salt") && !config.json().at("salt").is_null()) {
+    const Json& value = config.json().at("salt");
+    if (value.is_array() && value.size() == 2)
+      salt = HashSalt{salt_word(value[0]), salt_word(value[1])};
+    else if (value.is_number_integer())
+      salt = HashSalt{salt_word(value), salt_word(value)};
+    else
+      throw Error("config 'salt' must be an integer or a list of two, got " + value.dump());
+  }
+  if (sodium_init() < 0) throw Error("libsodium failed to initialise");
+  const CategoryOutputSpec output(config, "int", bins, ctx.keras_major);
+  auto layer = std::make_unique<Hashing>(bins, mask, salt, output);
+  layer->output_shapes(ctx.input_shapes);
+  return layer;
+}
+
+}  // namespace kerasrt
