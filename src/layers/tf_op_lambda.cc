@@ -181,6 +181,8 @@ enum class Fn {
   kElu,
   kSelu,
   kSilu,
+  kHardSigmoid,
+  kHardSilu,
   kGelu,
   kGeluTanh,
   kLeakyRelu
@@ -266,6 +268,10 @@ double apply(Fn fn, const double* v, double param) {
       const double scale = 1.0507009873554804934193349852946;
       return scale * (x > 0 ? x : alpha * std::expm1(x));
     }
+    case Fn::kHardSigmoid:
+      return std::clamp(x / 6 + 0.5, 0.0, 1.0);
+    case Fn::kHardSilu:
+      return x * std::clamp(x / 6 + 0.5, 0.0, 1.0);
     case Fn::kSilu:
       return x / (1 + std::exp(-param * x));
     case Fn::kGelu:
@@ -565,6 +571,10 @@ const std::map<std::string, std::pair<Fn, const char*>>& unary_functions() {
       {"nn.elu", {Fn::kElu, "features"}},
       {"nn.selu", {Fn::kSelu, "features"}},
       {"nn.silu", {Fn::kSilu, "features"}},
+      // Keras 3 operations with no TensorFlow function of their own (keras_operations.cc); the
+      // ':' keeps these names apart from every TensorFlow function name.
+      {"keras:hard_sigmoid", {Fn::kHardSigmoid, "x"}},
+      {"keras:hard_silu", {Fn::kHardSilu, "x"}},
       {"nn.gelu", {Fn::kGelu, "features"}},
       {"nn.leaky_relu", {Fn::kLeakyRelu, "features"}},
   };

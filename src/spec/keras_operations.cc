@@ -70,6 +70,8 @@ const std::map<std::string, OperationSpec>& operations() {
       {"Relu6", {"nn.relu6", kFeatures, {}}},
       {"Selu", {"nn.selu", kFeatures, {}}},
       {"Silu", {"nn.silu", kFeatures, {}}},
+      {"HardSigmoid", {"keras:hard_sigmoid", kUnary, {}}},  // relu6(x + 3) / 6
+      {"HardSilu", {"keras:hard_silu", kUnary, {}}},        // x * hard_sigmoid(x)
       {"Softplus", {"math.softplus", kFeatures, {}}},
       {"Softsign", {"nn.softsign", kFeatures, {}}},
       {"Elu", {"nn.elu", kFeatures, {}, {{"alpha", 1.0}}}},

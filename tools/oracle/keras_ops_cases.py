@@ -177,7 +177,8 @@ def case_operators():
 def case_unary():
     c = Case("kops_unary", "keras.ops elementwise functions on a model input: exp, log, sqrt, rsqrt, "
              "square, absolute, tanh, sin, cos, erf, reciprocal, sign, floor, ceil, round, log1p, expm1, "
-             "sigmoid, relu, relu6, elu, selu, silu, gelu (approximate and exact), leaky_relu, "
+             "sigmoid, relu, relu6, elu, selu, silu, hard_sigmoid, hard_silu, gelu (approximate and exact), "
+             "leaky_relu, "
              "softplus, softsign, maximum/minimum with a constant, clip.")
     x = c.input([6], lo=-3.0, hi=3.0)
     p = c.input([6], lo=0.2, hi=3.0)
@@ -205,6 +206,8 @@ def case_unary():
         c.op("nn", "Elu", [x], np.where(xv > 0, xv, np.expm1(xv)), {"alpha": 1.0}),
         c.op("nn", "Selu", [x], 1.0507009873554805 * np.where(xv > 0, xv, 1.6732632423543772 * np.expm1(xv))),
         c.op("nn", "Silu", [x], xv * sigmoid(xv)),
+        c.op("nn", "HardSigmoid", [x], np.minimum(np.maximum(xv + 3, 0), 6) / 6),
+        c.op("nn", "HardSilu", [x], xv * np.minimum(np.maximum(xv + 3, 0), 6) / 6),
         c.op("nn", "Gelu", [x], 0.5 * xv * (1 + np.tanh(np.sqrt(2 / np.pi) * (xv + 0.044715 * xv ** 3))),
              {"approximate": True}),
         c.op("nn", "Gelu", [x], 0.5 * xv * (1 + erf(xv / np.sqrt(2))), {"approximate": False}),
