@@ -26,10 +26,19 @@ import threading
 import time
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count):
+    """`count` distinct free ports: every socket stays bound until all are chosen (one at a time,
+    the kernel may hand out the same port again once the previous socket is closed)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            sockets.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_ready(port, deadline):
@@ -65,7 +74,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kerasrt_nginx_")
     procs, nginx = [], None
     try:
-        ports = [free_port() for _ in range(3)]
+        *ports, front = free_ports(4)
         for i, port in enumerate(ports):
             log = open(os.path.join(tmp, f"replica{i}.log"), "w")
             procs.append(subprocess.Popen(
@@ -78,7 +87,6 @@ def main():
                 print("FAIL: a replica did not become ready")
                 return 1
 
-        front = free_port()
         for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
             os.makedirs(os.path.join(tmp, d), exist_ok=True)
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
