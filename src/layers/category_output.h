@@ -25,6 +25,20 @@ class CategoryOutputSpec {
 
   bool is_int() const { return !mode_; }
 
+  // For layers that compute one id per input element: the scratch the ids need (none for "int",
+  // where they are the output), and the run: id_of(i) for every element i of the input, then the
+  // encoding.
+  size_t ids_scratch_floats(const Dims& in) const {
+    return is_int() ? 0 : static_cast<size_t>(num_elements(in));
+  }
+  template <class IdOf>
+  void write_ids(const RunContext& ctx, IdOf id_of) const {
+    const ConstTensor& in = ctx.inputs[0];
+    float* ids = is_int() ? ctx.outputs[0].data : ctx.scratch;
+    for (int64_t i = 0; i < in.size(); ++i) ids[i] = id_of(i);
+    if (!is_int()) encode(ids, in.shape, ctx.outputs[0].data);
+  }
+
  private:
   std::optional<CategoryOutput> mode_;  // none: "int"
   int64_t depth_;

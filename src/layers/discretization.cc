@@ -20,17 +20,15 @@ class Discretization final : public Layer {
   }
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
-    return output_.is_int() ? 0 : static_cast<size_t>(num_elements(inputs[0]));
+    return output_.ids_scratch_floats(inputs[0]);
   }
 
   void run(const RunContext& ctx) const override {
-    const ConstTensor& in = ctx.inputs[0];
-    float* ids = output_.is_int() ? ctx.outputs[0].data : ctx.scratch;
-    for (int64_t i = 0; i < in.size(); ++i)
-      ids[i] =
-          static_cast<float>(std::upper_bound(boundaries_.begin(), boundaries_.end(), in.data[i]) -
-                             boundaries_.begin());
-    if (!output_.is_int()) output_.encode(ids, in.shape, ctx.outputs[0].data);
+    const float* in = ctx.inputs[0].data;
+    output_.write_ids(ctx, [&](int64_t i) {
+      return static_cast<float>(std::upper_bound(boundaries_.begin(), boundaries_.end(), in[i]) -
+                                boundaries_.begin());
+    });
   }
 
  private:

@@ -53,28 +53,24 @@ class Hashing final : public Layer {
   }
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
-    return output_.is_int() ? 0 : static_cast<size_t>(num_elements(inputs[0]));
+    return output_.ids_scratch_floats(inputs[0]);
   }
 
   void run(const RunContext& ctx) const override {
-    const ConstTensor& in = ctx.inputs[0];
-    float* ids = output_.is_int() ? ctx.outputs[0].data : ctx.scratch;
-    const uint64_t hash_bins = static_cast<uint64_t>(mask_ && bins_ > 1 ? bins_ - 1 : bins_);
-    for (int64_t i = 0; i < in.size(); ++i) {
-      const float v = in.data[i];
+    const float* in = ctx.inputs[0].data;
+    const bool masking = mask_ && bins_ > 1;
+    const uint64_t hash_bins = static_cast<uint64_t>(masking ? bins_ - 1 : bins_);
+    output_.write_ids(ctx, [&](int64_t i) {
+      const float v = in[i];
       // tf.cast of NaN, an infinity or a value beyond int64 to int64 is undefined behaviour.
       if (!std::isfinite(v) || std::fabs(v) >= 9.2e18f)
         throw Error("cannot hash the value " + std::to_string(v) +
                     " (Keras casts it to int64 first)");
       const int64_t value = static_cast<int64_t>(v);  // truncation, as tf.cast
-      if (mask_ && bins_ > 1 && value == *mask_) {
-        ids[i] = 0.0f;
-        continue;
-      }
-      const uint64_t bin = hash_bucket(std::to_string(value), hash_bins, salt_);
-      ids[i] = static_cast<float>(bin + (mask_ && bins_ > 1 ? 1 : 0));
-    }
-    if (!output_.is_int()) output_.encode(ids, in.shape, ctx.outputs[0].data);
+      if (masking && value == *mask_) return 0.0f;
+      return static_cast<float>(hash_bucket(std::to_string(value), hash_bins, salt_) +
+                                (masking ? 1 : 0));
+    });
   }
 
  private:
