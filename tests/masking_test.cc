@@ -85,7 +85,7 @@ size_t mask_nodes(const Graph& graph) {
 std::vector<Tensor> predict(const LoadedSpec& spec, const std::vector<Tensor>& inputs) {
   const detail::Runtime runtime(build_graph(spec), LoadOptions{}, "test");
   std::vector<TensorView> views;
-  for (const Tensor& t : inputs) views.push_back({t.data(), t.shape()});
+  for (const Tensor& t : inputs) views.push_back(TensorView::of(t));
   return runtime.predict(views);
 }
 

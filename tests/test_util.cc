@@ -19,6 +19,17 @@ std::filesystem::path fixtures_dir() { return source_dir() / "tests" / "fixtures
     for (auto d : want.shape()) w += std::to_string(d) + " ";
     return ::testing::AssertionFailure() << "shape mismatch: got (" << g << ") want (" << w << ")";
   }
+  if (got.dtype() != want.dtype())
+    return ::testing::AssertionFailure() << "dtype mismatch: got " << dtype_name(got.dtype())
+                                         << ", want " << dtype_name(want.dtype());
+  if (got.dtype() == DType::kString) {  // strings must match exactly
+    for (size_t i = 0; i < got.strings().size(); ++i)
+      if (got.strings()[i] != want.strings()[i])
+        return ::testing::AssertionFailure()
+               << "strings differ at flat index " << i << ": got '" << got.strings()[i]
+               << "', want '" << want.strings()[i] << "'";
+    return ::testing::AssertionSuccess();
+  }
   int64_t worst = -1, bad = 0;
   double worst_excess = 0;
   for (int64_t i = 0; i < got.size(); ++i) {

@@ -213,7 +213,7 @@ int bench(const std::vector<std::string>& raw) {
   for (size_t i = 0; i < infos.size(); ++i)
     inputs.push_back(make_input(infos[i], batch, npy[i], 1234u + static_cast<uint32_t>(i)));
   std::vector<TensorView> views;
-  for (const Tensor& t : inputs) views.push_back({t.data(), t.shape()});
+  for (const Tensor& t : inputs) views.push_back(TensorView::of(t));
 
   // The callers.
   enum Phase : int { kWarmup, kMeasure, kStop };

@@ -53,28 +53,47 @@ struct TensorInfo {
   DType dtype = DType::kFloat32;
 };
 
-// A dense, row-major float32 tensor that owns its data.
+// A dense, row-major tensor that owns its data: float32 values, or UTF-8 strings for the inputs
+// and outputs of models that take or give text (StringLookup, TextVectorization, Hashing of
+// strings; `TensorInfo::dtype` says which an input or output is).
 class Tensor {
  public:
   Tensor() = default;
-  explicit Tensor(std::vector<int64_t> shape);  // zero-filled
+  explicit Tensor(std::vector<int64_t> shape);  // float32, zero-filled
   Tensor(std::vector<int64_t> shape, std::vector<float> values);
+  // A string tensor: one string per element, row-major.
+  static Tensor of_strings(std::vector<int64_t> shape, std::vector<std::string> strings);
 
+  DType dtype() const noexcept { return is_string_ ? DType::kString : DType::kFloat32; }
   const std::vector<int64_t>& shape() const noexcept { return shape_; }
-  int64_t size() const noexcept { return static_cast<int64_t>(values_.size()); }
+  int64_t size() const noexcept {
+    return static_cast<int64_t>(is_string_ ? strings_.size() : values_.size());
+  }
+  // float32 values (empty for a string tensor).
   float* data() noexcept { return values_.data(); }
   const float* data() const noexcept { return values_.data(); }
   const std::vector<float>& values() const noexcept { return values_; }
+  // Strings (empty for a float32 tensor).
+  const std::vector<std::string>& strings() const noexcept { return strings_; }
 
  private:
   std::vector<int64_t> shape_;
   std::vector<float> values_;
+  std::vector<std::string> strings_;
+  bool is_string_ = false;
 };
 
-// A borrowed, read-only view of caller memory (row-major float32), for zero-copy predict.
+// A borrowed, read-only view of caller memory (row-major), for zero-copy predict: `data` for a
+// float32 input, `strings` for a string input.
 struct TensorView {
   const float* data = nullptr;
   std::vector<int64_t> shape;
+  const std::string* strings = nullptr;
+
+  static TensorView of(const Tensor& tensor) {
+    if (tensor.dtype() == DType::kString) return {nullptr, tensor.shape(), tensor.strings().data()};
+    return {tensor.data(), tensor.shape()};
+  }
 };
 
 // Bounds on what a model file (and later a predict call) may make kerasrt read, allocate or

@@ -46,6 +46,18 @@ Tensor::Tensor(std::vector<int64_t> shape, std::vector<float> values)
                 std::to_string(values_.size()));
 }
 
+Tensor Tensor::of_strings(std::vector<int64_t> shape, std::vector<std::string> strings) {
+  if (static_cast<int64_t>(strings.size()) != num_elements(shape))
+    throw Error("string tensor of shape " + to_string(shape) + " needs " +
+                std::to_string(num_elements(shape)) + " strings, got " +
+                std::to_string(strings.size()));
+  Tensor tensor;
+  tensor.shape_ = std::move(shape);
+  tensor.strings_ = std::move(strings);
+  tensor.is_string_ = true;
+  return tensor;
+}
+
 Model::Model(std::shared_ptr<const detail::Runtime> runtime) : runtime_(std::move(runtime)) {}
 
 Model Model::load(const std::string& path, const LoadOptions& options) {
@@ -95,7 +107,7 @@ std::vector<Tensor> Model::predict(std::span<const TensorView> inputs) const {
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs) const {
   std::vector<TensorView> views;
-  for (const Tensor& t : inputs) views.push_back({t.data(), t.shape()});
+  for (const Tensor& t : inputs) views.push_back(TensorView::of(t));
   return runtime_->predict(views);
 }
 
@@ -124,8 +136,7 @@ std::map<std::string, Tensor> Model::predict(
 
 std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>& inputs) const {
   std::map<std::string, TensorView> views;
-  for (const auto& [name, tensor] : inputs)
-    views.emplace(name, TensorView{tensor.data(), tensor.shape()});
+  for (const auto& [name, tensor] : inputs) views.emplace(name, TensorView::of(tensor));
   return predict(views);
 }
 

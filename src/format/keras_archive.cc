@@ -106,7 +106,33 @@ void read_layer_weights(const h5::Group& root, const std::string& path,
   }
 }
 
-void attach_model(ModelSpec& model, const h5::Group& root, const std::string& prefix) {
+// The files of assets/<path>/ (not of its subfolders), which Keras 3's save_assets writes for
+// the layer at <path> (keras/src/saving/saving_lib.py, _save_state).
+struct AssetSource {
+  const ZipArchive& zip;
+  const std::vector<std::string> names;
+  const Limits& limits;
+  uint64_t& expanded;
+
+  std::map<std::string, std::string> files_of(const std::string& path) const {
+    std::map<std::string, std::string> files;
+    const std::string folder = "assets/" + path + "/";
+    for (const std::string& name : names) {
+      if (name.rfind(folder, 0) != 0 || name.size() == folder.size() ||
+          name.find('/', folder.size()) != std::string::npos)
+        continue;
+      const auto data =
+          zip.read(name, limits.max_zip_expanded_bytes, "max_zip_expanded_bytes", expanded);
+      expanded += data.size();
+      files.emplace(name.substr(folder.size()),
+                    std::string(reinterpret_cast<const char*>(data.data()), data.size()));
+    }
+    return files;
+  }
+};
+
+void attach_model(ModelSpec& model, const h5::Group& root, const std::string& prefix,
+                  const AssetSource* assets) {
   std::map<std::string, int> used;
   for (LayerSpec& layer : model.layers) {
     std::string key = snake_case(layer.class_name == "Functional" || layer.class_name == "Model"
@@ -116,10 +142,11 @@ void attach_model(ModelSpec& model, const h5::Group& root, const std::string& pr
     if (!fresh) key.append("_").append(std::to_string(++it->second));
     const std::string path = prefix + "layers/" + key;
     if (layer.model) {
-      attach_model(*layer.model, root, path + "/");
+      attach_model(*layer.model, root, path + "/", assets);
     } else {
       layer.weights.clear();
       read_layer_weights(root, path, layer.class_name, layer.config, layer.weights);
+      if (assets) layer.assets = assets->files_of(path);
     }
   }
 }
@@ -127,7 +154,7 @@ void attach_model(ModelSpec& model, const h5::Group& root, const std::string& pr
 }  // namespace
 
 void attach_keras3_weights(ModelSpec& model, const h5::Group& root) {
-  attach_model(model, root, "");
+  attach_model(model, root, "", nullptr);
 }
 
 LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOptions& options) {
@@ -164,7 +191,8 @@ LoadedSpec read_keras_archive(std::span<const std::byte> bytes, const LoadOption
   const auto weights = zip.read("model.weights.h5", limits.max_zip_expanded_bytes,
                                 "max_zip_expanded_bytes", expanded);
   const h5::File file = h5::File::open_memory(weights, "model.weights.h5", options);
-  attach_keras3_weights(spec.model, file.root());
+  const AssetSource assets{zip, zip.names(), limits, expanded};
+  attach_model(spec.model, file.root(), "", &assets);
   return spec;
 }
 

@@ -2,12 +2,14 @@
 // (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
 #include "kerasrt/npy.h"
 
+#include <algorithm>
 #include <bit>
 #include <cctype>
 #include <cstring>
 #include <fstream>
 
 #include "core/shape.h"
+#include "core/utf8.h"
 #include "format/readers.h"
 
 namespace kerasrt {
@@ -43,6 +45,23 @@ T load(const std::byte* p, bool swap) {
   std::memcpy(raw.data(), p, sizeof(T));
   if (swap) std::reverse(raw.begin(), raw.end());
   return std::bit_cast<T>(raw);
+}
+
+// Column-major (Fortran order) elements in row-major order.
+template <typename T>
+std::vector<T> to_row_major(const std::vector<T>& values, const Dims& shape) {
+  std::vector<T> row_major(values.size());
+  std::vector<int64_t> index(shape.size(), 0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t f = 0;
+    for (size_t d = shape.size(); d-- > 0;) f = f * shape[d] + index[d];
+    row_major[i] = values[static_cast<size_t>(f)];
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return row_major;
 }
 
 }  // namespace
@@ -84,16 +103,20 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   const size_t close = header.find('\'', at + 1);
   if (header[at] != '\'' || close == std::string::npos)
     throw Error(".npy 'descr' is malformed: " + header);
-  const std::string descr = header.substr(at + 1, close - at - 1);  // e.g. <f4
-  if (descr.size() < 3 || descr.size() > 4 || !std::isdigit(static_cast<unsigned char>(descr[2])) ||
+  const std::string descr = header.substr(at + 1, close - at - 1);  // e.g. <f4, <U12, |S5
+  if (descr.size() < 3 || descr.size() > 9 ||
+      descr.find_first_not_of("0123456789", 2) != std::string::npos ||
       std::string("<>|=").find(descr[0]) == std::string::npos)
     throw Error(".npy dtype '" + descr + "' is not supported");
   const char order = descr[0];
   const char kind = descr[1];
-  const size_t width = std::stoul(descr.substr(2));
-  if (width == 0 || width > 8) throw Error(".npy dtype '" + descr + "' is not supported");
-  const bool swap =
-      (order == '>') != (std::endian::native == std::endian::big) && width > 1 && order != '|';
+  const bool text = kind == 'U' || kind == 'S';
+  const size_t chars = std::stoul(descr.substr(2));  // per element: a width, or a text length
+  const size_t width = kind == 'U' ? 4 * chars : chars;
+  if (width == 0 || (width > 8 && !text))
+    throw Error(".npy dtype '" + descr + "' is not supported");
+  const bool swap = (order == '>') != (std::endian::native == std::endian::big) &&
+                    (width > 1 || kind == 'U') && order != '|';
   const bool fortran = header.compare(value_after("fortran_order"), 4, "True") == 0;
   at = value_after("shape");
   const size_t end = header.find(')', at);
@@ -118,8 +141,27 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
     throw Error(".npy data is truncated: expected " + std::to_string(count) + " values of " +
                 std::to_string(width) + " bytes");
 
-  std::vector<float> values(static_cast<size_t>(count));
   const std::byte* data = bytes.data() + data_start;
+  if (text) {
+    // Each element is `chars` UTF-32 code units (U) or bytes (S), zero-padded at the end.
+    std::vector<std::string> strings(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) {
+      const std::byte* p = data + static_cast<size_t>(i) * width;
+      std::string& out = strings[static_cast<size_t>(i)];
+      size_t length = chars;
+      if (kind == 'S') {
+        while (length > 0 && p[length - 1] == std::byte{0}) --length;
+        out.assign(reinterpret_cast<const char*>(p), length);
+        continue;
+      }
+      while (length > 0 && load<uint32_t>(p + 4 * (length - 1), swap) == 0) --length;
+      for (size_t c = 0; c < length; ++c) append_utf8(out, load<uint32_t>(p + 4 * c, swap));
+    }
+    if (fortran && shape.size() > 1) strings = to_row_major(strings, shape);
+    return Tensor::of_strings(shape, std::move(strings));
+  }
+
+  std::vector<float> values(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
     const std::byte* p = data + static_cast<size_t>(i) * width;
     float v;
@@ -150,20 +192,7 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
                   "' is not supported");
     values[static_cast<size_t>(i)] = v;
   }
-  if (fortran && shape.size() > 1) {  // column-major -> row-major
-    std::vector<float> row_major(values.size());
-    std::vector<int64_t> index(shape.size(), 0);
-    for (int64_t i = 0; i < count; ++i) {
-      int64_t f = 0;
-      for (size_t d = shape.size(); d-- > 0;) f = f * shape[d] + index[d];
-      row_major[static_cast<size_t>(i)] = values[static_cast<size_t>(f)];
-      for (size_t d = shape.size(); d-- > 0;) {
-        if (++index[d] < shape[d]) break;
-        index[d] = 0;
-      }
-    }
-    values = std::move(row_major);
-  }
+  if (fortran && shape.size() > 1) values = to_row_major(values, shape);
   return Tensor(shape, std::move(values));
 }
 
@@ -179,7 +208,17 @@ std::string encode_npy(const Tensor& tensor) {
   std::string shape;
   for (int64_t d : tensor.shape()) shape += std::to_string(d) + ", ";
   if (tensor.shape().size() > 1) shape.erase(shape.size() - 2);
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+  // A string tensor becomes UTF-32 `<U<longest>` elements, zero-padded.
+  std::vector<std::vector<uint32_t>> texts;
+  size_t chars = 1;
+  for (const std::string& s : tensor.strings()) {
+    texts.push_back(utf8_code_points(s));
+    chars = std::max(chars, texts.back().size());
+  }
+  const std::string descr =
+      tensor.dtype() == DType::kString ? "<U" + std::to_string(chars) : std::string("<f4");
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
@@ -191,6 +230,14 @@ std::string encode_npy(const Tensor& tensor) {
   out += header;
   static_assert(std::endian::native == std::endian::little,
                 "write_npy assumes a little-endian host");
+  if (tensor.dtype() == DType::kString) {
+    for (const std::vector<uint32_t>& text : texts) {
+      const size_t at = out.size();
+      out.append(4 * chars, '\0');
+      std::memcpy(out.data() + at, text.data(), 4 * text.size());
+    }
+    return out;
+  }
   out.append(reinterpret_cast<const char*>(tensor.data()),
              static_cast<size_t>(tensor.size()) * sizeof(float));
   return out;

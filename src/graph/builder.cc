@@ -101,11 +101,65 @@ class Builder {
     const Dims shape = input_shape_of(input);
     if (shape.empty()) throw Error("the InputLayer has an empty shape", input.name);
     const int tensor = add_tensor(shape);
-    graph.inputs.push_back(tensor);
-    graph.input_info.push_back({input.name, shape, dtype_from(input.config)});
+    const DType dtype = dtype_from(input.config);
+    const int index = static_cast<int>(graph.input_info.size());
+    graph.input_info.push_back({input.name, shape, dtype});
+    if (dtype == DType::kString) {
+      string_inputs_[tensor] = index;
+    } else {
+      graph.inputs.push_back(tensor);
+      graph.feeds.push_back({index, std::nullopt});
+    }
     return tensor;
   }
 
+  // A call of a layer on a string model input: the floats its encoder makes become a graph
+  // input (see StringEncoder).
+  std::vector<int> encode_at_edge(const std::shared_ptr<const Layer>& layer, const LayerSpec& spec,
+                                  const std::vector<int>& inputs, const std::string& name) {
+    const StringEncoder* encoder = layer->string_encoder();
+    if (!encoder) throw Error("does not take strings, but its input is a string input");
+    if (inputs.size() != 1) throw Error("takes strings from one input only");
+    const auto source = string_inputs_.find(inputs[0]);
+    if (source == string_inputs_.end())
+      throw Error(
+          "reads strings made by another layer; kerasrt reads strings only from a "
+          "model's string inputs");
+    const int tensor = add_tensor(encoder->encoded_shape(graph.static_shapes[size_t(inputs[0])]));
+    graph.inputs.push_back(tensor);
+    graph.feeds.push_back({source->second, StringEdge{layer, name, spec.class_name}});
+    return {tensor};
+  }
+
+  // A call of a layer that writes strings: its output is a string tensor made after the graph
+  // from the layer's float input, so it may only be a model output (checked by finish()).
+  std::vector<int> decode_at_edge(const std::shared_ptr<const Layer>& layer, const LayerSpec& spec,
+                                  const std::vector<int>& inputs, const std::string& name) {
+    if (inputs.size() != 1) throw Error("writes strings from one input only");
+    std::vector<Dims> shapes{graph.static_shapes[size_t(inputs[0])]};
+    const int tensor = add_tensor(layer->output_shapes(shapes).at(0));
+    decoded_.emplace(tensor, std::make_pair(inputs[0], StringEdge{layer, name, spec.class_name}));
+    return {tensor};
+  }
+
+ public:
+  // Sets the graph's outputs: a string output becomes its decoder's float input.
+  void finish(const std::vector<int>& outputs) {
+    for (int t : outputs) {
+      if (string_inputs_.count(t))
+        throw Error("a model output is the string input '" +
+                    graph.input_info[size_t(string_inputs_.at(t))].name +
+                    "' itself; kerasrt gives strings only as made by a layer such as "
+                    "StringLookup(invert=True)");
+      const auto decoded = decoded_.find(t);
+      graph.outputs.push_back(decoded == decoded_.end() ? t : decoded->second.first);
+      graph.decoders.push_back(decoded == decoded_.end()
+                                   ? std::nullopt
+                                   : std::optional<StringEdge>(decoded->second.second));
+    }
+  }
+
+ private:
   std::vector<int> run_sequential(const ModelSpec& model, const std::vector<int>* given,
                                   const std::string& prefix, int depth) {
     std::vector<int> current;
@@ -256,6 +310,10 @@ class Builder {
     const std::string name = prefix + spec.name;
     const bool first_call = !built_.count(&spec);
     const std::shared_ptr<const Layer> layer = layer_for(spec, input_shapes, name, depth);
+    if (std::vector<int> edge = call_at_edge(layer, spec, inputs, name); !edge.empty()) {
+      if (first_call) record_output_shapes(spec, edge);
+      return edge;
+    }
     std::vector<Dims> output_shapes;
     std::vector<int> node_inputs;
     try {
@@ -275,12 +333,35 @@ class Builder {
     } catch (const Error& e) {
       throw e.in_layer(name + " (" + spec.class_name + ")");
     }
-    if (first_call) {
-      LayerSummary& summary = graph.summary.layers[summary_row_.at(&spec)];
-      for (int t : outputs)
-        summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
-    }
+    if (first_call) record_output_shapes(spec, outputs);
     return outputs;
+  }
+
+  void record_output_shapes(const LayerSpec& spec, const std::vector<int>& outputs) {
+    LayerSummary& summary = graph.summary.layers[summary_row_.at(&spec)];
+    for (int t : outputs)
+      summary.output_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
+  }
+
+  // A call that runs on strings at the graph's edge (see StringEncoder): its output tensors,
+  // or none when the call is an ordinary node.
+  std::vector<int> call_at_edge(const std::shared_ptr<const Layer>& layer, const LayerSpec& spec,
+                                const std::vector<int>& inputs, const std::string& name) {
+    try {
+      for (int t : inputs)
+        if (const auto d = decoded_.find(t); d != decoded_.end())
+          throw Error("reads the strings that layer '" + d->second.second.name +
+                      "' writes; kerasrt gives strings only as model outputs");
+      if (std::any_of(inputs.begin(), inputs.end(),
+                      [&](int t) { return string_inputs_.count(t) > 0; }))
+        return encode_at_edge(layer, spec, inputs, name);
+      if (!layer->numeric_input())
+        throw Error("reads strings, but its input is not a string model input");
+      if (layer->string_decoder()) return decode_at_edge(layer, spec, inputs, name);
+      return {};
+    } catch (const Error& e) {
+      throw e.in_layer(name + " (" + spec.class_name + ")");
+    }
   }
 
   std::shared_ptr<const Layer> layer_for(const LayerSpec& spec,
@@ -295,8 +376,8 @@ class Builder {
                    : WeightReader(distributed != distributed_.end() ? std::move(distributed->second)
                                                                     : spec.weights,
                                   spec.trainable);
-    const BuildContext context{spec.class_name, name,      config,      input_shapes,
-                               weights,         registry_, keras_major_};
+    const BuildContext context{spec.class_name, name,      config,       input_shapes,
+                               weights,         registry_, keras_major_, &spec.assets};
     std::shared_ptr<const Layer> layer = registry_.build(context);
     if (declaring_) {
       declared_[&spec] = weights.taken();
@@ -428,6 +509,8 @@ class Builder {
   bool declaring_;
   int64_t declare_budget_ = kMaxTensorElements;  // values a declaring builder may still hand out
   std::map<int, int> masks_;
+  std::map<int, int> string_inputs_;  // string model input tensor -> index into input_info
+  std::map<int, std::pair<int, StringEdge>> decoded_;  // string tensor -> its float input, decoder
   std::map<const LayerSpec*, std::shared_ptr<const Layer>> built_;
   std::map<const LayerSpec*, std::vector<Array>> distributed_;
   std::map<const LayerSpec*, std::vector<WeightDecl>> declared_;
@@ -452,8 +535,8 @@ std::vector<std::string> output_names(const ModelSpec& model, const Graph& graph
 // Checks before anything is built, on the spec alone (Limits in kerasrt.h, errors in
 // core/limits.h). Returns the number of layer calls once nested models are inlined: a nested
 // model called twice, inside one called twice, ... doubles each time, so a small file can
-// describe a huge graph. Also refuses input shapes with negative dimensions and non-numeric
-// input dtypes (a string input cannot be fed a float tensor).
+// describe a huge graph. Also refuses input shapes with negative dimensions and input dtypes
+// that are neither numbers nor strings.
 int64_t check_spec(const ModelSpec& model, const Limits& limits, int depth,
                    const std::string& path) {
   check_limit(depth, limits.max_nesting_depth, "max_nesting_depth",
@@ -474,12 +557,13 @@ int64_t check_spec(const ModelSpec& model, const Limits& limits, int depth,
                   path + layer.name);
       const Json dtype_json = layer.config.value("dtype", Json());
       const std::string dtype = dtype_json.is_string() ? dtype_json.get<std::string>() : "";
-      const bool numeric = dtype.empty() || dtype.find("float") != std::string::npos ||
-                           dtype.find("int") != std::string::npos || dtype == "bool" ||
-                           dtype == "half" || dtype == "double";
-      if (!numeric)
-        throw Error("the input has dtype '" + dtype + "'; kerasrt takes numeric inputs only",
-                    path + layer.name);
+      const bool known = dtype.empty() || dtype.find("float") != std::string::npos ||
+                         dtype.find("int") != std::string::npos || dtype == "bool" ||
+                         dtype == "half" || dtype == "double" || dtype == "string";
+      if (!known)
+        throw Error(
+            "the input has dtype '" + dtype + "'; kerasrt takes numeric and string inputs only",
+            path + layer.name);
     }
     const int64_t calls =
         model.class_name == "Sequential" ? 1 : static_cast<int64_t>(layer.calls.size());
@@ -494,6 +578,14 @@ int64_t check_spec(const ModelSpec& model, const Limits& limits, int depth,
 
 }  // namespace
 
+bool Graph::float_only() const {
+  if (feeds.size() != input_info.size()) return false;
+  for (size_t i = 0; i < feeds.size(); ++i)
+    if (feeds[i].encoder || feeds[i].model_input != static_cast<int>(i)) return false;
+  return std::none_of(decoders.begin(), decoders.end(),
+                      [](const std::optional<StringEdge>& d) { return d.has_value(); });
+}
+
 Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
   check_limit(check_spec(spec.model, limits, 0, ""), limits.max_graph_nodes, "max_graph_nodes",
               "the number of layer calls (nested models inlined)");
@@ -507,12 +599,13 @@ Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
   }
 
   Builder builder(registry, spec.keras.major, /*declaring=*/false);
-  builder.graph.outputs = builder.run_model(spec.model, nullptr, "", 0);
+  builder.finish(builder.run_model(spec.model, nullptr, "", 0));
   Graph graph = std::move(builder.graph);
   const std::vector<std::string> names = output_names(spec.model, graph);
   for (size_t i = 0; i < graph.outputs.size(); ++i)
-    graph.output_info.push_back(
-        {names[i], graph.static_shapes[static_cast<size_t>(graph.outputs[i])], DType::kFloat32});
+    graph.output_info.push_back({names[i],
+                                 graph.static_shapes[static_cast<size_t>(graph.outputs[i])],
+                                 graph.decoders[i] ? DType::kString : DType::kFloat32});
 
   ModelSummary& summary = graph.summary;
   summary.name = spec.model.name;
@@ -526,9 +619,8 @@ Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
     }
   // The built graph against the limits: every static shape (known dimensions), the node
   // count (masks add nodes) and the parameters.
-  for (size_t i = 0; i < graph.inputs.size(); ++i)
-    check_tensor_elements(graph.static_shapes[static_cast<size_t>(graph.inputs[i])], limits,
-                          "input '" + graph.input_info[i].name + "'");
+  for (const TensorInfo& input : graph.input_info)
+    check_tensor_elements(input.shape, limits, "input '" + input.name + "'");
   for (const Node& node : graph.nodes)
     for (int t : node.outputs)
       check_tensor_elements(graph.static_shapes[static_cast<size_t>(t)], limits,

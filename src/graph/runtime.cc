@@ -320,25 +320,48 @@ void Runtime::release(WorkspacePtr workspace) const {
   if (pool_.size() < kMaxPooledWorkspaces) pool_.push_back(std::move(workspace));
 }
 
-std::vector<Dims> Runtime::check_inputs(std::span<const TensorView> inputs) const {
+void Runtime::check_inputs(std::span<const TensorView> inputs) const {
   const auto& expected = graph_.input_info;
   if (inputs.size() != expected.size())
     throw Error("the model takes " + std::to_string(expected.size()) + " input(s), got " +
                 std::to_string(inputs.size()));
-  std::vector<Dims> shapes;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const Dims& want = expected[i].shape;
+    const TensorInfo& info = expected[i];
     const Dims& got = inputs[i].shape;
+    bool ok = got.size() == info.shape.size();
+    for (size_t d = 0; ok && d < got.size(); ++d)
+      ok = got[d] >= 0 && (info.shape[d] == kAnyDim || info.shape[d] == got[d]);
+    if (!ok)
+      throw Error("input '" + info.name + "' must have shape " + to_string(info.shape) + ", got " +
+                  to_string(got));
+    if (num_elements(got) > options_.limits.max_tensor_elements)
+      check_tensor_elements(got, options_.limits, "input '" + info.name + "'");
+    const bool strings = info.dtype == DType::kString;
+    if (strings ? inputs[i].data != nullptr : inputs[i].strings != nullptr)
+      throw Error("input '" + info.name + "' takes " + (strings ? "strings" : "numbers") +
+                  ", got " + (strings ? "numbers" : "strings"));
+    if (num_elements(got) > 0 &&
+        (strings ? inputs[i].strings == nullptr : inputs[i].data == nullptr))
+      throw Error("input '" + info.name + "' has no data");
+  }
+}
+
+std::vector<Dims> Runtime::check_feeds(std::span<const TensorView> feeds) const {
+  std::vector<Dims> shapes;
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    const Dims& want = graph_.static_shapes[static_cast<size_t>(graph_.inputs[i])];
+    const Dims& got = feeds[i].shape;
     bool ok = got.size() == want.size();
     for (size_t d = 0; ok && d < got.size(); ++d)
       ok = got[d] >= 0 && (want[d] == kAnyDim || want[d] == got[d]);
-    if (!ok)
-      throw Error("input '" + expected[i].name + "' must have shape " + to_string(want) + ", got " +
-                  to_string(got));
+    const Feed& feed = graph_.feeds[i];
+    const std::string what =
+        feed.encoder
+            ? "the output of layer '" + feed.encoder->name + "'"
+            : "input '" + graph_.input_info[static_cast<size_t>(feed.model_input)].name + "'";
+    if (!ok) throw Error(what + " must have shape " + to_string(want) + ", got " + to_string(got));
     if (num_elements(got) > options_.limits.max_tensor_elements)
-      check_tensor_elements(got, options_.limits, "input '" + expected[i].name + "'");
-    if (num_elements(got) > 0 && !inputs[i].data)
-      throw Error("input '" + expected[i].name + "' has no data");
+      check_tensor_elements(got, options_.limits, what);
     shapes.push_back(got);
   }
   return shapes;
@@ -392,42 +415,84 @@ void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs,
 std::vector<Tensor> Runtime::predict(std::span<const TensorView> inputs) const {
   try {
     const Helpers::Busy busy;
-    const std::vector<Dims> shapes = check_inputs(inputs);
-    const std::shared_ptr<const Schedule> schedule = schedule_for(shapes);
-
-    std::vector<Tensor> outputs;
-    for (const Dims& shape : schedule->output_shapes) outputs.emplace_back(shape);
-    if (schedule->slices.size() == 1) {
-      std::vector<float*> out;
-      for (Tensor& t : outputs) out.push_back(t.data());
-      const IntraOpThreads threads(schedule->threads);
-      run_plan(*schedule->slices[0].plan, inputs, out);
-      return outputs;
-    }
-
-    const IntraOpThreads threads(1);
-    Helpers::instance().run(static_cast<int>(schedule->slices.size()), [&](int s) {
-      const Schedule::Slice& slice = schedule->slices[static_cast<size_t>(s)];
-      std::vector<TensorView> views;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        const int64_t row = shapes[i][0] > 0 ? num_elements(shapes[i]) / shapes[i][0] : 0;
-        TensorView view{inputs[i].data ? inputs[i].data + slice.begin * row : nullptr, shapes[i]};
-        view.shape[0] = slice.count;
-        views.push_back(std::move(view));
-      }
-      std::vector<float*> out;
-      for (Tensor& t : outputs) {
-        const int64_t row = t.shape()[0] > 0 ? t.size() / t.shape()[0] : 0;
-        out.push_back(t.data() + slice.begin * row);
-      }
-      run_plan(*slice.plan, views, out);
-    });
-    return outputs;
+    check_inputs(inputs);
+    return graph_.float_only() ? run_graph(inputs) : predict_with_strings(inputs);
   } catch (const Error& e) {
     throw e.in_file(file_);
   } catch (const std::bad_alloc&) {
     throw Error("out of memory while predicting", "", file_);
   }
+}
+
+std::vector<Tensor> Runtime::predict_with_strings(std::span<const TensorView> inputs) const {
+  const auto at_edge = [](const StringEdge& edge, auto&& step) {
+    try {
+      return step();
+    } catch (const Error& e) {
+      throw e.in_layer(edge.name + " (" + edge.class_name + ")");
+    }
+  };
+  std::vector<Tensor> encoded;
+  encoded.reserve(graph_.feeds.size());  // the views below point into these tensors
+  std::vector<TensorView> feeds;
+  for (const Feed& feed : graph_.feeds) {
+    const TensorView& input = inputs[static_cast<size_t>(feed.model_input)];
+    if (!feed.encoder) {
+      feeds.push_back(input);
+      continue;
+    }
+    const size_t count = static_cast<size_t>(num_elements(input.shape));
+    encoded.push_back(at_edge(*feed.encoder, [&] {
+      return feed.encoder->layer->string_encoder()->encode({input.strings, count}, input.shape);
+    }));
+    feeds.push_back(TensorView::of(encoded.back()));
+  }
+  std::vector<Tensor> outputs = run_graph(feeds);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const std::optional<StringEdge>& decoder = graph_.decoders[i];
+    if (!decoder) continue;
+    std::vector<std::string> strings(static_cast<size_t>(outputs[i].size()));
+    at_edge(*decoder, [&] {
+      decoder->layer->string_decoder()->decode(outputs[i].values(), strings);
+      return 0;
+    });
+    outputs[i] = Tensor::of_strings(outputs[i].shape(), std::move(strings));
+  }
+  return outputs;
+}
+
+std::vector<Tensor> Runtime::run_graph(std::span<const TensorView> inputs) const {
+  const std::vector<Dims> shapes = check_feeds(inputs);
+  const std::shared_ptr<const Schedule> schedule = schedule_for(shapes);
+
+  std::vector<Tensor> outputs;
+  for (const Dims& shape : schedule->output_shapes) outputs.emplace_back(shape);
+  if (schedule->slices.size() == 1) {
+    std::vector<float*> out;
+    for (Tensor& t : outputs) out.push_back(t.data());
+    const IntraOpThreads threads(schedule->threads);
+    run_plan(*schedule->slices[0].plan, inputs, out);
+    return outputs;
+  }
+
+  const IntraOpThreads threads(1);
+  Helpers::instance().run(static_cast<int>(schedule->slices.size()), [&](int s) {
+    const Schedule::Slice& slice = schedule->slices[static_cast<size_t>(s)];
+    std::vector<TensorView> views;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const int64_t row = shapes[i][0] > 0 ? num_elements(shapes[i]) / shapes[i][0] : 0;
+      TensorView view{inputs[i].data ? inputs[i].data + slice.begin * row : nullptr, shapes[i]};
+      view.shape[0] = slice.count;
+      views.push_back(std::move(view));
+    }
+    std::vector<float*> out;
+    for (Tensor& t : outputs) {
+      const int64_t row = t.shape()[0] > 0 ? t.size() / t.shape()[0] : 0;
+      out.push_back(t.data() + slice.begin * row);
+    }
+    run_plan(*slice.plan, views, out);
+  });
+  return outputs;
 }
 
 }  // namespace kerasrt::detail

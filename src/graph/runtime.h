@@ -40,6 +40,12 @@ class Runtime {
   std::vector<Tensor> predict(std::span<const TensorView> inputs) const;
 
  private:
+  // predict() on the graph's float inputs (Graph::feeds), checked against the graph's shapes;
+  // returns the graph's float outputs.
+  std::vector<Tensor> run_graph(std::span<const TensorView> feeds) const;
+  // The strings of a model with string inputs or outputs: the encoders' floats as graph
+  // inputs, then the decoders' strings as outputs (see StringEncoder in layers/layer.h).
+  std::vector<Tensor> predict_with_strings(std::span<const TensorView> inputs) const;
   struct Workspace;
   struct WorkspaceDeleter {
     void operator()(Workspace* w) const;
@@ -66,7 +72,10 @@ class Runtime {
                 const std::vector<float*>& outputs) const;
   WorkspacePtr acquire() const;
   void release(WorkspacePtr workspace) const;
-  std::vector<Dims> check_inputs(std::span<const TensorView> inputs) const;
+  // The model's inputs against inputs(): count, shapes, dtypes, limits.
+  void check_inputs(std::span<const TensorView> inputs) const;
+  // The graph's float inputs against its static shapes; returns their shapes.
+  std::vector<Dims> check_feeds(std::span<const TensorView> feeds) const;
 
   const Graph graph_;
   const LoadOptions options_;

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -77,6 +78,32 @@ enum class MaskRule {
              // extra, last output that is output 0's mask
 };
 
+// Strings. The executable graph computes on float32 tensors only; strings exist only at a
+// model's edges. A layer that reads strings (StringLookup, TextVectorization, Hashing of a
+// string input) must read a string model input: the runtime runs its encoder on the caller's
+// strings before the graph, and the graph starts from the floats it makes. A layer that writes
+// strings (StringLookup(invert=True)) must make a model output: the graph ends at its float
+// input and the runtime runs its decoder on it. The builder enforces both and refuses any
+// other use of a string tensor at load (graph/builder.cc).
+class StringEncoder {
+ public:
+  virtual ~StringEncoder() = default;
+  // The static shape of the floats for a string input of static shape `input` (kAnyDim where
+  // unknown, e.g. TextVectorization's sequence length without output_sequence_length).
+  virtual Dims encoded_shape(const Dims& input) const = 0;
+  // The floats for `strings`, row-major of shape `shape` (a concrete shape the input accepts).
+  // Throws Error for strings the layer refuses.
+  virtual Tensor encode(std::span<const std::string> strings,
+                        std::span<const int64_t> shape) const = 0;
+};
+
+class StringDecoder {
+ public:
+  virtual ~StringDecoder() = default;
+  // One string per float (ids, as the layer's float input holds them), same shape.
+  virtual void decode(std::span<const float> ids, std::span<std::string> out) const = 0;
+};
+
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -115,6 +142,13 @@ class Layer {
   // A copy with its weights in the layout its kernels run on (done once, after fusion); null
   // when the layer is ready as it is.
   virtual std::shared_ptr<const Layer> packed() const { return nullptr; }
+
+  // --- Strings (see StringEncoder). A layer that reads strings returns its encoder; when it
+  // reads numbers too (Hashing), its float path is the ordinary one and numeric_input() says so.
+  // A layer that writes strings returns its decoder and has no float output.
+  virtual const StringEncoder* string_encoder() const { return nullptr; }
+  virtual bool numeric_input() const { return string_encoder() == nullptr; }
+  virtual const StringDecoder* string_decoder() const { return nullptr; }
 
   // --- Keras masks (see MaskRule). The defaults are those of a Keras layer that overrides
   // nothing about masks.
@@ -175,6 +209,9 @@ struct BuildContext {
   WeightReader& weights;
   const Registry& registry;  // wrappers build their inner layers through it
   int keras_major = 2;       // some semantics (hard_sigmoid, ...) depend on the Keras version
+  // Files the layer saved beside its weights (a .keras archive's assets/<layer path>/, e.g.
+  // StringLookup's vocabulary.txt), by file name; null when the file format has none.
+  const std::map<std::string, std::string>* assets = nullptr;
 };
 
 using LayerFactory = std::unique_ptr<Layer> (*)(const BuildContext& ctx);

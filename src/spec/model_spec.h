@@ -2,6 +2,7 @@
 // differences are already normalised (see config_reader.h); weights are attached per layer.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,6 +45,9 @@ struct LayerSpec {
   // it over the sublayers.
   std::vector<Array> weights;
   std::shared_ptr<ModelSpec> model;  // set when this layer is itself a model
+  // Files a .keras archive holds for the layer under assets/<layer path>/ (StringLookup's
+  // vocabulary.txt, ...), by file name.
+  std::map<std::string, std::string> assets{};
 };
 
 struct ModelSpec {
