@@ -89,6 +89,42 @@ TEST(Npy, ConvertsOtherDtypesAndFortranOrder) {
   EXPECT_EQ(d.data()[0], 1.0f);
 }
 
+TEST(Npy, ReadsTextArraysAsUtf8Strings) {
+  // numpy.array([['aé', ''], ['€x', 'z']]): '<U2', UTF-32 code units zero-padded per element.
+  const uint32_t unicode[] = {'a', 0xe9, 0, 0, 0x20ac, 'x', 'z', 0};
+  const Tensor u = parse_npy(npy_bytes(
+      "{'descr': '<U2', 'fortran_order': False, 'shape': (2, 2), }", unicode, sizeof unicode));
+  EXPECT_EQ(u.dtype(), DType::kString);
+  EXPECT_EQ(u.shape(), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(u.strings(), (std::vector<std::string>{"a\xc3\xa9", "", "\xe2\x82\xacx", "z"}));
+  // Bytes ('|S3'), column-major.
+  const char bytes[] = "ab\0cde";  // ["ab", "cde"]: one row, so column-major changes nothing
+  const Tensor b =
+      parse_npy(npy_bytes("{'descr': '|S3', 'fortran_order': True, 'shape': (1, 2), }", bytes, 6));
+  EXPECT_EQ(b.strings(), (std::vector<std::string>{"ab", "cde"}));
+  // Big-endian UTF-32.
+  const uint32_t big_q = 0x71000000;  // 'q'
+  EXPECT_EQ(
+      parse_npy(npy_bytes("{'descr': '>U1', 'fortran_order': False, 'shape': (1,), }", &big_q, 4))
+          .strings(),
+      (std::vector<std::string>{"q"}));
+  // A surrogate is not a character.
+  const uint32_t surrogate = 0xd800;
+  EXPECT_THROW(parse_npy(npy_bytes("{'descr': '<U1', 'fortran_order': False, 'shape': (1,), }",
+                                   &surrogate, 4)),
+               Error);
+}
+
+TEST(Npy, WritesStringTensorsAsUnicode) {
+  const Tensor t = Tensor::of_strings({3}, {"naïve", "", "\xf0\x9f\x98\x80!"});
+  const std::string encoded = encode_npy(t);
+  EXPECT_NE(encoded.find("'descr': '<U5'"), std::string::npos);
+  std::vector<std::byte> bytes(encoded.size());
+  std::memcpy(bytes.data(), encoded.data(), encoded.size());
+  EXPECT_TRUE(all_close(parse_npy(bytes), t, 0, 0));
+  EXPECT_THROW(encode_npy(Tensor::of_strings({1}, {"\xff"})), Error);  // not UTF-8
+}
+
 TEST(Npy, RejectsMalformed) {
   const float one = 1;
   EXPECT_THROW(

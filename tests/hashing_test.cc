@@ -9,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "layer_test_util.h"
 #include "model_writer.h"
 #include "test_util.h"
 
@@ -41,15 +42,15 @@ TEST(HashBucket, MatchesKerasDocumentedSipHashBins) {
   EXPECT_EQ(buckets(kLetters, 3, HashSalt{133, 133}), (std::vector<uint64_t>{0, 0, 2, 1, 0}));
 }
 
-Json input_layer(int width) {
+Json input_layer(int width, const std::string& dtype = "int64", const std::string& name = "x") {
   return {{"class_name", "InputLayer"},
-          {"name", "x"},
-          {"config", {{"batch_input_shape", {nullptr, width}}, {"dtype", "int64"}, {"name", "x"}}},
+          {"name", name},
+          {"config", {{"batch_input_shape", {nullptr, width}}, {"dtype", dtype}, {"name", name}}},
           {"inbound_nodes", Json::array()}};
 }
 
 // Input (None, width) -> Hashing(config), as tf.keras 2.15 writes it.
-Json hashing_model(const Json& config, int width) {
+Json hashing_model(const Json& config, int width, const std::string& dtype = "int64") {
   Json layer_config = config;
   layer_config["name"] = "hashing";
   layer_config["trainable"] = true;
@@ -60,7 +61,7 @@ Json hashing_model(const Json& config, int width) {
   return {{"class_name", "Functional"},
           {"config",
            {{"name", "model"},
-            {"layers", {input_layer(width), layer}},
+            {"layers", {input_layer(width, dtype), layer}},
             {"input_layers", {{"x", 0, 0}}},
             {"output_layers", {{"hashing", 0, 0}}}}}};
 }
@@ -121,7 +122,8 @@ std::string load_error(const Json& config) {
 
 TEST(Hashing, RefusesWhatItCannotHash) {
   EXPECT_NE(load_error({{"num_bins", 0}}).find("num_bins"), std::string::npos);
-  EXPECT_NE(load_error({{"num_bins", 3}, {"mask_value", ""}}).find("string tensors"),
+  // A string mask_value on a numeric input: Keras's tf.equal cannot compare them.
+  EXPECT_NE(load_error({{"num_bins", 3}, {"mask_value", ""}}).find("not a string model input"),
             std::string::npos);
   EXPECT_NE(load_error({{"num_bins", 3}, {"salt", {1, 2, 3}}}).find("salt"), std::string::npos);
   EXPECT_NE(load_error({{"num_bins", 3}, {"output_mode", "tf_idf"}}).find("output_mode"),
@@ -133,6 +135,87 @@ TEST(Hashing, RefusesWhatItCannotHash) {
   Tensor x({1, 1});
   x.data()[0] = std::nanf("");
   EXPECT_THROW(model.predict(std::vector<Tensor>{x}), Error);
+}
+
+// String inputs: the values Keras's documentation prints, through a whole model.
+std::vector<float> run_strings(const Json& config, const std::vector<std::string>& texts) {
+  const std::string path = temp_path("hashing_strings.h5");
+  write_legacy_h5(path, hashing_model(config, 1, "string"), {});
+  const Model model = Model::load(path);
+  EXPECT_EQ(model.inputs()[0].dtype, DType::kString);
+  const Tensor x = Tensor::of_strings({static_cast<int64_t>(texts.size()), 1}, texts);
+  const Tensor y = model.predict(std::vector<Tensor>{x})[0];
+  EXPECT_EQ(y.dtype(), DType::kFloat32);
+  return y.values();
+}
+
+TEST(Hashing, StringsGiveKerasDocumentedBins) {
+  const std::vector<std::string> letters = {"A", "B", "C", "D", "E"};
+  EXPECT_EQ(run_strings({{"num_bins", 3}}, letters), (std::vector<float>{1, 0, 1, 1, 2}));
+  EXPECT_EQ(run_strings({{"num_bins", 3}, {"mask_value", ""}}, {"A", "B", "", "C", "D"}),
+            (std::vector<float>{1, 1, 0, 2, 2}));
+  EXPECT_EQ(run_strings({{"num_bins", 3}, {"salt", {133, 137}}}, letters),
+            (std::vector<float>{1, 2, 1, 0, 2}));
+  EXPECT_EQ(run_strings({{"num_bins", 3}, {"salt", 133}}, letters),
+            (std::vector<float>{0, 0, 2, 1, 0}));
+  // one_hot of the documented bins.
+  EXPECT_EQ(run_strings({{"num_bins", 3}, {"output_mode", "one_hot"}}, {"A", "B"}),
+            (std::vector<float>{0, 1, 0, 1, 0, 0}));
+}
+
+// A float input first, a string input second: (one_hot of the string's bin) + the floats.
+Json mixed_model() {
+  const Json hashing = {
+      {"class_name", "Hashing"},
+      {"name", "hashing"},
+      {"config", {{"name", "hashing"}, {"num_bins", 3}, {"output_mode", "one_hot"}}},
+      {"inbound_nodes", {{{"text", 0, 0, Json::object()}}}}};
+  const Json add = {
+      {"class_name", "Add"},
+      {"name", "add"},
+      {"config", {{"name", "add"}}},
+      {"inbound_nodes", {{{"hashing", 0, 0, Json::object()}, {"f", 0, 0, Json::object()}}}}};
+  return {{"class_name", "Functional"},
+          {"config",
+           {{"name", "model"},
+            {"layers",
+             {input_layer(3, "float32", "f"), input_layer(1, "string", "text"), hashing, add}},
+            {"input_layers", {{"f", 0, 0}, {"text", 0, 0}}},
+            {"output_layers", {{"add", 0, 0}}}}}};
+}
+
+TEST(Hashing, StringAndFloatInputsTogetherInEveryThreadMode) {
+  const std::string path = temp_path("hashing_mixed.h5");
+  write_legacy_h5(path, mixed_model(), {});
+  for (int threads : {1, 2}) {
+    LoadOptions options;
+    options.intra_op_threads = threads;
+    const Model model = Model::load(path, options);
+    ASSERT_EQ(model.inputs().size(), 2u);
+    EXPECT_EQ(model.inputs()[0].dtype, DType::kFloat32);
+    EXPECT_EQ(model.inputs()[1].dtype, DType::kString);
+    const Tensor f({4, 3}, {0.5f, 0.25f, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0.125f});
+    const Tensor text = Tensor::of_strings({4, 1}, {"A", "B", "E", "C"});  // bins 1, 0, 2, 1
+    const Tensor y = model.predict(std::vector<Tensor>{f, text})[0];
+    EXPECT_EQ(y.values(), (std::vector<float>{0.5f, 1.25f, 0, 1, 0, 0, 1, 1, 2, 0, 1, 0.125f}))
+        << "intra_op_threads " << threads;
+    // By name, and with views.
+    const auto named = model.predict(std::map<std::string, Tensor>{{"f", f}, {"text", text}});
+    EXPECT_EQ(named.at("add").values(), y.values());
+  }
+}
+
+TEST(Hashing, StringInputsRefuseNumbersAndTheReverse) {
+  const std::string path = temp_path("hashing_mixed.h5");
+  write_legacy_h5(path, mixed_model(), {});
+  const Model model = Model::load(path);
+  const Tensor f({1, 3});
+  EXPECT_ERROR(model.predict(std::vector<Tensor>{f, Tensor({1, 1})}),
+               "input 'text' takes strings, got numbers");
+  EXPECT_ERROR(model.predict(std::vector<Tensor>{Tensor::of_strings({1, 3}, {"a", "b", "c"}),
+                                                 Tensor::of_strings({1, 1}, {"A"})}),
+               "input 'f' takes numbers, got strings");
+  EXPECT_ERROR(Tensor::of_strings({2, 2}, {"a"}), "needs 4 strings, got 1");
 }
 
 }  // namespace

@@ -51,4 +51,12 @@ void CategoryOutputSpec::encode(const float* ids, std::span<const int64_t> in, f
   encode_categories(*mode_, ids, in[0], per_row, depth_, out);
 }
 
+Tensor CategoryOutputSpec::encode_ids(std::vector<float> ids, std::span<const int64_t> in) const {
+  Dims shape = output_shape(Dims(in.begin(), in.end()));
+  if (is_int()) return Tensor(std::move(shape), std::move(ids));
+  Tensor out(std::move(shape));
+  encode(ids.data(), in, out.data());
+  return out;
+}
+
 }  // namespace kerasrt

@@ -23,6 +23,10 @@ class CategoryOutputSpec {
   // Encodes ids (integers in [0, depth)) of shape `in` into `out`.
   void encode(const float* ids, std::span<const int64_t> in, float* out) const;
 
+  // For string encoders (layers/layer.h StringEncoder): `ids`, one per element of a tensor of
+  // shape `in`, as the output tensor.
+  Tensor encode_ids(std::vector<float> ids, std::span<const int64_t> in) const;
+
   bool is_int() const { return !mode_; }
 
   // For layers that compute one id per input element: the scratch the ids need (none for "int",

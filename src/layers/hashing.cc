@@ -1,9 +1,9 @@
-// Hashing of numeric inputs (keras/src/layers/preprocessing/hashing.py): each value is cast to
+// Hashing (keras/src/layers/preprocessing/hashing.py): a numeric value is cast to
 // int64 (truncated, as tf.cast does), written in decimal (tf.as_string) and hashed as TensorFlow's
 // string hashes do: FarmHash's Fingerprint64 (tf.strings.to_hash_bucket_fast), or with a salt
 // SipHash-2-4 keyed by the two salt words (tf.strings.to_hash_bucket_strong), modulo the bins.
-// A mask value takes bin 0 and shifts the others up by one. String inputs need string tensors,
-// which kerasrt's API does not have yet: the builder refuses string model inputs at load.
+// A mask value takes bin 0 and shifts the others up by one. A string input is hashed as it is
+// (its UTF-8 bytes), before the graph runs (see StringEncoder in layers/layer.h).
 #include "layers/hashing.h"
 
 #include <farmhash.h>
@@ -42,11 +42,17 @@ namespace {
 // Bins are emitted as float32 ids: beyond 2^24 they would no longer be exact.
 constexpr int64_t kMaxBins = int64_t{1} << 24;
 
-class Hashing final : public Layer {
+// Keras's mask_value: an integer for numeric inputs, a string for string inputs.
+struct MaskValue {
+  std::string text;
+  std::optional<int64_t> integer;
+};
+
+class Hashing final : public Layer, public StringEncoder {
  public:
-  Hashing(int64_t bins, std::optional<int64_t> mask, std::optional<HashSalt> salt,
+  Hashing(int64_t bins, std::optional<MaskValue> mask, std::optional<HashSalt> salt,
           CategoryOutputSpec output)
-      : bins_(bins), mask_(mask), salt_(salt), output_(output) {}
+      : bins_(bins), mask_(std::move(mask)), salt_(salt), output_(output) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     return {output_.output_shape(inputs[0])};
@@ -58,8 +64,6 @@ class Hashing final : public Layer {
 
   void run(const RunContext& ctx) const override {
     const float* in = ctx.inputs[0].data;
-    const bool masking = mask_ && bins_ > 1;
-    const uint64_t hash_bins = static_cast<uint64_t>(masking ? bins_ - 1 : bins_);
     output_.write_ids(ctx, [&](int64_t i) {
       const float v = in[i];
       // tf.cast of NaN, an infinity or a value beyond int64 to int64 is undefined behaviour.
@@ -67,15 +71,36 @@ class Hashing final : public Layer {
         throw Error("cannot hash the value " + std::to_string(v) +
                     " (Keras casts it to int64 first)");
       const int64_t value = static_cast<int64_t>(v);  // truncation, as tf.cast
-      if (masking && value == *mask_) return 0.0f;
-      return static_cast<float>(hash_bucket(std::to_string(value), hash_bins, salt_) +
-                                (masking ? 1 : 0));
+      return bin_of(std::to_string(value), mask_ && value == mask_->integer);
     });
   }
 
+  // A string mask_value cannot match a number; an integer one cannot match a string (Keras's
+  // tf.equal would refuse to compare them).
+  bool numeric_input() const override { return !mask_ || mask_->integer.has_value(); }
+  const StringEncoder* string_encoder() const override {
+    return !mask_ || !mask_->integer ? this : nullptr;
+  }
+  Dims encoded_shape(const Dims& input) const override { return output_.output_shape(input); }
+  Tensor encode(std::span<const std::string> strings,
+                std::span<const int64_t> shape) const override {
+    std::vector<float> ids(strings.size());
+    for (size_t i = 0; i < strings.size(); ++i)
+      ids[i] = bin_of(strings[i], mask_ && strings[i] == mask_->text);
+    return output_.encode_ids(std::move(ids), shape);
+  }
+
  private:
+  // A mask value takes bin 0 and shifts the others up by one (with more than one bin).
+  float bin_of(std::string_view text, bool is_mask) const {
+    const bool masking = mask_ && bins_ > 1;
+    if (masking && is_mask) return 0.0f;
+    const uint64_t bins = static_cast<uint64_t>(masking ? bins_ - 1 : bins_);
+    return static_cast<float>(hash_bucket(text, bins, salt_) + (masking ? 1 : 0));
+  }
+
   int64_t bins_;
-  std::optional<int64_t> mask_;
+  std::optional<MaskValue> mask_;
   std::optional<HashSalt> salt_;
   CategoryOutputSpec output_;
 };
@@ -94,14 +119,15 @@ std::unique_ptr<Layer> make_hashing(const BuildContext& ctx) {
   const int64_t bins = config.get_int("num_bins");
   if (bins <= 0 || bins > kMaxBins)
     throw Error("config 'num_bins' must be in [1, 2^24], got " + std::to_string(bins));
-  std::optional<int64_t> mask;
+  std::optional<MaskValue> mask;
   if (config.has("mask_value") && !config.json().at("mask_value").is_null()) {
     const Json& value = config.json().at("mask_value");
-    if (!value.is_number_integer())
-      throw Error("config 'mask_value' " + value.dump() +
-                  " is not an integer: hashing strings needs string tensors, which kerasrt "
-                  "does not support yet");
-    mask = value.get<int64_t>();
+    if (value.is_number_integer())
+      mask = MaskValue{std::to_string(value.get<int64_t>()), value.get<int64_t>()};
+    else if (value.is_string())
+      mask = MaskValue{value.get<std::string>(), std::nullopt};
+    else
+      throw Error("config 'mask_value' must be an integer or a string, got " + value.dump());
   }
   std::optional<HashSalt> salt;
   if (config.has("salt") && !config.json().at("salt").is_null()) {
