@@ -309,6 +309,10 @@ class Builder {
     for (int t : inputs) input_shapes.push_back(graph.static_shapes[static_cast<size_t>(t)]);
     const std::string name = prefix + spec.name;
     const bool first_call = !built_.count(&spec);
+    if (!reads_strings(spec.class_name) &&
+        std::any_of(inputs.begin(), inputs.end(), [&](int t) { return string_inputs_.count(t); }))
+      throw Error("does not take strings, but its input is a string input",
+                  name + " (" + spec.class_name + ")");
     const std::shared_ptr<const Layer> layer = layer_for(spec, input_shapes, name, depth);
     if (std::vector<int> edge = call_at_edge(layer, spec, inputs, name); !edge.empty()) {
       if (first_call) record_output_shapes(spec, edge);

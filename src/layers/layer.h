@@ -187,6 +187,11 @@ void with_prepared(const Layer& layer, const RunContext& ctx, F&& f) {
 // otherwise; Keras 2 refuses to build such a model, so no Keras 2 file has one.
 bool supports_masking(std::string_view class_name);
 
+// Whether a Keras class reads string tensors (StringLookup, TextVectorization, Hashing): the
+// builder refuses a string input to any other class before building it, so the error names
+// the string, not whatever the layer would find wrong with a string's shape.
+bool reads_strings(std::string_view class_name);
+
 // The all-ones mask of a tensor that has none (shaped like it without the last axis), for a
 // layer that consumes the masks of several inputs when only some of them have one.
 std::unique_ptr<Layer> make_all_ones_mask();

@@ -64,6 +64,11 @@ std::unique_ptr<Layer> Registry::build(const BuildContext& ctx) const {
   }
 }
 
+bool reads_strings(std::string_view class_name) {
+  return class_name == "StringLookup" || class_name == "TextVectorization" ||
+         class_name == "Hashing";
+}
+
 void expect_inputs(const BuildContext& ctx, size_t count) {
   if (ctx.input_shapes.size() != count)
     throw Error("takes " + std::to_string(count) + " input(s), got " +
