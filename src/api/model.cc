@@ -25,11 +25,11 @@ auto attributed(const std::string& file, F&& step) -> decltype(step()) {
   }
 }
 
-std::shared_ptr<const detail::Runtime> make_runtime(const LoadedSpec& spec,
-                                                    const LoadOptions& options,
+std::shared_ptr<const detail::Runtime> make_runtime(LoadedSpec spec, const LoadOptions& options,
                                                     const std::string& file) {
   const IntraOpThreads threads(options.intra_op_threads);
-  return std::make_shared<const detail::Runtime>(build_graph(spec, options.limits), options, file);
+  return std::make_shared<const detail::Runtime>(build_graph(std::move(spec), options.limits),
+                                                 options, file);
 }
 
 }  // namespace
@@ -71,8 +71,10 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
       return Model(
           make_runtime(read_savedmodel_dir(dir.empty() ? "." : dir, options), options, path));
     }
-    const std::vector<std::byte> bytes = read_binary_file(path, options.limits.max_file_bytes);
-    return Model(make_runtime(read_model_bytes(bytes, path, options), options, path));
+    // The file's bytes are freed once read, before the graph is built.
+    LoadedSpec spec =
+        read_model_bytes(read_binary_file(path, options.limits.max_file_bytes), path, options);
+    return Model(make_runtime(std::move(spec), options, path));
   });
 }
 
@@ -90,10 +92,10 @@ Model Model::load_json(const std::string& json_path, const std::string& weights_
     const uint64_t max_bytes = options.limits.max_file_bytes;
     const std::string json =
         attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
-    const std::vector<std::byte> weights =
-        attributed(weights_path, [&] { return read_binary_file(weights_path, max_bytes); });
-    return Model(
-        make_runtime(read_json_and_weights(json, weights, weights_path, options), options, label));
+    LoadedSpec spec = read_json_and_weights(
+        json, attributed(weights_path, [&] { return read_binary_file(weights_path, max_bytes); }),
+        weights_path, options);
+    return Model(make_runtime(std::move(spec), options, label));
   });
 }
 

@@ -91,6 +91,16 @@ class Builder {
 
   const std::map<const LayerSpec*, std::vector<WeightDecl>>& declared() const { return declared_; }
 
+  // Takes the weights out of `model` (and its nested models), so that layers get them without
+  // a copy.
+  void own_weights(ModelSpec& model) {
+    for (LayerSpec& layer : model.layers) {
+      if (!layer.weights.empty()) weights_[&layer] = std::move(layer.weights);
+      layer.weights.clear();
+      if (layer.model) own_weights(*layer.model);
+    }
+  }
+
  private:
   int add_tensor(Dims shape) {
     graph.static_shapes.push_back(std::move(shape));
@@ -289,7 +299,7 @@ class Builder {
       size_t row = graph.summary.layers.size();
       if (first)
         graph.summary.layers.push_back({spec.name, spec.model->class_name, {}, 0, 0, depth});
-      if (!spec.weights.empty() && !declaring_) distribute_nested_weights(spec, inputs, prefix);
+      if (first && weights_.count(&spec)) distribute_nested_weights(spec, inputs, prefix);
       std::vector<int> outputs =
           run_model(*spec.model, &inputs, prefix + spec.name + "/", depth + 1);
       if (first) {
@@ -374,12 +384,8 @@ class Builder {
     auto it = built_.find(&spec);
     if (it != built_.end()) return it->second;
     const LayerConfig config(spec.config);
-    auto distributed = distributed_.find(&spec);
-    WeightReader weights =
-        declaring_ ? WeightReader::declaring(spec.trainable, declare_budget_)
-                   : WeightReader(distributed != distributed_.end() ? std::move(distributed->second)
-                                                                    : spec.weights,
-                                  spec.trainable);
+    WeightReader weights = declaring_ ? WeightReader::declaring(spec.trainable, declare_budget_)
+                                      : WeightReader(take_weights(spec), spec.trainable);
     const BuildContext context{spec.class_name, name,      config,       input_shapes,
                                weights,         registry_, keras_major_, &spec.assets};
     std::shared_ptr<const Layer> layer = registry_.build(context);
@@ -423,13 +429,23 @@ class Builder {
       if (!it->second[i].trainable) non_trainable.push_back({&spec, i});
   }
 
+  // The file's weights of `spec`, or those dealt to it from its nested model's flat list.
+  std::vector<Array> take_weights(const LayerSpec& spec) {
+    const auto it = weights_.find(&spec);
+    if (it == weights_.end()) return {};
+    std::vector<Array> weights = std::move(it->second);
+    weights_.erase(it);
+    return weights;
+  }
+
   // Legacy HDF5 stores a nested model's weights as one flat list; learn each sublayer's
   // weights by building the nested model once in declaring mode, then deal the list out.
   void distribute_nested_weights(const LayerSpec& spec, const std::vector<int>& inputs,
                                  const std::string& prefix) {
+    std::vector<Array> flat = take_weights(spec);
     Builder probe(registry_, keras_major_, /*declaring=*/true);
     probe.declare_budget_ = 0;  // the probe may declare no more values than the file holds
-    for (const Array& array : spec.weights)
+    for (const Array& array : flat)
       probe.declare_budget_ += static_cast<int64_t>(array.values.size());
     std::vector<int> probe_inputs;
     for (int t : inputs)
@@ -440,13 +456,13 @@ class Builder {
     std::vector<WeightSlot> order, non_trainable;
     split_weights(spec, probe.declared(), seen, order, non_trainable);
     order.insert(order.end(), non_trainable.begin(), non_trainable.end());
-    if (order.size() != spec.weights.size())
+    if (order.size() != flat.size())
       throw Error("the nested model needs " + std::to_string(order.size()) +
-                      " weights, the file has " + std::to_string(spec.weights.size()),
+                      " weights, the file has " + std::to_string(flat.size()),
                   prefix + spec.name);
-    for (const auto& [layer, decls] : probe.declared()) distributed_[layer].resize(decls.size());
+    for (const auto& [layer, decls] : probe.declared()) weights_[layer].resize(decls.size());
     for (size_t i = 0; i < order.size(); ++i)
-      distributed_[order[i].layer][order[i].index] = spec.weights[i];
+      weights_[order[i].layer][order[i].index] = std::move(flat[i]);
   }
 
   // --- Keras masks (see MaskRule in layers/layer.h): masks_ maps a tensor to its mask tensor.
@@ -516,7 +532,8 @@ class Builder {
   std::map<int, int> string_inputs_;  // string model input tensor -> index into input_info
   std::map<int, std::pair<int, StringEdge>> decoded_;  // string tensor -> its float input, decoder
   std::map<const LayerSpec*, std::shared_ptr<const Layer>> built_;
-  std::map<const LayerSpec*, std::vector<Array>> distributed_;
+  // Every layer's weights, moved out of the spec (see own_weights), until its layer takes them.
+  std::map<const LayerSpec*, std::vector<Array>> weights_;
   std::map<const LayerSpec*, std::vector<WeightDecl>> declared_;
   std::set<const LayerSpec*> summarized_;
   std::map<const LayerSpec*, size_t> summary_row_;
@@ -590,7 +607,7 @@ bool Graph::float_only() const {
                       [](const std::optional<StringEdge>& d) { return d.has_value(); });
 }
 
-Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
+Graph build_graph(LoadedSpec spec, const Limits& limits) {
   check_limit(check_spec(spec.model, limits, 0, ""), limits.max_graph_nodes, "max_graph_nodes",
               "the number of layer calls (nested models inlined)");
   const Registry& registry = Registry::builtin();
@@ -603,6 +620,7 @@ Graph build_graph(const LoadedSpec& spec, const Limits& limits) {
   }
 
   Builder builder(registry, spec.keras.major, /*declaring=*/false);
+  builder.own_weights(spec.model);
   builder.finish(builder.run_model(spec.model, nullptr, "", 0));
   Graph graph = std::move(builder.graph);
   const std::vector<std::string> names = output_names(spec.model, graph);

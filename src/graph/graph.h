@@ -54,6 +54,6 @@ struct Graph {
 // in one error.
 // Limits::max_graph_nodes, max_nesting_depth, max_total_parameters, max_tensor_elements and
 // max_name_bytes are checked here (see check_graph_limits in builder.cc).
-Graph build_graph(const LoadedSpec& spec, const Limits& limits = {});
+Graph build_graph(LoadedSpec spec, const Limits& limits = {});
 
 }  // namespace kerasrt
