@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "format/file_bytes.h"
 #include "format/readers.h"
 #include "graph/intra_op_threads.h"
 #include "graph/runtime.h"
@@ -71,9 +72,9 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
       return Model(
           make_runtime(read_savedmodel_dir(dir.empty() ? "." : dir, options), options, path));
     }
-    // The file's bytes are freed once read, before the graph is built.
-    LoadedSpec spec =
-        read_model_bytes(read_binary_file(path, options.limits.max_file_bytes), path, options);
+    // The file's bytes are released once read, before the graph is built.
+    LoadedSpec spec = read_model_bytes(FileBytes::open(path, options.limits.max_file_bytes).bytes(),
+                                       path, options);
     return Model(make_runtime(std::move(spec), options, path));
   });
 }
@@ -93,7 +94,8 @@ Model Model::load_json(const std::string& json_path, const std::string& weights_
     const std::string json =
         attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
     LoadedSpec spec = read_json_and_weights(
-        json, attributed(weights_path, [&] { return read_binary_file(weights_path, max_bytes); }),
+        json,
+        attributed(weights_path, [&] { return FileBytes::open(weights_path, max_bytes); }).bytes(),
         weights_path, options);
     return Model(make_runtime(std::move(spec), options, label));
   });
