@@ -110,7 +110,7 @@ TEST_F(Strings, TfPredictTypeErrors) {
                "not base64");
   expect_error(post("/v1/models/text:predict", R"({"instances": [[{"text": "A"}]]})"), 400,
                "got object");
-  expect_error(post("/v1/models/text:predict", R"({"instances": [[["A"]]]})"), 400, "ragged");
+  expect_error(post("/v1/models/text:predict", R"({"instances": [[["A"], "B"]]})"), 400, "ragged");
   expect_error(post("/v1/models/text:predict", R"({"inputs": {"nope": [["A"]]}})"), 400,
                "unknown input 'nope'");
   // Text where the model takes numbers.
