@@ -180,8 +180,10 @@ struct Elements {
   std::vector<std::string> strings;
 
   int64_t size() const { return static_cast<int64_t>(text ? strings.size() : numbers.size()); }
+  // A string costs 8 times a float before it holds anything: a smaller reservation.
   void reserve(size_t extra) {
-    text ? strings.reserve(strings.size() + extra) : numbers.reserve(numbers.size() + extra);
+    text ? strings.reserve(strings.size() + std::min<size_t>(extra, size_t{1} << 17))
+         : numbers.reserve(numbers.size() + extra);
   }
   Tensor to_tensor(std::vector<int64_t> shape) && {
     if (text) return Tensor::of_strings(std::move(shape), std::move(strings));
