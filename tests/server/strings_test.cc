@@ -16,6 +16,17 @@ namespace {
 const std::vector<std::string> kLetters = {"A", "B", "C", "D", "E"};
 const std::vector<float> kLetterBins = {1, 0, 1, 1, 2};
 
+// Each element: 4-byte little-endian length, then the bytes.
+std::string length_prefixed(const std::vector<std::string>& texts) {
+  std::string out;
+  for (const std::string& s : texts) {
+    const auto n = static_cast<uint32_t>(s.size());
+    for (int b = 0; b < 4; ++b) out += static_cast<char>(n >> (8 * b) & 0xff);
+    out += s;
+  }
+  return out;
+}
+
 class Strings : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -36,16 +47,20 @@ class Strings : public ::testing::Test {
     fs::remove_all(*repo_);
     delete repo_;
   }
-  static HttpReply get(const std::string& path) { return http(port_, "GET", path); }
   static HttpReply post(const std::string& path, const std::string& body,
                         const std::map<std::string, std::string>& h = {}) {
     return http(port_, "POST", path, body, h);
   }
-  static void expect_error(const HttpReply& r, int status, const std::string& fragment) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const Json j = Json::parse(r.body, nullptr, false);
-    ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << r.body;
-    EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos) << j["error"];
+  // A v2 request for the text input with `rows` rows as binary BYTES data.
+  static HttpReply post_binary_text(const std::string& binary, int rows) {
+    const std::string header = Json{{"inputs",
+                                     {{{"name", "text"},
+                                       {"datatype", "BYTES"},
+                                       {"shape", {rows, 1}},
+                                       {"parameters", {{"binary_data_size", binary.size()}}}}}}}
+                                   .dump();
+    return post("/v2/models/text/infer", header + binary,
+                {{"Inference-Header-Content-Length", std::to_string(header.size())}});
   }
 
   static fs::path* repo_;
@@ -65,11 +80,11 @@ Json bins_column(const std::vector<float>& bins) {
 }
 
 TEST_F(Strings, MetadataSaysStrings) {
-  Json j = Json::parse(get("/v2/models/text").body);
+  Json j = Json::parse(http(port_, "GET", "/v2/models/text").body);
   EXPECT_EQ(j["inputs"][0]["name"], "text");
   EXPECT_EQ(j["inputs"][0]["datatype"], "BYTES");
   EXPECT_EQ(j["outputs"][0]["datatype"], "FP32");
-  j = Json::parse(get("/v1/models/text/metadata").body);
+  j = Json::parse(http(port_, "GET", "/v1/models/text/metadata").body);
   EXPECT_EQ(
       j["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"]["text"]["dtype"],
       "DT_STRING");
@@ -125,17 +140,6 @@ std::string v2_text_request(const std::vector<std::string>& texts) {
       .dump();
 }
 
-// Each element: 4-byte little-endian length, then the bytes.
-std::string length_prefixed(const std::vector<std::string>& texts) {
-  std::string out;
-  for (const std::string& s : texts) {
-    const auto n = static_cast<uint32_t>(s.size());
-    for (int b = 0; b < 4; ++b) out += static_cast<char>(n >> (8 * b) & 0xff);
-    out += s;
-  }
-  return out;
-}
-
 TEST_F(Strings, V2InferBytes) {
   HttpReply r = post("/v2/models/text/infer", v2_text_request(kLetters));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -145,15 +149,7 @@ TEST_F(Strings, V2InferBytes) {
   EXPECT_EQ(j["outputs"][0]["data"], Json(kLetterBins));
 
   // Binary tensor data: BYTES elements length-prefixed.
-  const std::string binary = length_prefixed({"E", "A", "B"});
-  const std::string header = Json{{"inputs",
-                                   {{{"name", "text"},
-                                     {"datatype", "BYTES"},
-                                     {"shape", {3, 1}},
-                                     {"parameters", {{"binary_data_size", binary.size()}}}}}}}
-                                 .dump();
-  r = post("/v2/models/text/infer", header + binary,
-           {{"Inference-Header-Content-Length", std::to_string(header.size())}});
+  r = post_binary_text(length_prefixed({"E", "A", "B"}), 3);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body)["outputs"][0]["data"], Json({2, 1, 0}));
 }
@@ -182,15 +178,7 @@ TEST_F(Strings, V2TypeErrors) {
 
   // Binary BYTES that do not add up: truncated, a length past the end, bytes left over.
   const auto binary_error = [&](const std::string& binary, const std::string& fragment) {
-    const std::string header = Json{{"inputs",
-                                     {{{"name", "text"},
-                                       {"datatype", "BYTES"},
-                                       {"shape", {2, 1}},
-                                       {"parameters", {{"binary_data_size", binary.size()}}}}}}}
-                                   .dump();
-    expect_error(post("/v2/models/text/infer", header + binary,
-                      {{"Inference-Header-Content-Length", std::to_string(header.size())}}),
-                 400, fragment);
+    expect_error(post_binary_text(binary, 2), 400, fragment);
   };
   binary_error(length_prefixed({"A"}), "ends before element 1");
   binary_error(length_prefixed({"A"}) + std::string("\x09\0\0\0B", 5),

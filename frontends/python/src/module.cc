@@ -97,9 +97,6 @@ py::array as_array(py::handle value, const std::string& name) {
 py::array as_input_array(py::handle value, const std::string& name) {
   py::array array = as_array(value, name);
   const char kind = array.dtype().kind();
-  if (kind == 'U' || kind == 'S' || kind == 'O')
-    throw Error("input '" + name + "' takes numbers, got an array of dtype " +
-                std::string(py::str(array.dtype())));
   if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
     throw Error("input '" + name + "' has dtype " + std::string(py::str(array.dtype())) +
                 "; kerasrt takes float or integer arrays");
