@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 #include "core/half_float.h"
@@ -123,10 +124,55 @@ class Handle {
   // Values read from this file so far (all datasets), against Limits::max_total_parameters.
   int64_t values_read = 0;  // guarded by library_mutex()
 
+  // Opens the object at absolute `path` one link at a time, or returns an invalid Id when a link
+  // is missing. Every link on the way must be a hard link: an external link would make HDF5 open
+  // another file named in this one, and a soft link may lead through one; Keras files hold
+  // neither. Groups on the way stay open, by path, for the next walk: a Keras file reads
+  // hundreds of datasets under a few levels of groups, and each link lookup is a B-tree search.
+  // Guarded by library_mutex().
+  Id open(const std::string& path);
+
  private:
   Id file_;
   LoadOptions options_;
+  std::map<std::string, Id, std::less<>> groups_;  // after file_: closed before it
 };
+
+Id Handle::open(const std::string& path) {
+  const auto open_child = [&](hid_t parent, const std::string& name, size_t end) {
+    if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) return Id(-1, H5Oclose);
+    H5L_info_t info;
+    if (H5Lget_info(parent, name.c_str(), &info, H5P_DEFAULT) < 0) return Id(-1, H5Oclose);
+    if (info.type != H5L_TYPE_HARD)
+      throw Error("HDF5 link '" + path.substr(0, end) + "' is " +
+                  (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
+                  " link; kerasrt follows only hard links and reads only the given file");
+    return Id(H5Oopen(parent, name.c_str(), H5P_DEFAULT), H5Oclose);
+  };
+  auto root = groups_.find("/");
+  if (root == groups_.end())
+    root = groups_.emplace("/", Id(H5Oopen(file(), "/", H5P_DEFAULT), H5Oclose)).first;
+  hid_t current = root->second.get();
+  size_t start = 1;
+  while (true) {
+    while (start < path.size() && path[start] == '/') ++start;
+    if (start >= path.size()) return Id(H5Oopen(current, ".", H5P_DEFAULT), H5Oclose);
+    const size_t end = std::min(path.find('/', start), path.size());
+    const std::string name = path.substr(start, end - start);
+    const bool last = path.find_first_not_of('/', end) == std::string::npos;
+    if (last) return open_child(current, name, end);
+    const std::string prefix = path.substr(0, end);
+    auto cached = groups_.find(prefix);
+    if (cached == groups_.end()) {
+      Id child = open_child(current, name, end);
+      if (!child.valid()) return child;
+      if (H5Iget_type(child.get()) != H5I_GROUP) return Id(-1, H5Oclose);  // a dataset on the way
+      cached = groups_.emplace(prefix, std::move(child)).first;
+    }
+    current = cached->second.get();
+    start = end + 1;
+  }
+}
 
 Group::Group(std::shared_ptr<Handle> handle, std::string path)
     : handle_(std::move(handle)), path_(std::move(path)) {}
@@ -237,32 +283,8 @@ std::vector<std::string> Group::children() const {
 namespace {
 
 // The type of the object at `path`, or H5I_BADID when any link on the way is missing.
-// Opens the object at an absolute `path` one link at a time (each lookup relative to the
-// object before it, so a path of depth d costs d lookups, not d full-path walks), or returns an
-// invalid Id when a link is missing. Every link on the way must be a hard link: an external link
-// would make HDF5 open another file named in this one, and a soft link may lead through one.
-// Keras files hold neither.
-Id open_object(hid_t file, const std::string& path) {
-  Id current(H5Oopen(file, "/", H5P_DEFAULT), H5Oclose);
-  for (size_t start = 1; current.valid() && start < path.size();) {
-    const size_t slash = std::min(path.find('/', start), path.size());
-    const std::string name = path.substr(start, slash - start);
-    start = slash + 1;
-    if (name.empty()) continue;
-    if (H5Lexists(current.get(), name.c_str(), H5P_DEFAULT) <= 0) return Id(-1, H5Oclose);
-    H5L_info_t info;
-    if (H5Lget_info(current.get(), name.c_str(), &info, H5P_DEFAULT) < 0) return Id(-1, H5Oclose);
-    if (info.type != H5L_TYPE_HARD)
-      throw Error("HDF5 link '" + path.substr(0, slash) + "' is " +
-                  (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
-                  " link; kerasrt follows only hard links and reads only the given file");
-    current = Id(H5Oopen(current.get(), name.c_str(), H5P_DEFAULT), H5Oclose);
-  }
-  return current;
-}
-
-H5I_type_t object_type(hid_t file, const std::string& path) {
-  const Id object = open_object(file, path);
+H5I_type_t object_type(Handle& handle, const std::string& path) {
+  const Id object = handle.open(path);
   return object.valid() ? H5Iget_type(object.get()) : H5I_BADID;
 }
 
@@ -270,12 +292,12 @@ H5I_type_t object_type(hid_t file, const std::string& path) {
 
 bool Group::has_group(const std::string& relative_path) const {
   Lock lock(library_mutex());
-  return object_type(handle_->file(), join(path_, relative_path)) == H5I_GROUP;
+  return object_type(*handle_, join(path_, relative_path)) == H5I_GROUP;
 }
 
 bool Group::has_dataset(const std::string& relative_path) const {
   Lock lock(library_mutex());
-  return object_type(handle_->file(), join(path_, relative_path)) == H5I_DATASET;
+  return object_type(*handle_, join(path_, relative_path)) == H5I_DATASET;
 }
 
 Group Group::group(const std::string& relative_path) const {
@@ -288,7 +310,7 @@ Array Group::dataset(const std::string& relative_path) const {
   Lock lock(library_mutex());
   const std::string path = join(path_, relative_path);
   const std::string where = "HDF5 dataset '" + path + "'";
-  const Id dataset = open_object(handle_->file(), path);
+  const Id dataset = handle_->open(path);
   if (!dataset.valid() || H5Iget_type(dataset.get()) != H5I_DATASET)
     throw Error(where + " is missing");
   Id type(H5Dget_type(dataset.get()), H5Tclose);

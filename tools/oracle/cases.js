@@ -1294,6 +1294,19 @@ add({name: 'dtype_mixed_bfloat16', description: 'Policy "mixed_bfloat16" (float3
     y = L.layerNormalization({axis: -1, name: 'layer_normalization'}).apply(y);
     return L.dense({units: 2, name: 'dense_1'}).apply(y);
   })});
+add({name: 'dtype_mixed_float16_wrapped', description: 'Policy "mixed_float16" on wrapped and nested layers too (the global policy set before building gives every layer it, the inner layers of wrappers and nested models included): Bidirectional(LSTM), TimeDistributed(Dense), a nested Sequential, and a final Dense with a float32 policy.',
+  batch: 2, policy: 'mixed_float16', policyOverrides: {predictions: 'float32'},
+  build: (L, tf) => {
+    const inner = tf.sequential({name: 'sequential'});
+    inner.add(L.dense({units: 5, activation: 'tanh', inputShape: [16], name: 'dense_1'}));
+    inner.add(L.dense({units: 3, name: 'dense_2'}));
+    const x = L.input({shape: [4, 3], name: 'input_1'});
+    let y = L.bidirectional({layer: L.lstm(Object.assign({units: 3, returnSequences: true, name: 'lstm'}, REC)), name: 'bidirectional'}).apply(x);
+    y = L.timeDistributed({layer: L.dense({units: 4, activation: 'relu', name: 'dense'}), name: 'time_distributed'}).apply(y);
+    y = L.flatten({name: 'flatten'}).apply(y);
+    y = L.dense({units: 2, activation: 'softmax', name: 'predictions'}).apply(inner.apply(y));
+    return tf.model({inputs: x, outputs: y, name: 'model'});
+  }});
 
 // ---------------------------------------------------------------- bundled examples (examples/models)
 add({name: 'example_mnist_cnn', description: 'MNIST-like CNN for the README demo.', batch: 1, example: {file: 'mnist_cnn.h5', format: 'h5'},

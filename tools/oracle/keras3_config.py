@@ -527,6 +527,7 @@ def _k3_attention_node(layer, call, tensors):
 
 def _renamed(layer, name):
     new = Layer(layer.class_name, name, copy.deepcopy(layer.config), layer.trainable)
+    new.policy = layer.policy  # Bidirectional rebuilds its layers from the config, policy included
     return new
 
 

@@ -106,6 +106,10 @@ def _apply_policy(model, policy, overrides):
     for layer in model.walk():
         if layer.class_name != "InputLayer":
             layer.policy = overrides.get(layer.name, policy)
+        for key in ("layer", "backward_layer"):  # a wrapper's inner layers were built under it too
+            inner = layer.config.get(key)
+            if isinstance(inner, Layer):
+                inner.policy = overrides.get(inner.name, policy)
 
 
 def _parse_model(class_name, cfg):
