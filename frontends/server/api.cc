@@ -170,6 +170,11 @@ void append_binary(std::string& out, const Tensor& t) {
 
 // ------------------------------------------------------------------------ reading tensors
 
+// TF Serving's form of bytes in JSON: {"b64": "<base64>"}.
+bool is_b64(const Json& v) {
+  return v.is_object() && v.size() == 1 && v.contains("b64") && v["b64"].is_string();
+}
+
 // The elements of one input as they are read: numbers for a float input, strings for a string
 // input (TF Serving also takes {"b64": "..."} objects there, for bytes that are not text).
 struct Elements {
@@ -198,8 +203,7 @@ struct Elements {
         strings.push_back(v.get<std::string>());
         return;
       }
-      if (allow_b64 && v.is_object() && v.size() == 1 && v.contains("b64") &&
-          v["b64"].is_string()) {
+      if (allow_b64 && is_b64(v)) {
         std::optional<std::string> bytes = base64_decode(v["b64"].get<std::string>());
         if (!bytes) throw ApiError{400, what + ": the \"b64\" value is not base64"};
         strings.push_back(std::move(*bytes));
@@ -811,7 +815,11 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
     const Json& instances = body["instances"];
     if (!instances.is_array() || instances.empty())
       throw ApiError{400, "\"instances\" must be a non-empty list"};
-    const bool objects = instances[0].is_object();
+    // Objects name the inputs, except {"b64": ...}, which is a value.
+    const auto names_inputs = [](const Json& instance) {
+      return instance.is_object() && !is_b64(instance);
+    };
+    const bool objects = names_inputs(instances[0]);
     if (!objects && infos.size() != 1)
       throw ApiError{400, "the model has " + std::to_string(infos.size()) +
                               " inputs: each instance must be an object {input name: value}"};
@@ -820,7 +828,7 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
       std::vector<int64_t> row_shape, shape;
       for (size_t i = 0; i < instances.size(); ++i) {
         const Json& instance = instances[i];
-        if (instance.is_object() != objects)
+        if (names_inputs(instance) != objects)
           throw ApiError{
               400, "instances mix objects and plain values (instance " + std::to_string(i) + ")"};
         const Json* value = &instance;
@@ -855,7 +863,7 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
     }
   } else {
     const Json& inputs = body["inputs"];
-    if (inputs.is_object()) {
+    if (inputs.is_object() && !is_b64(inputs)) {
       for (const auto& [key, value] : inputs.items()) {
         std::vector<int64_t> shape;
         Elements values(input_named(infos, key).dtype, true);

@@ -34,6 +34,12 @@ class Strings : public ::testing::Test {
     const fs::path model = *repo_ / "text_hashing.h5";
     write_legacy_h5(model.string(), string_hashing_model_config(3), {});
     add_version(*repo_, "text", 1, model);
+    // The same with one string per row: input shape (None,).
+    Json words_config = string_hashing_model_config(3);
+    words_config["config"]["layers"][0]["config"]["batch_input_shape"] = {nullptr};
+    const fs::path words = *repo_ / "words_hashing.h5";
+    write_legacy_h5(words.string(), words_config, {});
+    add_version(*repo_, "words", 1, words);
     add_version(*repo_, "mlp", 1, mlp_file());
     server::ServerOptions o = test_options(*repo_);
     o.workers = 2;
@@ -112,6 +118,24 @@ TEST_F(Strings, TfPredictTakesStringsAndB64) {
   r = post("/v1/models/text:predict", R"({"inputs": [["B"]]})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body)["outputs"], bins_column({0}));
+}
+
+// A row that is one string: {"b64": ...} is that value, not an object naming inputs.
+TEST_F(Strings, TfPredictScalarRowsAndB64) {
+  HttpReply r = post("/v1/models/words:predict",
+                     R"({"instances": [{"b64": "QQ=="}, "B", {"b64": "Qw=="}, "D", "E"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["predictions"], Json(kLetterBins));
+  r = post("/v1/models/words:predict",
+           R"({"instances": [{"text": "E"}, {"text": {"b64": "QQ"}}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["predictions"], Json({2, 1}));
+  r = post("/v1/models/words:predict", R"({"inputs": ["E", {"b64": "RA=="}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["outputs"], Json({2, 1}));
+  expect_error(
+      post("/v1/models/words:predict", R"({"instances": [{"b64": "QQ=="}, {"text": "B"}]})"), 400,
+      "instances mix objects and plain values");
 }
 
 TEST_F(Strings, TfPredictTypeErrors) {
