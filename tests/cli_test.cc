@@ -108,6 +108,60 @@ TEST(Cli, ErrorsAreClearAndExitNonZero) {
   EXPECT_CONTAINS(out, "must have shape (None, 28, 28, 1), got (2, 3)");
 }
 
+// A model that reads text: Input (None, 1) of strings -> Hashing(num_bins=3).
+std::string text_model() {
+  const std::string path = temp_path("cli_text_hashing.h5");
+  write_legacy_h5(path, string_hashing_model_config(3), {});
+  return path;
+}
+
+// Keras's documented bins for Hashing(num_bins=3) (keras/src/layers/preprocessing/hashing.py).
+const std::vector<std::string> kLetters = {"A", "B", "C", "D", "E"};
+const std::vector<float> kLetterBins = {1, 0, 1, 1, 2};
+
+TEST(Cli, PredictAndInfoWithStringInputs) {
+  const std::string model = text_model();
+  std::string out;
+  ASSERT_EQ(run_command(cli() + " info --json " + model, &out), 0) << out;
+  const auto info = nlohmann::json::parse(out);
+  EXPECT_EQ(info["inputs"][0]["dtype"], "string");
+  EXPECT_EQ(info["outputs"][0]["dtype"], "float32");
+  ASSERT_EQ(run_command(cli() + " info " + model, &out), 0) << out;
+  EXPECT_CONTAINS(out, "string");
+
+  const std::string input = temp_path("cli_letters.npy"), output = temp_path("cli_bins.npy");
+  write_npy(input, Tensor::of_strings({5, 1}, kLetters));
+  ASSERT_EQ(
+      run_command(cli() + " predict " + model + " --input " + input + " --output " + output, &out),
+      0)
+      << out;
+  EXPECT_TRUE(all_close(read_npy(output), Tensor({5, 1}, kLetterBins), 0, 0));
+
+  // Numbers where the model takes text.
+  write_npy(input, Tensor({5, 1}));
+  EXPECT_EQ(
+      run_command(cli() + " predict " + model + " --input " + input + " --output " + output, &out),
+      1);
+  EXPECT_CONTAINS(out, "input 'text' takes strings, got numbers");
+}
+
+TEST(Cli, ValidateAndBenchWithStringInputs) {
+  const std::string model = text_model();
+  std::string out;
+  ASSERT_EQ(run_command(cli() + " validate --json " + model, &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["predict"]["status"], "ok") << out;
+  // Random words when no input is given; the rows of a text .npy, cycled, when one is.
+  ASSERT_EQ(run_command(cli() + " bench " + model + " --batch 3 --seconds 0.2 --warmup 0", &out), 0)
+      << out;
+  const std::string input = temp_path("cli_bench_letters.npy");
+  write_npy(input, Tensor::of_strings({5, 1}, kLetters));
+  ASSERT_EQ(
+      run_command(
+          cli() + " bench " + model + " --batch 7 --seconds 0.2 --warmup 0 --input " + input, &out),
+      0)
+      << out;
+}
+
 TEST(LoadFromMemory, SameAsFromPath) {
   const std::string path = path_of("examples/models/mlp.keras");
   std::ifstream in(path, std::ios::binary);

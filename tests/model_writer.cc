@@ -103,6 +103,26 @@ nlohmann::json dense_model_config(int in, int units, const std::string& extra_la
   return {{"class_name", "Sequential"}, {"config", {{"name", "sequential"}, {"layers", layers}}}};
 }
 
+nlohmann::json string_hashing_model_config(int num_bins, int width) {
+  using Json = nlohmann::json;
+  const Json input = {
+      {"class_name", "InputLayer"},
+      {"name", "text"},
+      {"config", {{"batch_input_shape", {nullptr, width}}, {"dtype", "string"}, {"name", "text"}}},
+      {"inbound_nodes", Json::array()}};
+  const Json hashing = {
+      {"class_name", "Hashing"},
+      {"name", "hashing"},
+      {"config", {{"name", "hashing"}, {"num_bins", num_bins}, {"trainable", true}}},
+      {"inbound_nodes", {{{"text", 0, 0, Json::object()}}}}};
+  return {{"class_name", "Functional"},
+          {"config",
+           {{"name", "text_model"},
+            {"layers", {input, hashing}},
+            {"input_layers", {{"text", 0, 0}}},
+            {"output_layers", {{"hashing", 0, 0}}}}}};
+}
+
 std::string temp_path(const std::string& name) {
   static const std::filesystem::path dir = [] {
     auto d = std::filesystem::temp_directory_path() / ("kerasrt_tests_" + std::to_string(getpid()));

@@ -32,6 +32,10 @@ void write_zip(const std::string& path, const std::map<std::string, std::string>
 // A Sequential Dense model config (Keras 2 form): input width `in`, one Dense of `units`.
 nlohmann::json dense_model_config(int in, int units, const std::string& extra_layer_class = "");
 
+// A Functional model config (tf.keras 2 form) that reads text: Input "text" of shape (None, width)
+// and dtype string -> Hashing(num_bins) -> output "hashing" (one bin per string).
+nlohmann::json string_hashing_model_config(int num_bins, int width = 1);
+
 std::string temp_path(const std::string& name);  // a path in a per-process temp directory
 
 }  // namespace kerasrt::test

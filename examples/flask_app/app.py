@@ -105,11 +105,13 @@ def create_app(per_thread=False, intra_op_threads=1):
             return jsonify({"error": 'send JSON {"inputs": ...}'}), 400
         model = models.get(name)
         inputs = body["inputs"]
+        # Numbers as float32; text inputs (dtype "string") as NumPy makes them (str arrays).
+        dtypes = {t.name: None if t.dtype == "string" else np.float32 for t in model.inputs}
         try:
             if isinstance(inputs, dict):
-                x = {key: np.asarray(value, dtype=np.float32) for key, value in inputs.items()}
+                x = {key: np.asarray(value, dtype=dtypes.get(key, np.float32)) for key, value in inputs.items()}
             else:
-                x = np.asarray(inputs, dtype=np.float32)
+                x = np.asarray(inputs, dtype=dtypes[model.input_names[0]])
         except (TypeError, ValueError) as error:
             return jsonify({"error": f"inputs are not numbers of one shape: {error}"}), 400
         try:

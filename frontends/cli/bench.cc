@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+#include <type_traits>
 
 #include "commands.h"
 #include "kerasrt/npy.h"
@@ -108,8 +109,26 @@ std::pair<double, uint64_t> read_files(const std::vector<std::string>& paths) {
   return {seconds_between(start, Clock::now()), bytes};
 }
 
-// One input of batch `batch`: rows of the given .npy cycled, or uniform [0, 1) (valid token ids
-// for Embedding inputs too: they truncate to 0).
+// Batch `batch` of rows of `given` cycled.
+Tensor cycle_rows(const Tensor& given, std::vector<int64_t> shape, int batch) {
+  const int64_t rows = given.shape()[0];
+  const int64_t row = given.size() / rows;
+  const auto cycled = [&](const auto& elements) {
+    std::remove_cvref_t<decltype(elements)> out;
+    out.reserve(static_cast<size_t>(row * batch));
+    for (int64_t b = 0; b < batch; ++b)
+      out.insert(out.end(), elements.begin() + (b % rows) * row,
+                 elements.begin() + (b % rows + 1) * row);
+    return out;
+  };
+  if (given.dtype() == DType::kString)
+    return Tensor::of_strings(std::move(shape), cycled(given.strings()));
+  return Tensor(std::move(shape), cycled(given.values()));
+}
+
+// One input of batch `batch`: rows of the given .npy cycled, or random values: uniform [0, 1)
+// (valid token ids for Embedding inputs too: they truncate to 0), or for a string input short
+// random lower-case words (mostly out of any vocabulary; lookups cost the same either way).
 Tensor make_input(const TensorInfo& info, int batch, const std::string& npy, uint32_t seed) {
   std::vector<int64_t> shape = info.shape;
   if (shape.empty()) throw UsageError("input '" + info.name + "' has no batch dimension");
@@ -127,14 +146,19 @@ Tensor make_input(const TensorInfo& info, int batch, const std::string& npy, uin
       throw UsageError(npy + ": needs shape (batch, ...) of rank " + std::to_string(shape.size()) +
                        " for input '" + info.name + "'");
     for (size_t d = 1; d < shape.size(); ++d) shape[d] = given.shape()[d];
-    Tensor out(shape);
-    const int64_t row = given.shape()[0] > 0 ? given.size() / given.shape()[0] : 0;
-    for (int64_t b = 0; b < batch; ++b)
-      std::copy_n(given.data() + (b % given.shape()[0]) * row, row, out.data() + b * row);
-    return out;
+    return cycle_rows(given, std::move(shape), batch);
+  }
+  std::mt19937 rng(seed);
+  if (info.dtype == DType::kString) {
+    int64_t count = 1;
+    for (int64_t d : shape) count *= d;
+    std::uniform_int_distribution<int> length(1, 8), letter('a', 'z');
+    std::vector<std::string> words(static_cast<size_t>(count));
+    for (std::string& word : words)
+      for (int n = length(rng); n > 0; --n) word += static_cast<char>(letter(rng));
+    return Tensor::of_strings(std::move(shape), std::move(words));
   }
   Tensor out(shape);
-  std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
   for (int64_t i = 0; i < out.size(); ++i) out.data()[i] = uniform(rng);
   return out;

@@ -90,7 +90,8 @@ Json shapes_json(const std::vector<TensorInfo>& tensors) {
   return out;
 }
 
-// Predicts once on zeros, batch 1, when every other input dimension is known.
+// Predicts once on zeros (empty strings for string inputs), batch 1, when every other input
+// dimension is known.
 Json dry_run(const Model& model) {
   std::vector<Tensor> inputs;
   for (const TensorInfo& info : model.inputs()) {
@@ -105,7 +106,11 @@ Json dry_run(const Model& model) {
       if (count > (int64_t{1} << 26))
         return {{"status", "skipped"}, {"reason", "input '" + info.name + "' is large"}};
     }
-    inputs.emplace_back(shape);
+    // Strings: empty ones, the text counterpart of zeros.
+    inputs.push_back(
+        info.dtype == DType::kString
+            ? Tensor::of_strings(shape, std::vector<std::string>(static_cast<size_t>(count)))
+            : Tensor(shape));
   }
   try {
     const std::vector<Tensor> outputs = model.predict(inputs);

@@ -33,33 +33,119 @@ void append_float(std::string& out, float v) {
   }
 }
 
-// Nested lists of `shape` (row-major `data`); a scalar when the shape is empty.
-void append_nested(std::string& out, const float* data, const int64_t* shape, size_t rank) {
+std::string quoted(const std::string& s) {
+  return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// ------------------------------------------------------------------------------ base64
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64_encode(const std::string& bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);
+    uint32_t group = 0;
+    for (size_t k = 0; k < 3; ++k)
+      group = group << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (size_t k = 0; k < 4; ++k) out += k <= n ? kBase64[group >> (18 - 6 * k) & 0x3f] : '=';
+  }
+  return out;
+}
+
+// Standard or URL-safe alphabet (TF Serving's clients send either), padding optional; nullopt
+// for anything else.
+std::optional<std::string> base64_decode(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  uint32_t group = 0;
+  int bits = 0;
+  size_t end = text.size();
+  while (end > 0 && text[end - 1] == '=') --end;
+  if (text.size() - end > 2) return std::nullopt;
+  for (size_t i = 0; i < end; ++i) {
+    const char c = text[i];
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else
+      return std::nullopt;
+    group = group << 6 | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>(group >> bits & 0xff);
+    }
+  }
+  if (bits >= 6) return std::nullopt;  // a lone trailing character carries no whole byte
+  return out;
+}
+
+// ------------------------------------------------------------------------ writing tensors
+
+// One string of a TF Serving answer: a JSON string, or {"b64": ...} for bytes that are not UTF-8
+// and for outputs named "*_bytes" (TF Serving's convention for binary outputs).
+void append_tf_string(std::string& out, const std::string& s, bool binary) {
+  if (!binary) {
+    try {
+      out += Json(s).dump(-1, ' ', false, Json::error_handler_t::strict);
+      return;
+    } catch (const Json::type_error&) {  // not UTF-8
+    }
+  }
+  out += "{\"b64\":\"" + base64_encode(s) + "\"}";
+}
+
+bool binary_name(const std::string& name) {
+  return name.size() >= 6 && name.compare(name.size() - 6, 6, "_bytes") == 0;
+}
+
+// Nested lists of `rank` dimensions `shape` of tensor `t` from element `next` on (row-major); a
+// scalar when the rank is 0. String elements as append_tf_string writes them.
+void append_nested(std::string& out, const Tensor& t, const int64_t* shape, size_t rank,
+                   int64_t& next, bool binary) {
   if (rank == 0) {
-    append_float(out, *data);
+    const size_t i = static_cast<size_t>(next++);
+    if (t.dtype() == DType::kString)
+      append_tf_string(out, t.strings()[i], binary);
+    else
+      append_float(out, t.data()[i]);
     return;
   }
-  int64_t inner = 1;
-  for (size_t d = 1; d < rank; ++d) inner *= shape[d];
   out += '[';
   for (int64_t i = 0; i < shape[0]; ++i) {
     if (i) out += ',';
-    append_nested(out, data + i * inner, shape + 1, rank - 1);
+    append_nested(out, t, shape + 1, rank - 1, next, binary);
   }
   out += ']';
 }
 
-void append_flat(std::string& out, const float* data, int64_t count) {
+void append_tensor(std::string& out, const Tensor& t, const std::string& name) {
+  int64_t next = 0;
+  append_nested(out, t, t.shape().data(), t.shape().size(), next, binary_name(name));
+}
+
+// A KServe v2 "data" list: numbers, or strings (not UTF-8 bytes are replaced: binary_data
+// outputs carry them exactly).
+void append_flat(std::string& out, const Tensor& t) {
   out += '[';
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < t.size(); ++i) {
     if (i) out += ',';
-    append_float(out, data[i]);
+    if (t.dtype() == DType::kString)
+      out += quoted(t.strings()[static_cast<size_t>(i)]);
+    else
+      append_float(out, t.data()[i]);
   }
   out += ']';
-}
-
-std::string quoted(const std::string& s) {
-  return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -68,10 +154,81 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return out + "]";
 }
 
+// The binary tensor data extension's bytes of a tensor: little-endian FP32, or for BYTES each
+// element's 4-byte little-endian length and then its bytes.
+void append_binary(std::string& out, const Tensor& t) {
+  if (t.dtype() != DType::kString) {
+    out.append(reinterpret_cast<const char*>(t.data()), static_cast<size_t>(t.size()) * 4);
+    return;
+  }
+  for (const std::string& s : t.strings()) {
+    const auto length = static_cast<uint32_t>(s.size());
+    for (int b = 0; b < 4; ++b) out += static_cast<char>(length >> (8 * b) & 0xff);
+    out += s;
+  }
+}
+
 // ------------------------------------------------------------------------ reading tensors
 
-// Walks a JSON value (nested lists, or a scalar) into row-major floats and its shape.
-void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>& out,
+// TF Serving's form of bytes in JSON: {"b64": "<base64>"}.
+bool is_b64(const Json& v) {
+  return v.is_object() && v.size() == 1 && v.contains("b64") && v["b64"].is_string();
+}
+
+// The elements of one input as they are read: numbers for a float input, strings for a string
+// input (TF Serving also takes {"b64": "..."} objects there, for bytes that are not text).
+struct Elements {
+  Elements(DType dtype, bool b64) : text(dtype == DType::kString), allow_b64(b64) {}
+  bool text;
+  bool allow_b64;
+  std::vector<float> numbers;
+  std::vector<std::string> strings;
+
+  int64_t size() const { return static_cast<int64_t>(text ? strings.size() : numbers.size()); }
+  // A string costs 8 times a float before it holds anything: a smaller reservation.
+  void reserve(size_t extra) {
+    text ? strings.reserve(strings.size() + std::min<size_t>(extra, size_t{1} << 17))
+         : numbers.reserve(numbers.size() + extra);
+  }
+  Tensor to_tensor(std::vector<int64_t> shape) && {
+    if (text) return Tensor::of_strings(std::move(shape), std::move(strings));
+    return Tensor(std::move(shape), std::move(numbers));
+  }
+  void add(const Json& v, const std::string& what) {
+    if (v.is_array())
+      throw ApiError{400, what + ": the nested lists are ragged (a list where a " +
+                              (text ? "string" : "number") + " belongs)"};
+    if (text) {
+      if (v.is_string()) {
+        strings.push_back(v.get<std::string>());
+        return;
+      }
+      if (allow_b64 && is_b64(v)) {
+        std::optional<std::string> bytes = base64_decode(v["b64"].get<std::string>());
+        if (!bytes) throw ApiError{400, what + ": the \"b64\" value is not base64"};
+        strings.push_back(std::move(*bytes));
+        return;
+      }
+      throw ApiError{400, what + ": the model takes strings here" +
+                              (allow_b64 ? std::string(" (or {\"b64\": base64 bytes})") : "") +
+                              ", got " + v.type_name() + " " + v.dump().substr(0, 40)};
+    }
+    if (v.is_number_float())
+      numbers.push_back(static_cast<float>(v.get<double>()));
+    else if (v.is_number_integer())
+      numbers.push_back(static_cast<float>(v.get<int64_t>()));
+    else if (v.is_number_unsigned())
+      numbers.push_back(static_cast<float>(v.get<uint64_t>()));
+    else if (v.is_boolean())
+      numbers.push_back(v.get<bool>() ? 1.0f : 0.0f);
+    else
+      throw ApiError{400, what + ": expected numbers, got " + std::string(v.type_name()) + " " +
+                              v.dump().substr(0, 40)};
+  }
+};
+
+// Walks a JSON value (nested lists, or a scalar) into row-major elements and its shape.
+void flatten(const Json& value, std::vector<int64_t>& shape, Elements& out,
              const std::string& what) {
   shape.clear();
   const Json* probe = &value;
@@ -86,32 +243,29 @@ void flatten(const Json& value, std::vector<int64_t>& shape, std::vector<float>&
   constexpr int64_t kMaxReserve = int64_t{1} << 20;
   int64_t count = 1;
   for (int64_t d : shape) count = d != 0 && count > kMaxReserve / d ? kMaxReserve : count * d;
-  out.reserve(out.size() + static_cast<size_t>(std::min(count, kMaxReserve)));
+  out.reserve(static_cast<size_t>(std::min(count, kMaxReserve)));
   const std::function<void(const Json&, size_t)> walk = [&](const Json& v, size_t depth) {
     if (depth < shape.size()) {
       if (!v.is_array() || static_cast<int64_t>(v.size()) != shape[depth])
-        throw ApiError{
-            400, what + ": the nested lists are ragged or mix lists and numbers (expected " +
-                     std::to_string(shape[depth]) + " items at depth " + std::to_string(depth) +
-                     ")"};
+        throw ApiError{400, what +
+                                ": the nested lists are ragged or mix lists and values (expected " +
+                                std::to_string(shape[depth]) + " items at depth " +
+                                std::to_string(depth) + ")"};
       for (const Json& item : v) walk(item, depth + 1);
       return;
     }
-    if (v.is_number_float())
-      out.push_back(static_cast<float>(v.get<double>()));
-    else if (v.is_number_integer())
-      out.push_back(static_cast<float>(v.get<int64_t>()));
-    else if (v.is_number_unsigned())
-      out.push_back(static_cast<float>(v.get<uint64_t>()));
-    else if (v.is_boolean())
-      out.push_back(v.get<bool>() ? 1.0f : 0.0f);
-    else if (v.is_array())
-      throw ApiError{400, what + ": the nested lists are ragged (a list where a number belongs)"};
-    else
-      throw ApiError{400, what + ": expected numbers, got " + std::string(v.type_name()) + " " +
-                              v.dump().substr(0, 40)};
+    out.add(v, what);
   };
   walk(value, 0);
+}
+
+// The model input called `name`, or a 400 that lists the model's inputs.
+const TensorInfo& input_named(const std::vector<TensorInfo>& infos, const std::string& name) {
+  for (const TensorInfo& info : infos)
+    if (info.name == name) return info;
+  std::string names;
+  for (const TensorInfo& info : infos) names += (names.empty() ? "'" : ", '") + info.name + "'";
+  throw ApiError{400, "unknown input '" + name + "': the model's inputs are " + names};
 }
 
 // Checks a tensor's shape against the model's input (kAnyDim matches anything).
@@ -268,6 +422,28 @@ void decode_binary(const std::string& datatype, const char* p, int64_t count,
     }
 }
 
+// BYTES binary tensor data: each element a 4-byte little-endian length, then that many bytes.
+void decode_binary_strings(const char* p, uint64_t size, int64_t count,
+                           std::vector<std::string>& out, const std::string& what) {
+  uint64_t at = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    uint32_t length = 0;
+    if (size - at < 4)
+      throw ApiError{400, what + ": the BYTES data ends before element " + std::to_string(i)};
+    for (int b = 3; b >= 0; --b) length = length << 8 | static_cast<unsigned char>(p[at + b]);
+    at += 4;
+    if (size - at < length)
+      throw ApiError{400, what + ": BYTES element " + std::to_string(i) + " claims " +
+                              std::to_string(length) + " bytes, " + std::to_string(size - at) +
+                              " are left"};
+    out.emplace_back(p + at, length);
+    at += length;
+  }
+  if (at != size)
+    throw ApiError{400, what + ": " + std::to_string(size - at) +
+                            " bytes of BYTES data follow the last element of the shape"};
+}
+
 HttpResponse json_response(int status, std::string body, const std::string& endpoint) {
   HttpResponse r;
   r.status = status;
@@ -310,15 +486,7 @@ Inference assemble(std::shared_ptr<const ServedVersion> served,
   Inference out;
   out.served = std::move(served);
   const auto& infos = out.served->model.inputs();
-  for (const auto& [name, tensor] : named) {
-    bool found = false;
-    for (const TensorInfo& info : infos) found = found || info.name == name;
-    if (!found) {
-      std::string names;
-      for (const TensorInfo& info : infos) names += (names.empty() ? "'" : ", '") + info.name + "'";
-      throw ApiError{400, "unknown input '" + name + "': the model's inputs are " + names};
-    }
-  }
+  for (const auto& entry : named) input_named(infos, entry.first);
   for (const TensorInfo& info : infos)
     if (!named.count(info.name)) throw ApiError{400, "missing input '" + info.name + "'"};
   for (const TensorInfo& info : infos) {
@@ -359,6 +527,24 @@ std::string v2_datatype(DType dtype) {
       return "BYTES";
   }
   return "FP32";
+}
+
+std::string tf_output_json(const Tensor& tensor, const std::string& output_name) {
+  std::string out;
+  append_tensor(out, tensor, output_name);
+  return out;
+}
+
+std::string v2_output_data(const Tensor& tensor) {
+  std::string out;
+  append_flat(out, tensor);
+  return out;
+}
+
+std::string v2_output_binary(const Tensor& tensor) {
+  std::string out;
+  append_binary(out, tensor);
+  return out;
 }
 
 Api::Api(Repository& repository, Scheduler& scheduler, Metrics& metrics, ApiOptions options)
@@ -629,16 +815,20 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
     const Json& instances = body["instances"];
     if (!instances.is_array() || instances.empty())
       throw ApiError{400, "\"instances\" must be a non-empty list"};
-    const bool objects = instances[0].is_object();
+    // Objects name the inputs, except {"b64": ...}, which is a value.
+    const auto names_inputs = [](const Json& instance) {
+      return instance.is_object() && !is_b64(instance);
+    };
+    const bool objects = names_inputs(instances[0]);
     if (!objects && infos.size() != 1)
       throw ApiError{400, "the model has " + std::to_string(infos.size()) +
                               " inputs: each instance must be an object {input name: value}"};
     for (const TensorInfo& info : infos) {
-      std::vector<float> values;
+      Elements values(info.dtype, true);
       std::vector<int64_t> row_shape, shape;
       for (size_t i = 0; i < instances.size(); ++i) {
         const Json& instance = instances[i];
-        if (instance.is_object() != objects)
+        if (names_inputs(instance) != objects)
           throw ApiError{
               400, "instances mix objects and plain values (instance " + std::to_string(i) + ")"};
         const Json* value = &instance;
@@ -669,25 +859,25 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
       }
       shape.push_back(static_cast<int64_t>(instances.size()));
       shape.insert(shape.end(), row_shape.begin(), row_shape.end());
-      named.emplace(info.name, Tensor(shape, std::move(values)));
+      named.emplace(info.name, std::move(values).to_tensor(std::move(shape)));
     }
   } else {
     const Json& inputs = body["inputs"];
-    if (inputs.is_object()) {
+    if (inputs.is_object() && !is_b64(inputs)) {
       for (const auto& [key, value] : inputs.items()) {
         std::vector<int64_t> shape;
-        std::vector<float> values;
+        Elements values(input_named(infos, key).dtype, true);
         flatten(value, shape, values, "input '" + key + "'");
-        named.emplace(key, Tensor(shape, std::move(values)));
+        named.emplace(key, std::move(values).to_tensor(std::move(shape)));
       }
     } else {
       if (infos.size() != 1)
         throw ApiError{400, "the model has " + std::to_string(infos.size()) +
                                 " inputs: \"inputs\" must be an object {input name: value}"};
       std::vector<int64_t> shape;
-      std::vector<float> values;
+      Elements values(infos[0].dtype, true);
       flatten(inputs, shape, values, "\"inputs\"");
-      named.emplace(infos[0].name, Tensor(shape, std::move(values)));
+      named.emplace(infos[0].name, std::move(values).to_tensor(std::move(shape)));
     }
   }
   Inference inference = assemble(found.served, std::move(named));
@@ -702,8 +892,7 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
            if (rows_form) {
              body += "{\"predictions\":";
              if (outs.size() == 1) {
-               const Tensor& t = result.outputs[0];
-               append_nested(body, t.data(), t.shape().data(), t.shape().size());
+               append_tensor(body, result.outputs[0], outs[0].name);
              } else {
                body += '[';
                const int64_t rows = result.outputs[0].shape()[0];
@@ -711,10 +900,10 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
                  body += r ? ",{" : "{";
                  for (size_t o = 0; o < outs.size(); ++o) {
                    const Tensor& t = result.outputs[o];
-                   const int64_t per_row = t.size() / t.shape()[0];
+                   int64_t next = r * (t.size() / t.shape()[0]);
                    body += (o ? "," : "") + quoted(outs[o].name) + ":";
-                   append_nested(body, t.data() + r * per_row, t.shape().data() + 1,
-                                 t.shape().size() - 1);
+                   append_nested(body, t, t.shape().data() + 1, t.shape().size() - 1, next,
+                                 binary_name(outs[o].name));
                  }
                  body += '}';
                }
@@ -723,14 +912,12 @@ void Api::tf_predict(HttpRequest&& request, const std::string& name, const std::
            } else {
              body += "{\"outputs\":";
              if (outs.size() == 1) {
-               const Tensor& t = result.outputs[0];
-               append_nested(body, t.data(), t.shape().data(), t.shape().size());
+               append_tensor(body, result.outputs[0], outs[0].name);
              } else {
                body += '{';
                for (size_t o = 0; o < outs.size(); ++o) {
-                 const Tensor& t = result.outputs[o];
                  body += (o ? "," : "") + quoted(outs[o].name) + ":";
-                 append_nested(body, t.data(), t.shape().data(), t.shape().size());
+                 append_tensor(body, result.outputs[o], outs[o].name);
                }
                body += '}';
              }
@@ -853,7 +1040,7 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
       count *= size;
     }
     check_shape(*info, shape);
-    std::vector<float> values;
+    Elements values(info->dtype, false);
     const Json* parameters = input.contains("parameters") ? &input["parameters"] : nullptr;
     if (parameters && parameters->is_object() && parameters->contains("binary_data_size")) {
       const Json& size_json = (*parameters)["binary_data_size"];
@@ -862,7 +1049,7 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
       const uint64_t size = size_json.get<uint64_t>();
       if (input.contains("data"))
         throw ApiError{400, "input '" + input_name + "' has both \"data\" and binary_data_size"};
-      if (size != static_cast<uint64_t>(count) * datatype_bytes(datatype))
+      if (datatype != "BYTES" && size != static_cast<uint64_t>(count) * datatype_bytes(datatype))
         throw ApiError{400,
                        "input '" + input_name + "': binary_data_size " + std::to_string(size) +
                            " does not match shape " + shape_text(shape) + " of " + datatype + " (" +
@@ -871,19 +1058,23 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
       if (size > request.body.size() - binary_offset)
         throw ApiError{400, "input '" + input_name + "': the body ends before its " +
                                 std::to_string(size) + " bytes of binary data"};
-      decode_binary(datatype, request.body.data() + binary_offset, count, values);
+      const char* data = request.body.data() + binary_offset;
+      if (values.text)
+        decode_binary_strings(data, size, count, values.strings, "input '" + input_name + "'");
+      else
+        decode_binary(datatype, data, count, values.numbers);
       binary_offset += static_cast<size_t>(size);
     } else {
       if (!input.contains("data"))
         throw ApiError{400, "input '" + input_name + "' has no \"data\""};
       std::vector<int64_t> data_shape;
       flatten(input["data"], data_shape, values, "input '" + input_name + "' data");
-      if (static_cast<int64_t>(values.size()) != count)
+      if (values.size() != count)
         throw ApiError{400, "input '" + input_name + "': shape " + shape_text(shape) + " holds " +
                                 std::to_string(count) + " values, the data has " +
                                 std::to_string(values.size())};
     }
-    named.emplace(input_name, Tensor(shape, std::move(values)));
+    named.emplace(input_name, std::move(values).to_tensor(std::move(shape)));
   }
   if (binary_offset != request.body.size())
     throw ApiError{400, std::to_string(request.body.size() - binary_offset) +
@@ -923,44 +1114,46 @@ void Api::v2_infer(HttpRequest&& request, const std::string& name, const std::st
 
   Inference inference = assemble(found.served, std::move(named));
   request.body.clear();
-  submit(
-      scheduler_, std::move(inference), options_, request.received, "v2_infer", std::move(respond),
-      [id, wanted](const ServedVersion& served, JobResult& result) {
-        const auto& outs = served.model.outputs();
-        std::string header = "{\"model_name\":" + quoted(served.name) + ",\"model_version\":\"" +
-                             std::to_string(served.version) + "\"";
-        if (id) header += ",\"id\":" + quoted(*id);
-        header += ",\"outputs\":[";
-        std::string binary;
-        for (size_t k = 0; k < wanted.size(); ++k) {
-          const auto [index, as_binary] = wanted[k];
-          const Tensor& t = result.outputs[index];
-          header += (k ? ",{" : "{");
-          header += "\"name\":" + quoted(outs[index].name) + ",\"datatype\":\"FP32\",\"shape\":[";
-          for (size_t d = 0; d < t.shape().size(); ++d)
-            header += (d ? "," : "") + std::to_string(t.shape()[d]);
-          header += "]";
-          if (as_binary) {
-            const size_t bytes = static_cast<size_t>(t.size()) * sizeof(float);
-            header += ",\"parameters\":{\"binary_data_size\":" + std::to_string(bytes) + "}}";
-            binary.append(reinterpret_cast<const char*>(t.data()), bytes);
-          } else {
-            header += ",\"data\":";
-            append_flat(header, t.data(), t.size());
-            header += "}";
-          }
-        }
-        header += "]}";
-        HttpResponse r;
-        if (!binary.empty()) {
-          r.headers.emplace_back("Inference-Header-Content-Length", std::to_string(header.size()));
-          r.content_type = "application/octet-stream";
-          r.body = std::move(header) + binary;
-        } else {
-          r.body = std::move(header);
-        }
-        return r;
-      });
+  submit(scheduler_, std::move(inference), options_, request.received, "v2_infer",
+         std::move(respond), [id, wanted](const ServedVersion& served, JobResult& result) {
+           const auto& outs = served.model.outputs();
+           std::string header = "{\"model_name\":" + quoted(served.name) + ",\"model_version\":\"" +
+                                std::to_string(served.version) + "\"";
+           if (id) header += ",\"id\":" + quoted(*id);
+           header += ",\"outputs\":[";
+           std::string binary;
+           for (size_t k = 0; k < wanted.size(); ++k) {
+             const auto [index, as_binary] = wanted[k];
+             const Tensor& t = result.outputs[index];
+             header += (k ? ",{" : "{");
+             header += "\"name\":" + quoted(outs[index].name) + ",\"datatype\":\"" +
+                       (t.dtype() == DType::kString ? "BYTES" : "FP32") + "\",\"shape\":[";
+             for (size_t d = 0; d < t.shape().size(); ++d)
+               header += (d ? "," : "") + std::to_string(t.shape()[d]);
+             header += "]";
+             if (as_binary) {
+               const size_t start = binary.size();
+               append_binary(binary, t);
+               header += ",\"parameters\":{\"binary_data_size\":" +
+                         std::to_string(binary.size() - start) + "}}";
+             } else {
+               header += ",\"data\":";
+               append_flat(header, t);
+               header += "}";
+             }
+           }
+           header += "]}";
+           HttpResponse r;
+           if (!binary.empty()) {
+             r.headers.emplace_back("Inference-Header-Content-Length",
+                                    std::to_string(header.size()));
+             r.content_type = "application/octet-stream";
+             r.body = std::move(header) + binary;
+           } else {
+             r.body = std::move(header);
+           }
+           return r;
+         });
 }
 
 }  // namespace kerasrt::server

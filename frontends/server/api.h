@@ -76,7 +76,16 @@ class Api {
 // Helpers shared with the tests.
 // JSON error body {"error": message}.
 std::string error_body(const std::string& message);
-// v2 datatype name of a model dtype (FP32, INT32, ...).
+// v2 datatype name of a model dtype (FP32, INT32, ..., BYTES for strings).
 std::string v2_datatype(DType dtype);
+// An output tensor in a TF Serving answer: nested lists of numbers or strings; a string that is
+// not UTF-8, or any string of an output named "*_bytes" (TF Serving's convention), is written as
+// {"b64": "<base64>"}.
+std::string tf_output_json(const Tensor& tensor, const std::string& output_name);
+// An output tensor in a KServe v2 answer: the flat "data" list (strings that are not UTF-8 have
+// their bad bytes replaced by U+FFFD), and the binary tensor data bytes (FP32 little-endian; for
+// BYTES, each element as a 4-byte little-endian length and then its bytes).
+std::string v2_output_data(const Tensor& tensor);
+std::string v2_output_binary(const Tensor& tensor);
 
 }  // namespace kerasrt::server

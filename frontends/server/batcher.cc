@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <type_traits>
 
 namespace kerasrt::server {
 namespace {
@@ -18,23 +19,59 @@ bool same_trailing(const std::vector<int64_t>& a, const std::vector<int64_t>& b)
 
 bool compatible(const Job& a, const Job& b) {
   for (size_t i = 0; i < a.inputs.size(); ++i)
-    if (!same_trailing(a.inputs[i].shape(), b.inputs[i].shape())) return false;
+    if (!same_trailing(a.inputs[i].shape(), b.inputs[i].shape()) ||
+        a.inputs[i].dtype() != b.inputs[i].dtype())
+      return false;
   return true;
 }
 
-// Rows [begin, end) of a batch-first tensor.
+// Rows [begin, end) of a batch-first tensor (float32 or strings).
 Tensor slice_rows(const Tensor& t, int64_t begin, int64_t end) {
   const int64_t rows = t.shape().empty() ? 0 : t.shape()[0];
   const int64_t per_row = rows ? t.size() / rows : 0;
+  if (t.dtype() == DType::kString)
+    return Tensor::of_strings(with_rows(t.shape(), end - begin),
+                              std::vector<std::string>(t.strings().begin() + begin * per_row,
+                                                       t.strings().begin() + end * per_row));
   return Tensor(with_rows(t.shape(), end - begin),
                 std::vector<float>(t.data() + begin * per_row, t.data() + end * per_row));
+}
+
+// The tensors' rows one after the other along the batch axis: `rows` of them in all.
+Tensor join_rows(const std::vector<const Tensor*>& parts, int64_t rows) {
+  const std::vector<int64_t> shape = with_rows(parts[0]->shape(), rows);
+  const auto join = [&](const auto& elements) {
+    std::remove_cvref_t<decltype(elements(*parts[0]))> out;
+    out.reserve(
+        static_cast<size_t>(parts[0]->size() / std::max<int64_t>(1, parts[0]->shape()[0]) * rows));
+    for (const Tensor* t : parts) out.insert(out.end(), elements(*t).begin(), elements(*t).end());
+    return out;
+  };
+  if (parts[0]->dtype() == DType::kString)
+    return Tensor::of_strings(shape,
+                              join([](const Tensor& t) -> const auto& { return t.strings(); }));
+  return Tensor(shape, join([](const Tensor& t) -> const auto& { return t.values(); }));
 }
 
 bool rows_equal(const Tensor& a, int64_t a_row, const Tensor& b, int64_t b_row) {
   const int64_t a_per = a.shape()[0] ? a.size() / a.shape()[0] : 0;
   const int64_t b_per = b.shape()[0] ? b.size() / b.shape()[0] : 0;
-  return a_per == b_per && std::memcmp(a.data() + a_row * a_per, b.data() + b_row * b_per,
-                                       static_cast<size_t>(a_per) * sizeof(float)) == 0;
+  if (a_per != b_per || a.dtype() != b.dtype()) return false;
+  if (a.dtype() == DType::kString)
+    return std::equal(a.strings().begin() + a_row * a_per,
+                      a.strings().begin() + (a_row + 1) * a_per,
+                      b.strings().begin() + b_row * b_per);
+  return std::memcmp(a.data() + a_row * a_per, b.data() + b_row * b_per,
+                     static_cast<size_t>(a_per) * sizeof(float)) == 0;
+}
+
+// Random text for a string input: short lower-case words, some empty.
+std::vector<std::string> random_words(size_t count, std::mt19937& rng) {
+  std::uniform_int_distribution<int> length(0, 6), letter('a', 'z');
+  std::vector<std::string> out(count);
+  for (std::string& word : out)
+    for (int n = length(rng); n > 0; --n) word += static_cast<char>(letter(rng));
+  return out;
 }
 
 }  // namespace
@@ -79,6 +116,10 @@ BatchMode check_batching(const Model& model, int max_batch_size, std::string* re
     if (count > (int64_t{1} << 26)) {
       *reason = "input '" + info.name + "' is too large to check batching on";
       return BatchMode::kOff;
+    }
+    if (info.dtype == DType::kString) {
+      x.push_back(Tensor::of_strings(shape, random_words(static_cast<size_t>(count), rng)));
+      continue;
     }
     std::vector<float> values(static_cast<size_t>(count));
     for (float& v : values) v = uniform(rng);
@@ -294,18 +335,10 @@ void Scheduler::run_batch(BatchQueue& queue, std::vector<std::unique_ptr<Job>> j
       } else {
         std::vector<Tensor> merged;
         for (size_t i = 0; i < group[0]->inputs.size(); ++i) {
-          std::vector<float> values;
-          const std::vector<int64_t> shape = with_rows(group[0]->inputs[i].shape(), call_rows);
-          int64_t count = 1;
-          for (int64_t d : shape) count *= d;
-          values.reserve(static_cast<size_t>(count));
-          for (Job* job : group)
-            values.insert(values.end(), job->inputs[i].values().begin(),
-                          job->inputs[i].values().end());
-          if (pad)
-            values.insert(values.end(), group[0]->inputs[i].values().begin(),
-                          group[0]->inputs[i].values().end());
-          merged.emplace_back(shape, std::move(values));
+          std::vector<const Tensor*> parts;
+          for (Job* job : group) parts.push_back(&job->inputs[i]);
+          if (pad) parts.push_back(&group[0]->inputs[i]);
+          merged.push_back(join_rows(parts, call_rows));
         }
         outputs = model.predict(merged);
         for (const Tensor& t : outputs)

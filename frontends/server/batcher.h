@@ -50,10 +50,10 @@ enum class BatchMode {
 const char* batch_mode_name(BatchMode mode);
 
 // Decides the mode for `model` and batches of up to `max_batch_size` rows (see above):
-// predicts N = max_batch_size random rows at once, then the first B rows for every B < N (or,
-// when that would take over a second, for B = 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63,
-// N - 1) and every row alone, and compares each row bit for bit. `reason` says why when not
-// kMerge.
+// predicts N = max_batch_size random rows (short random words for string inputs) at once, then the
+// first B rows for every B < N (or, when that would take over a second, for B = 1, 2, 3, 4, 5, 7,
+// 8, 9, 15, 16, 17, 31, 33, 63, N - 1) and every row alone, and compares each row bit for bit.
+// `reason` says why when not kMerge.
 BatchMode check_batching(const Model& model, int max_batch_size, std::string* reason);
 
 struct JobResult {

@@ -37,13 +37,6 @@ class Protocol : public ::testing::Test {
                         const std::map<std::string, std::string>& h = {}) {
     return http(port_, "POST", path, body, h);
   }
-  static void expect_error(const HttpReply& r, int status, const std::string& fragment) {
-    EXPECT_EQ(r.status, status) << r.body;
-    const Json j = Json::parse(r.body, nullptr, false);
-    ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << r.body;
-    EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos) << j["error"];
-    EXPECT_EQ(r.header("content-type"), "application/json");
-  }
 
   static fs::path* repo_;
   static server::Server* server_;

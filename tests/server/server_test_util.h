@@ -2,6 +2,7 @@
 // inputs, JSON encoding of tensors and the reference answers from the library itself.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -163,6 +164,15 @@ inline ::testing::AssertionResult same_bits(const Json& answer, const Tensor& wa
       return ::testing::AssertionFailure()
              << "value " << i << ": got " << got[i] << ", expected " << want.data()[i];
   return ::testing::AssertionSuccess();
+}
+
+// A JSON error answer {"error": "..."} with `status`, its message containing `fragment`.
+inline void expect_error(const HttpReply& r, int status, const std::string& fragment) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const Json j = Json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << r.body;
+  EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos) << j["error"];
+  EXPECT_EQ(r.header("content-type"), "application/json");
 }
 
 inline std::string tf_instances(const Model& model, const std::vector<Tensor>& inputs) {

@@ -45,7 +45,8 @@ class TensorSpec(NamedTuple):
     shape: tuple[Optional[int], ...]
     """Batch first; None where Keras says None."""
     dtype: str
-    """Always "float32": the values predict takes and returns."""
+    """"float32" (or the integer dtype Keras declared; predict takes numbers for those), or
+    "string" for an input that takes text (str or bytes) or an output that gives it (a str array)."""
 
 class Model:
     """A loaded Keras model. Immutable: every method may be called from any number of threads.
@@ -88,7 +89,10 @@ class Model:
                 ``inputs``, or a dict {input name: array}. Batch first. float32 arrays are read in
                 place; float64 and integer arrays (e.g. embedding indices, exact up to 2**24) and
                 non-contiguous arrays are converted to float32 once. Nested Python lists are
-                taken as one array for a one-input model.
+                taken as one array for a one-input model. A string input (dtype "string" in
+                ``inputs``) takes str arrays (dtype ``U``), bytes arrays (``S``, passed as they
+                are, like TensorFlow's tf.string), object arrays of str or bytes, or lists of
+                them; str becomes UTF-8.
             batch_size: if given, run the batch in slices of this many samples (less scratch
                 memory for big batches) and join the results. By default the whole batch runs
                 in one call.
@@ -97,6 +101,8 @@ class Model:
         Returns:
             One float32 array for a one-output model, else a list of arrays in the order of
             ``outputs`` (Keras's convention). The arrays own the buffers the runtime computed.
+            A string output is a str array (dtype ``U``; TensorFlow gives bytes objects:
+            ``numpy.char.encode(y, "utf-8")`` turns one into the other).
 
         Raises:
             Error: wrong number of inputs, wrong shape, unknown or missing input name, or an

@@ -13,6 +13,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,9 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/utf8.h"
 #include "kerasrt/kerasrt.h"
 
 namespace py = pybind11;
+using namespace pybind11::literals;
 
 namespace kerasrt::python {
 namespace {
@@ -61,9 +64,11 @@ py::list specs(const std::vector<TensorInfo>& infos) {
 }
 
 // The inputs of one predict call: views for the runtime, and the arrays that back them (kept
-// alive, and unchanged by us, until the call returns).
+// alive, and unchanged by us, until the call returns), or for string inputs the UTF-8 copies
+// made while the GIL is held (a deque: the views point into them as they are added).
 struct PreparedInputs {
   std::vector<py::array> arrays;
+  std::deque<std::vector<std::string>> strings;
   std::vector<TensorView> views;
 };
 
@@ -72,21 +77,25 @@ bool is_zero_copy(const py::array& a) {
          (a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
 }
 
+std::string type_name(py::handle value) {
+  return py::str(py::type::handle_of(value).attr("__name__"));
+}
+
+// Any array-like as a NumPy array (the object itself when it is one).
+py::array as_array(py::handle value, const std::string& name) {
+  if (py::isinstance<py::array>(value)) return py::reinterpret_borrow<py::array>(value);
+  try {
+    return py::module_::import("numpy").attr("asarray")(value);
+  } catch (py::error_already_set& e) {
+    throw Error("input '" + name + "': cannot make an array of a " + type_name(value) + ": " +
+                e.what());
+  }
+}
+
 // Any array-like to the float32 C-contiguous array the runtime reads: the object itself when it
 // already is one, otherwise exactly one converting copy. `name` is the model input it is for.
 py::array as_input_array(py::handle value, const std::string& name) {
-  py::array array;
-  if (py::isinstance<py::array>(value)) {
-    array = py::reinterpret_borrow<py::array>(value);
-  } else {
-    try {
-      array = py::module_::import("numpy").attr("asarray")(value);
-    } catch (py::error_already_set& e) {
-      throw Error("input '" + name + "': cannot make an array of a " +
-                  std::string(py::str(py::type::handle_of(value).attr("__name__"))) + ": " +
-                  e.what());
-    }
-  }
+  py::array array = as_array(value, name);
   const char kind = array.dtype().kind();
   if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
     throw Error("input '" + name + "' has dtype " + std::string(py::str(array.dtype())) +
@@ -99,7 +108,76 @@ py::array as_input_array(py::handle value, const std::string& name) {
   return converted;
 }
 
-void add_input(PreparedInputs& prepared, py::handle value, const std::string& name) {
+// A string input's elements as UTF-8, row-major: str arrays (`U`, UTF-32 in NumPy), bytes
+// arrays (`S`, taken as they are, like TensorFlow's tf.string), object arrays of str or bytes,
+// and lists of those.
+std::vector<std::string> string_elements(const py::array& given, const std::string& name) {
+  const char kind = given.dtype().kind();
+  if (kind != 'U' && kind != 'S' && kind != 'O')
+    throw Error("input '" + name + "' takes strings (str or bytes), got an array of dtype " +
+                std::string(py::str(given.dtype())));
+  const py::module_ numpy = py::module_::import("numpy");
+  // C order and, for UTF-32, native byte order, so the buffer can be read directly.
+  py::array array = numpy.attr("ascontiguousarray")(
+      given, kind == 'O' ? given.dtype() : given.dtype().attr("newbyteorder")("="));
+  std::vector<std::string> out(static_cast<size_t>(array.size()));
+  if (kind == 'O') {
+    size_t i = 0;
+    for (py::handle item : array.attr("ravel")()) {
+      std::string& text = out[i++];
+      if (PyUnicode_Check(item.ptr())) {
+        Py_ssize_t size = 0;
+        const char* utf8 = PyUnicode_AsUTF8AndSize(item.ptr(), &size);
+        if (!utf8) {
+          PyErr_Clear();
+          throw Error("input '" + name + "': element " + std::to_string(i - 1) +
+                      " is a str that is not valid Unicode (a lone surrogate)");
+        }
+        text.assign(utf8, static_cast<size_t>(size));
+      } else if (PyBytes_Check(item.ptr())) {
+        text.assign(PyBytes_AS_STRING(item.ptr()),
+                    static_cast<size_t>(PyBytes_GET_SIZE(item.ptr())));
+      } else {
+        throw Error("input '" + name + "' takes strings; element " + std::to_string(i - 1) +
+                    " is a " + type_name(item));
+      }
+    }
+    return out;
+  }
+  // Fixed-width elements, zero-padded at the end (NumPy drops trailing NULs the same way).
+  const size_t width = static_cast<size_t>(array.itemsize());
+  const auto* bytes = static_cast<const char*>(array.data());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const char* p = bytes + i * width;
+    if (kind == 'S') {
+      size_t length = width;
+      while (length > 0 && p[length - 1] == 0) --length;
+      out[i].assign(p, length);
+      continue;
+    }
+    std::vector<uint32_t> codes(width / 4);
+    std::memcpy(codes.data(), p, width);
+    while (!codes.empty() && codes.back() == 0) codes.pop_back();
+    try {
+      for (uint32_t code : codes) append_utf8(out[i], code);
+    } catch (const Error& e) {
+      throw Error("input '" + name + "': element " + std::to_string(i) + ": " + e.reason());
+    }
+  }
+  return out;
+}
+
+void add_input(PreparedInputs& prepared, py::handle value, const TensorInfo* info,
+               const std::string& name) {
+  if (info && info->dtype == DType::kString) {
+    const py::array array = as_array(value, name);
+    prepared.strings.push_back(string_elements(array, name));
+    TensorView view;
+    view.strings = prepared.strings.back().data();
+    view.shape.assign(array.shape(), array.shape() + array.ndim());
+    prepared.views.push_back(std::move(view));
+    return;
+  }
   py::array array = as_input_array(value, name);
   TensorView view;
   view.data = static_cast<const float*>(array.data());
@@ -135,8 +213,7 @@ PreparedInputs prepare(const Model& model, py::handle x) {
       std::map<std::string, TensorView> names_only;
       for (auto [key, value] : dict) {
         if (!py::isinstance<py::str>(key))
-          throw Error("input names must be strings, got a " +
-                      std::string(py::str(py::type::handle_of(key).attr("__name__"))));
+          throw Error("input names must be strings, got a " + type_name(key));
         names_only.emplace(key.cast<std::string>(), TensorView{});
       }
       model.predict(names_only);                                        // throws
@@ -144,7 +221,7 @@ PreparedInputs prepare(const Model& model, py::handle x) {
     }
     for (const TensorInfo& info : infos) {
       const py::object value = dict[py::str(info.name)];
-      add_input(prepared, value, info.name);
+      add_input(prepared, value, &info, info.name);
     }
     return prepared;
   }
@@ -153,17 +230,26 @@ PreparedInputs prepare(const Model& model, py::handle x) {
     if (infos.size() != 1 || all_arrays(items)) {
       for (size_t i = 0; i < items.size(); ++i) {
         const py::object item = items[i];
-        add_input(prepared, item, name_at(i));
+        add_input(prepared, item, i < infos.size() ? &infos[i] : nullptr, name_at(i));
       }
       return prepared;
     }
   }
-  add_input(prepared, x, name_at(0));
+  add_input(prepared, x, infos.empty() ? nullptr : &infos[0], name_at(0));
   return prepared;
 }
 
-// Outputs become NumPy arrays that own the tensors' buffers.
+// Outputs become NumPy arrays that own the tensors' buffers; string outputs become `str` arrays
+// (dtype `U`, as `kerasrt predict` writes them to .npy; bytes that are not UTF-8 read as U+FFFD).
 py::array to_numpy(Tensor&& tensor) {
+  if (tensor.dtype() == DType::kString) {
+    py::list items;
+    for (const std::string& s : tensor.strings())
+      items.append(py::reinterpret_steal<py::object>(
+          PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace")));
+    py::array flat = py::module_::import("numpy").attr("array")(items, "dtype"_a = "U");
+    return flat.attr("reshape")(shape_tuple(tensor.shape()));
+  }
   auto holder = std::make_unique<Tensor>(std::move(tensor));
   py::capsule owner(holder.get(), [](void* p) { delete static_cast<Tensor*>(p); });
   Tensor* owned = holder.release();  // the capsule owns it now
@@ -195,14 +281,19 @@ std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<Tens
   if (batch <= batch_size) return model.predict(std::span<const TensorView>(views));
 
   std::vector<std::vector<int64_t>> shapes;
-  std::vector<std::vector<float>> values;
+  std::vector<std::vector<float>> values;         // float32 outputs
+  std::vector<std::vector<std::string>> strings;  // string outputs
+  std::vector<bool> text;                         // which outputs are strings
   std::vector<TensorView> slice = views;
   for (int64_t start = 0; start < batch; start += batch_size) {
     const int64_t count = std::min(batch_size, batch - start);
     for (size_t i = 0; i < views.size(); ++i) {
       int64_t row = 1;
       for (size_t d = 1; d < views[i].shape.size(); ++d) row *= views[i].shape[d];
-      slice[i].data = views[i].data + start * row;
+      if (views[i].strings)
+        slice[i].strings = views[i].strings + start * row;
+      else
+        slice[i].data = views[i].data + start * row;
       slice[i].shape[0] = count;
     }
     std::vector<Tensor> part = model.predict(std::span<const TensorView>(slice));
@@ -213,18 +304,26 @@ std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<Tens
                       " is not batch-first; predict without batch_size");
         shapes.push_back(t.shape());
         shapes.back()[0] = batch;
-        values.emplace_back(static_cast<size_t>(t.size() / count * batch));
+        text.push_back(t.dtype() == DType::kString);
+        const auto size = static_cast<size_t>(t.size() / count * batch);
+        values.emplace_back(text.back() ? 0 : size);
+        strings.emplace_back(text.back() ? size : 0);
       }
     }
     for (size_t o = 0; o < part.size(); ++o) {
       const int64_t row = part[o].size() / count;
-      std::memcpy(values[o].data() + start * row, part[o].data(),
-                  static_cast<size_t>(part[o].size()) * sizeof(float));
+      if (part[o].dtype() == DType::kString)
+        std::copy(part[o].strings().begin(), part[o].strings().end(),
+                  strings[o].begin() + start * row);
+      else
+        std::memcpy(values[o].data() + start * row, part[o].data(),
+                    static_cast<size_t>(part[o].size()) * sizeof(float));
     }
   }
   std::vector<Tensor> out;
   for (size_t o = 0; o < shapes.size(); ++o)
-    out.emplace_back(std::move(shapes[o]), std::move(values[o]));
+    out.push_back(text[o] ? Tensor::of_strings(std::move(shapes[o]), std::move(strings[o]))
+                          : Tensor(std::move(shapes[o]), std::move(values[o])));
   return out;
 }
 
@@ -389,7 +488,8 @@ Args:
         indices) are converted to float32, as are non-contiguous arrays. Either one array
         (one-input models), a list or tuple of arrays in the order of ``inputs``, or a dict
         {input name: array}. Batch first. Nested Python lists are taken as one array for a
-        one-input model.
+        one-input model. A string input takes str (``U``), bytes (``S``, passed as they are)
+        or object arrays of str or bytes, or lists of them; str becomes UTF-8.
     batch_size: if given, run the batch in slices of this many samples (less scratch
         memory for big batches) and join the results. By default the whole batch runs in
         one call.
@@ -397,7 +497,7 @@ Args:
 
 Returns:
     One float32 array for a one-output model, else a list of arrays in the order of
-    ``outputs`` (Keras's convention).
+    ``outputs`` (Keras's convention); a string output is a str array (dtype ``U``).
 
 Raises:
     kerasrt.Error: wrong number of inputs, wrong shape, unknown or missing input name, or an
@@ -572,4 +672,13 @@ PYBIND11_MODULE(_kerasrt, m) {
       py::arg("value"),
       "Internal (tests): the array predict hands to the runtime for `value`; the very same object "
       "when no copy is needed.");
+  m.def(
+      "_string_output",
+      [](const std::vector<int64_t>& shape, const std::vector<py::bytes>& elements) {
+        std::vector<std::string> strings(elements.begin(), elements.end());
+        return kerasrt::python::to_numpy(kerasrt::Tensor::of_strings(shape, std::move(strings)));
+      },
+      py::arg("shape"), py::arg("elements"),
+      "Internal (tests): the array predict returns for a string output of this shape holding "
+      "these UTF-8 bytes.");
 }
