@@ -1,5 +1,7 @@
 #include "api.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -39,55 +41,30 @@ std::string quoted(const std::string& s) {
 
 // ------------------------------------------------------------------------------ base64
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 std::string base64_encode(const std::string& bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - i);
-    uint32_t group = 0;
-    for (size_t k = 0; k < 3; ++k)
-      group = group << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
-    for (size_t k = 0; k < 4; ++k) out += k <= n ? kBase64[group >> (18 - 6 * k) & 0x3f] : '=';
-  }
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
   return out;
 }
 
 // Standard or URL-safe alphabet (TF Serving's clients send either), padding optional; nullopt
 // for anything else.
 std::optional<std::string> base64_decode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 2);
-  uint32_t group = 0;
-  int bits = 0;
-  size_t end = text.size();
-  while (end > 0 && text[end - 1] == '=') --end;
-  if (text.size() - end > 2) return std::nullopt;
-  for (size_t i = 0; i < end; ++i) {
-    const char c = text[i];
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+' || c == '-')
-      v = 62;
-    else if (c == '/' || c == '_')
-      v = 63;
-    else
-      return std::nullopt;
-    group = group << 6 | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>(group >> bits & 0xff);
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+                      sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING}) {
+    size_t length = 0;
+    const char* end = nullptr;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                          text.size(), nullptr, &length, &end, variant) == 0 &&
+        end == text.data() + text.size()) {
+      out.resize(length);
+      return out;
     }
   }
-  if (bits >= 6) return std::nullopt;  // a lone trailing character carries no whole byte
-  return out;
+  return std::nullopt;
 }
 
 // ------------------------------------------------------------------------ writing tensors
