@@ -1,6 +1,7 @@
 // Legacy HDF5: root attribute `model_config` (JSON) and group `model_weights` whose
 // `layer_names` attribute lists the layers; each layer group's `weight_names` attribute gives
 // the order of its weights (HDF5's own iteration order is alphabetical, which is wrong).
+#include <algorithm>
 #include <map>
 
 #include "core/limits.h"
@@ -13,6 +14,20 @@ namespace {
 
 void collect_layers(ModelSpec& model, std::map<std::string, LayerSpec*>& by_name) {
   for (LayerSpec& layer : model.layers) by_name.emplace(layer.name, &layer);
+}
+
+// A legacy file lists a layer's `trainable_weights + non_trainable_weights`. For a frozen
+// SpectralNormalization that is its `weights`: its own variables (the wrapped layer's kernel,
+// which it tracks as an attribute, then vector_u) before the wrapped layer's others (the bias),
+// so vector_u comes second instead of last. Both Keras 2 and 3 order them so. The layer reads
+// the trainable order; vector_u is found by name.
+void put_vector_u_last(std::vector<Array>& weights) {
+  const auto is_vector_u = [](const Array& a) {
+    const size_t slash = a.name.rfind('/');
+    return a.name.compare(slash == std::string::npos ? 0 : slash + 1, 8, "vector_u") == 0;
+  };
+  std::stable_partition(weights.begin(), weights.end(),
+                        [&](const Array& a) { return !is_vector_u(a); });
 }
 
 }  // namespace
@@ -42,6 +57,7 @@ void attach_legacy_weights(ModelSpec& model, const h5::Group& group) {
                   "a weight name of layer '" + layer_name + "'", "bytes");
       weights.push_back(layer_group.dataset(weight_name));
     }
+    if (it->second->class_name == "SpectralNormalization") put_vector_u_last(weights);
   }
 }
 

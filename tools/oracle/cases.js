@@ -300,6 +300,13 @@ add(Object.assign({name: 'spectral_normalization_conv2d', batch: 3,
   weightShapes: {spectral_normalization: [['kernel', [3, 3, 2, 3]], ['bias', [3]], ['vector_u', [1, 3]]]},
   build: (L, tf) => fn1(tf, L, 'model', [5, 5, 2], (x) =>
     L.conv2d({filters: 3, kernelSize: 3, padding: 'same', name: 'spectral_normalization'}).apply(x))}, SN));
+add(Object.assign({name: 'spectral_normalization_frozen', batch: 2,
+  description: 'A frozen SpectralNormalization(Dense(3)) (trainable=False): the legacy .h5 lists the wrapper\'s weights as Keras\'s `weights` orders them (kernel, vector_u, bias) instead of kernel, bias, vector_u.',
+  patch: {'@wrap': {spectral_normalization: {class_name: 'SpectralNormalization', inner: 'dense', config: {power_iterations: 1}}}},
+  weightShapes: {spectral_normalization: [['kernel', [4, 3]], ['bias', [3]], ['vector_u', [1, 3]]]},
+  build: (L, tf) => seq(tf, 'sequential', [4], [
+    L.dense({units: 3, name: 'spectral_normalization', trainable: false}),
+    L.dense({units: 2, name: 'dense_1'})])}, SN));
 
 // ---------------------------------------------------------------- pooling
 add({name: 'pooling1d', description: 'MaxPooling1D / AveragePooling1D: pool 2 valid; pool 3 stride 2 same (average divides by the real elements at the edges).',

@@ -309,7 +309,12 @@ def legacy_layer_weights(layer):
     frozen layer lists all its weights as non-trainable, same order)."""
     if layer.is_model:
         return layer_weight_order(layer, legacy=True)
-    return [(layer, v, a) for v, a in layer.weights]
+    weights = [(layer, v, a) for v, a in layer.weights]
+    if layer.class_name == "SpectralNormalization" and not layer.trainable and len(weights) > 2:
+        # Frozen, it lists `layer.weights`: the wrapper's own variables first (the wrapped
+        # kernel, tracked as an attribute, then vector_u), then the wrapped layer's others.
+        weights = [weights[0], weights[-1]] + weights[1:-1]
+    return weights
 
 
 def weights_by_path(model, path=()):
