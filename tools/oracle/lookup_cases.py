@@ -334,7 +334,8 @@ class Net:
         if self.has_asset_form:
             write_keras_archive(os.path.join(out_dir, "model_assets.keras"), self.k3_config(False),
                                 K3_VERSION, self.model, True, False, extra=self.assets(), weights=weights)
-            entries.append({"format": "keras", "file": "model_assets.keras", "keras_version": K3_VERSION})
+            entries.append({"format": "keras", "flavor": "vocabulary-asset", "file": "model_assets.keras",
+                            "keras_version": K3_VERSION})
         write_legacy_h5(os.path.join(out_dir, "model.h5"), self.model, self.k2_config(),
                         LegacyFlavour(K2_VERSION))
         entries.append({"format": "h5", "flavor": "tf.keras-2", "file": "model.h5", "keras_version": K2_VERSION})
