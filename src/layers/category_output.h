@@ -1,10 +1,13 @@
-// The `output_mode` shared by Discretization and CategoryEncoding: "int" (the ids themselves),
-// "one_hot", "multi_hot" or "count" over `depth` categories, with Keras's shape rules. Ids arrive
-// and leave as float32 (Keras would give int64 for "int"); a fractional id is truncated, as a
-// cast to int does.
+// The `output_mode` shared by Discretization, CategoryEncoding, Hashing and the lookup layers:
+// "int" (the ids themselves), "one_hot", "multi_hot", "count" or (lookup layers) "tf_idf" (counts
+// times per-id weights) over `depth` categories, with Keras's shape rules. Ids arrive and leave as
+// float32 (Keras would give int64 for "int"); a fractional id is truncated, as a cast to int does.
+// An id outside [0, depth) adds nothing to an encoding, as Keras's bincount and one_hot drop it.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "kernels/category_encoding.h"
 #include "layers/layer.h"
@@ -16,11 +19,15 @@ class CategoryOutputSpec {
   // output_mode from the config (`fallback` when absent); `sparse` must be false.
   CategoryOutputSpec(const LayerConfig& config, const char* fallback, int64_t depth,
                      int keras_major);
+  // output_mode `mode` as Keras names it; `idf_weights` (depth of them) for "tf_idf" only.
+  CategoryOutputSpec(const std::string& mode, int64_t depth, int keras_major,
+                     std::vector<float> idf_weights = {});
+  CategoryOutputSpec() = default;  // "int"
 
   // one_hot: (..., depth) appended, replacing a last axis of 1; multi_hot and count: the ids of a
   // sample's last axis counted into (batch, depth). Inputs of rank 1 are one id per sample.
   Dims output_shape(const Dims& in) const;
-  // Encodes ids (integers in [0, depth)) of shape `in` into `out`.
+  // Encodes ids of shape `in` into `out` (ids outside [0, depth) add nothing).
   void encode(const float* ids, std::span<const int64_t> in, float* out) const;
 
   // For string encoders (layers/layer.h StringEncoder): `ids`, one per element of a tensor of
@@ -45,8 +52,9 @@ class CategoryOutputSpec {
 
  private:
   std::optional<CategoryOutput> mode_;  // none: "int"
-  int64_t depth_;
-  int keras_major_;
+  int64_t depth_ = 0;
+  int keras_major_ = 3;
+  std::shared_ptr<const std::vector<float>> idf_;  // tf_idf: counts times these
 };
 
 }  // namespace kerasrt
