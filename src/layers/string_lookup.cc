@@ -31,14 +31,10 @@ class StringLookup final : public Layer, public StringEncoder, public StringDeco
 
   Tensor encode(std::span<const std::string> strings,
                 std::span<const int64_t> shape) const override {
-    const CategoryOutputSpec& output = lookup_.output();
     std::vector<float> ids(strings.size());
     for (size_t i = 0; i < strings.size(); ++i)
       ids[i] = static_cast<float>(lookup_.id_of(std::string_view(strings[i])));
-    const Dims in(shape.begin(), shape.end());
-    Tensor out(output.output_shape(in));
-    output.encode(ids.data(), shape, out.data());
-    return out;
+    return lookup_.output().encode_ids(std::move(ids), shape);
   }
 
   void decode(std::span<const float> ids, std::span<std::string> out) const override {
