@@ -154,7 +154,19 @@ enum class Fn {
   kSquaredDiff,
   kFloorDiv,
   kFloorMod,
-  kClip,  // 3 operands: t, min, max
+  kClip,   // 3 operands: t, min, max
+  kWhere,  // 3 operands: condition, x, y
+  // Comparisons and logic give booleans, carried as 0 and 1 (a nonzero float is true).
+  kEqual,
+  kNotEqual,
+  kGreater,
+  kGreaterEqual,
+  kLess,
+  kLessEqual,
+  kLogicalAnd,
+  kLogicalOr,
+  kLogicalNot,
+  kTruncate,  // cast to an integer type
   kExp,
   kLog,
   kSqrt,
@@ -215,6 +227,28 @@ double apply(Fn fn, const double* v, double param) {
     }
     case Fn::kClip:
       return std::max(std::min(x, v[2]), v[1]);
+    case Fn::kWhere:
+      return x != 0 ? v[1] : v[2];
+    case Fn::kEqual:
+      return x == v[1];
+    case Fn::kNotEqual:
+      return x != v[1];
+    case Fn::kGreater:
+      return x > v[1];
+    case Fn::kGreaterEqual:
+      return x >= v[1];
+    case Fn::kLess:
+      return x < v[1];
+    case Fn::kLessEqual:
+      return x <= v[1];
+    case Fn::kLogicalAnd:
+      return x != 0 && v[1] != 0;
+    case Fn::kLogicalOr:
+      return x != 0 || v[1] != 0;
+    case Fn::kLogicalNot:
+      return x == 0;
+    case Fn::kTruncate:
+      return std::trunc(x);
     case Fn::kExp:
       return std::exp(x);
     case Fn::kLog:
@@ -530,12 +564,26 @@ class Passthrough final : public Layer {
 
 const std::map<std::string, Fn>& binary_functions() {
   static const std::map<std::string, Fn> table = {
-      {"math.add", Fn::kAdd},           {"__operators__.add", Fn::kAdd},
-      {"math.subtract", Fn::kSub},      {"math.multiply", Fn::kMul},
-      {"math.divide", Fn::kDiv},        {"math.truediv", Fn::kDiv},
-      {"math.maximum", Fn::kMax},       {"math.minimum", Fn::kMin},
-      {"math.pow", Fn::kPow},           {"math.squared_difference", Fn::kSquaredDiff},
-      {"math.floordiv", Fn::kFloorDiv}, {"math.floormod", Fn::kFloorMod},
+      {"math.add", Fn::kAdd},
+      {"__operators__.add", Fn::kAdd},
+      {"math.subtract", Fn::kSub},
+      {"math.multiply", Fn::kMul},
+      {"math.divide", Fn::kDiv},
+      {"math.truediv", Fn::kDiv},
+      {"math.maximum", Fn::kMax},
+      {"math.minimum", Fn::kMin},
+      {"math.pow", Fn::kPow},
+      {"math.squared_difference", Fn::kSquaredDiff},
+      {"math.floordiv", Fn::kFloorDiv},
+      {"math.floormod", Fn::kFloorMod},
+      {"math.equal", Fn::kEqual},
+      {"math.not_equal", Fn::kNotEqual},
+      {"math.greater", Fn::kGreater},
+      {"math.greater_equal", Fn::kGreaterEqual},
+      {"math.less", Fn::kLess},
+      {"math.less_equal", Fn::kLessEqual},
+      {"math.logical_and", Fn::kLogicalAnd},
+      {"math.logical_or", Fn::kLogicalOr},
   };
   return table;
 }
@@ -562,6 +610,7 @@ const std::map<std::string, std::pair<Fn, const char*>>& unary_functions() {
       {"math.round", {Fn::kRound, "x"}},
       {"math.log1p", {Fn::kLog1p, "x"}},
       {"math.expm1", {Fn::kExpm1, "x"}},
+      {"math.logical_not", {Fn::kLogicalNot, "x"}},
       {"math.softplus", {Fn::kSoftplus, "features"}},
       {"nn.softplus", {Fn::kSoftplus, "features"}},
       {"nn.softsign", {Fn::kSoftsign, "features"}},
@@ -639,9 +688,9 @@ std::vector<bool> axis_set(const std::optional<std::vector<int64_t>>& axes, size
 
 std::string unsupported_function(const std::string& function) {
   return "TensorFlow function '" + function +
-         "' is not supported (kerasrt supports elementwise math, reductions, softmax, "
-         "l2_normalize, reshape, transpose, concat, stack, expand_dims, squeeze, matmul, cast to "
-         "float32, clip_by_value and slicing)";
+         "' is not supported (kerasrt supports elementwise math, comparisons, logic, where, "
+         "reductions, softmax, l2_normalize, reshape, transpose, concat, stack, expand_dims, "
+         "squeeze, matmul, cast, clip_by_value and slicing)";
 }
 
 std::unique_ptr<Layer> build_tf_op(const std::string& function, const Json& call,
@@ -677,6 +726,18 @@ std::unique_ptr<Layer> build_tf_op(const std::string& function, const Json& call
                              operand(args, "clip_value_min", inputs, rank),
                              operand(args, "clip_value_max", inputs, rank)};
     return std::make_unique<Elementwise>(function, Fn::kClip, std::move(ops), 0.0);
+  }
+  if (function == "where") {
+    const TfOpArgs args(function, call, {"condition", "x", "y"});
+    if (!args["x"].given() || !args["y"].given())
+      throw Error(
+          "TensorFlow function 'where' with a condition only gives the indices of its "
+          "true elements (a shape that depends on the data), which kerasrt does not "
+          "support");
+    const size_t rank = tensor_rank(inputs);
+    std::vector<Operand> ops{operand(args, "condition", inputs, rank),
+                             operand(args, "x", inputs, rank), operand(args, "y", inputs, rank)};
+    return std::make_unique<Elementwise>(function, Fn::kWhere, std::move(ops), 0.0);
   }
   if (auto it = reductions().find(function); it != reductions().end()) {
     const TfOpArgs args(function, call, {"input_tensor", "axis", "keepdims"});
@@ -719,15 +780,25 @@ std::unique_ptr<Layer> build_tf_op(const std::string& function, const Json& call
     const TfOpArgs args(function, call, params);
     if (!args[first].is_tensor())
       throw Error("TensorFlow function '" + function + "' has no tensor input");
+    std::optional<Fn> conversion;  // none: the values stay as they are
     for (const char* key : {"dtype", "dtype_hint"}) {
       const TfOpArg dtype = args[key];
       if (!dtype.given()) continue;
       const std::string name = dtype.json->is_string() ? dtype.json->get<std::string>() : "";
-      if (name != "float32" && name != "float")
+      if (name == "bool")
+        conversion = Fn::kNotEqual;  // x != 0
+      else if (name == "int32" || name == "int64")
+        conversion = Fn::kTruncate;  // as tf.cast of a float: toward zero
+      else if (name != "float32" && name != "float" && name != "float64" && name != "double")
         throw Error("TensorFlow function '" + function + "' to dtype " + dtype.json->dump() +
-                    " is not supported (kerasrt computes in float32 only)");
+                    " is not supported (kerasrt computes in float32; it casts to float32, "
+                    "float64, int32, int64 and bool)");
     }
-    return std::make_unique<Passthrough>();
+    if (!conversion) return std::make_unique<Passthrough>();
+    const size_t rank = tensor_rank(inputs);
+    std::vector<Operand> ops{operand(args, first, inputs, rank)};
+    if (*conversion == Fn::kNotEqual) ops.push_back(Operand{-1, tf_op_constant(Json(0.0), "0")});
+    return std::make_unique<Elementwise>(function, *conversion, std::move(ops), 0.0);
   }
   std::vector<std::string> params;
   if (tf_op_structure_params(function, params))
@@ -749,7 +820,8 @@ const std::set<std::string>& other_functions() {
                                               "cast",
                                               "identity",
                                               "convert_to_tensor",
-                                              "__operators__.getitem"};
+                                              "__operators__.getitem",
+                                              "where"};
   return names;
 }
 

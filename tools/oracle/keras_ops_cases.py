@@ -295,7 +295,36 @@ def case_hard_swish():
     return c
 
 
-CASES = [case_operators, case_unary, case_reductions_shapes, case_getitem, case_hard_swish]
+def case_compare_where():
+    c = Case("kops_compare_where", "Comparison operators on Keras 3 tensors (x > y, x <= 0.0, "
+             "x == 1.0 after round, x != y: booleans as 0/1), logical_and/or/not, ops.where with a "
+             "tensor and a constant branch, and ops.cast to bool and int32 (toward zero).")
+    x = c.input([5])
+    y = c.input([5])
+    v, w = x.value, y.value
+    r = c.op("numpy", "Round", [x], np.round(v))
+    gt = c.op("numpy", "Greater", [x, y], (v > w) * 1.0)
+    le0 = c.op("numpy", "LessEqual", [x, 0.0], (v <= 0) * 1.0)
+    eq = c.op("numpy", "Equal", [r, 1.0], (np.round(v) == 1) * 1.0)
+    both = c.op("numpy", "LogicalAnd", [gt, le0], ((v > w) & (v <= 0)) * 1.0)
+    either = c.op("numpy", "LogicalOr", [gt, eq], ((v > w) | (np.round(v) == 1)) * 1.0)
+    outs = [
+        c.op("numpy", "GreaterEqual", [y, x], (w >= v) * 1.0),
+        c.op("numpy", "Less", [x, y], (v < w) * 1.0),
+        c.op("numpy", "NotEqual", [x, y], (v != w) * 1.0),
+        c.op("numpy", "LogicalNot", [either], 1.0 - either.value),
+        both,
+        c.op("numpy", "Where", [gt, x, -1e9], np.where(v > w, v, -1e9)),
+        c.op("core", "Cast", [x], (v != 0) * 1.0, config={"dtype": "bool"}),
+        c.op("core", "Cast", [c.op("numpy", "Multiply", [x, 3.0], v * 3)], np.trunc(v * 3),
+             config={"dtype": "int32"}),
+    ]
+    c.output(*outs)
+    return c
+
+
+CASES = [case_operators, case_unary, case_reductions_shapes, case_getitem, case_hard_swish,
+         case_compare_where]
 
 
 def _write_models(c, out_dir):

@@ -394,8 +394,39 @@ def case_attention_block():
     return c
 
 
+def case_compare_where():
+    c = Case("tfop_compare_where", "Comparisons of two inputs and of constants (math.greater, "
+             "greater_equal, less, less_equal, equal, not_equal: booleans as 0/1), logical_and, "
+             "logical_or, logical_not, tf.where(condition, x, y) with tensor and constant branches "
+             "(the masked fill where(x > 0, x, -1e9)), and cast to bool, int32 (toward zero) and "
+             "back to float32.")
+    x = c.input([3, 4])
+    y = c.input([3, 4])
+    v, w = x.value, y.value
+    r = c.tf("math.round", leaf(x, {}), np.round(v))  # whole numbers, so equality can hold
+    gt = c.tf("math.greater", leaf(x, {"y": ref(y)}), (v > w) * 1.0)
+    le0 = c.tf("math.less_equal", leaf(x, {"y": 0.0}), (v <= 0) * 1.0)
+    eq = c.tf("math.equal", leaf(r, {"y": 1.0}), (np.round(v) == 1) * 1.0)
+    both = c.tf("math.logical_and", leaf(gt, {"y": ref(le0)}), ((v > w) & (v <= 0)) * 1.0)
+    either = c.tf("math.logical_or", leaf(gt, {"y": ref(eq)}), ((v > w) | (np.round(v) == 1)) * 1.0)
+    outs = [
+        c.tf("math.greater_equal", leaf(y, {"y": ref(x)}), (w >= v) * 1.0),
+        c.tf("math.less", leaf(x, {"y": ref(y)}), (v < w) * 1.0),
+        c.tf("math.not_equal", leaf(r, {"y": 0.0}), (np.round(v) != 0) * 1.0),
+        both, either,
+        c.tf("math.logical_not", leaf(either, {}), 1.0 - either.value),
+        c.tf("where", leaf(gt, {"x": ref(x), "y": -1e9}), np.where(v > w, v, -1e9)),
+        c.tf("where", leaf(le0, {"x": ref(y), "y": ref(x)}), np.where(v <= 0, w, v)),
+        c.tf("cast", leaf(x, {"dtype": "bool"}), (v != 0) * 1.0),
+        c.tf("cast", leaf(c.tf("math.multiply", leaf(x, {"y": 3.0}), v * 3), {"dtype": "int32"}),
+             np.trunc(v * 3)),
+    ]
+    c.output(*outs)
+    return c
+
+
 CASES = [case_operators, case_constant_first, case_binary_math, case_unary, case_reductions, case_shapes,
-         case_concat_stack, case_matmul, case_getitem, case_misc, case_attention_block]
+         case_concat_stack, case_matmul, case_getitem, case_misc, case_attention_block, case_compare_where]
 
 
 def _save_npy(path, arr):
