@@ -7,6 +7,8 @@ KERASRT_LAYER(Rescaling, make_rescaling)
 KERASRT_LAYER(Discretization, make_discretization)
 KERASRT_LAYER(CategoryEncoding, make_category_encoding)
 KERASRT_LAYER(Hashing, make_hashing)
+// text
+KERASRT_LAYER(TextVectorization, make_text_vectorization)
 // images
 KERASRT_LAYER(Resizing, make_resizing)
 KERASRT_LAYER(CenterCrop, make_center_crop)

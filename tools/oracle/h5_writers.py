@@ -198,14 +198,15 @@ def write_k3_weights(target, model, with_names, optimizer=False):
                     i += 1
 
 
-def write_keras_archive(path, config, keras_version, model, with_names, optimizer):
+def write_keras_archive(path, config, keras_version, model, with_names, optimizer, extra=()):
+    """`extra`: more (name, bytes) entries, e.g. assets/layers/<layer>/vocabulary.txt."""
     buf = io.BytesIO()
     write_k3_weights(buf, model, with_names, optimizer)
     metadata = {"keras_version": keras_version, "date_saved": "2024-01-01@00:00:00"}
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in (("metadata.json", json.dumps(metadata).encode()),
                            ("config.json", json.dumps(config).encode()),
-                           ("model.weights.h5", buf.getvalue())):
+                           ("model.weights.h5", buf.getvalue())) + tuple(extra):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
