@@ -17,6 +17,7 @@
 //   without padding).
 // Callables for standardize or split are saved code: refused by name, never run.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@ namespace {
 // The floats one encode() call may make (1 GiB); the runtime's Limits are checked after the
 // encoder, so the encoder bounds its own allocation first.
 constexpr int64_t kMaxEncodedElements = int64_t{1} << 28;
+// ngram widths (and how many): wider ngrams cost width x tokens per row.
 constexpr size_t kMaxNgramWidths = 64;
 
 enum class Split { kNone, kWhitespace, kCharacter };
@@ -129,9 +131,10 @@ class TextVectorization final : public Layer, public StringEncoder {
     };
 
     if (!is_int()) {
-      Tensor out(encoded_shape(dims));
-      const int64_t depth = out.shape().back();
+      const Dims out_shape = encoded_shape(dims);
+      const int64_t depth = out_shape.back();
       check_size(rows, depth);
+      Tensor out(out_shape);
       std::vector<float> ids;
       for (int64_t row = 0; row < rows; ++row) {
         tokenize(row);
@@ -276,8 +279,10 @@ std::vector<int64_t> ngram_widths(const LayerConfig& config) {
     throw Error("config 'ngrams' must be an integer or a list of 1 to 64 integers, got " +
                 value.dump());
   for (const Json& w : value) {
-    if (!w.is_number_integer() || w.get<int64_t>() < 1 || w.get<int64_t>() > (int64_t{1} << 20))
-      throw Error("config 'ngrams' holds an invalid width " + w.dump());
+    if (!w.is_number_integer() || w.get<int64_t>() < 1 ||
+        w.get<int64_t>() > static_cast<int64_t>(kMaxNgramWidths))
+      throw Error("config 'ngrams' holds the width " + w.dump() +
+                  "; kerasrt takes widths in [1, 64]");
     widths.push_back(w.get<int64_t>());
   }
   return widths;
