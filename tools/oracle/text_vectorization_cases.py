@@ -23,15 +23,15 @@ vocabulary.txt (and again under _lookup_layer/, which saving_lib also visits): t
 vocabulary with its special tokens, joined by "\\n" (index_lookup.py save_assets).
 """
 
-import json
 import os
 import re
 
 import numpy as np
 
 from h5_writers import LegacyFlavour, write_keras_archive, write_legacy_h5
-from keras_config import k2_model_config, unique_output_names
+from keras_config import k2_model_config
 from keras_ops_cases import Case, T
+from tfop_cases import write_case
 
 REFERENCE = "python tools/oracle/text_vectorization_cases.py"
 VERSION = "3.12.0"
@@ -157,13 +157,6 @@ class TextCase(Case):
                           table.astype(np.float64)[ids], [("embeddings", table)]), ids != 0
 
 
-def _save(path, arr):
-    if arr.dtype.kind == "U":
-        np.save(path, np.ascontiguousarray(arr), allow_pickle=False)
-    else:
-        np.save(path, np.ascontiguousarray(arr, dtype="<f4"), allow_pickle=False)
-
-
 def _write_models(c, out_dir, legacy):
     cfg = c.config()
     entries = []
@@ -178,36 +171,6 @@ def _write_models(c, out_dir, legacy):
         entries.append({"format": "h5", "flavor": "tf.keras-2", "file": "model.h5",
                         "keras_version": K2_VERSION})
     return entries
-
-
-def write_case(fixtures_dir, index, c, legacy=False):
-    out_dir = os.path.join(fixtures_dir, c.name)
-    os.makedirs(out_dir, exist_ok=True)
-    for i, (_, x) in enumerate(c.inputs):
-        _save(os.path.join(out_dir, f"input_{i}.npy"), x)
-    for i, y in enumerate(c.outputs):
-        if not np.all(np.isfinite(y)):
-            raise SystemExit(f"{c.name}: non-finite expected output {i}")
-        _save(os.path.join(out_dir, f"output_{i}.npy"), y)
-    entries = _write_models(c, out_dir, legacy)
-    out_names = unique_output_names([r[0] for r in c.model.output_layers])
-    formats = f"Keras 3 .keras as Keras {VERSION}" + (f" and legacy .h5 as tf.keras {K2_VERSION}" if legacy else "")
-    manifest = {
-        "case": c.name,
-        "description": c.description + f" {formats}. Reference: Python re/str code in "
-                       "tools/oracle/text_vectorization_cases.py (tfjs has no text layers).",
-        "reference": REFERENCE,
-        "rtol": 1e-5,
-        "atol": 1e-6,
-        "inputs": [{"name": n, "file": f"input_{i}.npy"} for i, (n, _) in enumerate(c.inputs)],
-        "outputs": [{"name": n, "file": f"output_{i}.npy"} for i, n in enumerate(out_names)],
-        "models": entries,
-    }
-    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
-        f.write("\n")
-    index.append({"case": c.name, "reference": REFERENCE, "crosscheck_max_abs_diff": None,
-                  "formats": [e["file"] for e in entries]})
 
 
 # ----------------------------------------------------------------- cases
@@ -283,4 +246,9 @@ def cases():
 def write_all(fixtures_dir, index):
     """Write every case into fixtures_dir/<case>/ and append index entries."""
     for c in cases():
-        write_case(fixtures_dir, index, c, legacy=getattr(c, "legacy", False))
+        legacy = getattr(c, "legacy", False)
+        formats = f"Keras 3 .keras as Keras {VERSION}" + (f" and legacy .h5 as tf.keras {K2_VERSION}"
+                                                          if legacy else "")
+        write_case(fixtures_dir, index, c, REFERENCE, lambda out_dir: _write_models(c, out_dir, legacy),
+                   c.description + f" {formats}. Reference: Python re/str code in "
+                   "tools/oracle/text_vectorization_cases.py (tfjs has no text layers).")
