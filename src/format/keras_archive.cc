@@ -31,8 +31,16 @@ void read_vars(const h5::Group& root, const std::string& path, std::vector<Array
   for (const std::string& spelling : path_spellings(path)) {
     if (!root.has_group(spelling + "/vars")) continue;
     const h5::Group vars = root.group(spelling + "/vars");
-    const size_t count = vars.children().size();
-    for (size_t i = 0; i < count; ++i) {
+    // Layers whose save_own_variables names its variables store them under those names: the
+    // lookup layers' (and TextVectorization's) tf_idf `idf_weights`, alone.
+    std::vector<std::string> keys = vars.children();
+    if (keys.size() == 1 && keys[0] == "idf_weights") {
+      Array array = vars.dataset(keys[0]);
+      array.name = spelling + "/vars/" + keys[0];
+      out.push_back(std::move(array));
+      return;
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
       Array array = vars.dataset(std::to_string(i));
       array.name = spelling + "/vars/" + std::to_string(i);
       out.push_back(std::move(array));

@@ -43,6 +43,11 @@ struct IndexLookupSettings {
   static IndexLookupSettings from_config(const LayerConfig& config, bool string_keys);
 };
 
+// A float input (an integer token, or an id to invert) as Keras's cast to int64 makes it:
+// truncated; a value beyond int64 becomes the smallest int64, which no vocabulary holds.
+// Throws Error for NaN.
+int64_t lookup_integer_of(float value);
+
 class IndexLookup {
  public:
   // The vocabulary comes from settings.vocabulary, else from the `vocabulary.txt` asset Keras 3
@@ -80,6 +85,7 @@ class IndexLookup {
   std::vector<int64_t> integers_;     // every id's token (integer keys)
   std::unordered_map<std::string, int64_t> string_ids_;
   std::unordered_map<int64_t, int64_t> integer_ids_;
+  std::string oov_string_;
   std::optional<std::string> mask_string_;
   std::optional<int64_t> mask_integer_;
   CategoryOutputSpec output_;

@@ -7,6 +7,9 @@ KERASRT_LAYER(Rescaling, make_rescaling)
 KERASRT_LAYER(Discretization, make_discretization)
 KERASRT_LAYER(CategoryEncoding, make_category_encoding)
 KERASRT_LAYER(Hashing, make_hashing)
+// vocabularies (StringLookup reads a string model input, or inverted makes a string output)
+KERASRT_LAYER(StringLookup, make_string_lookup)
+KERASRT_LAYER(IntegerLookup, make_integer_lookup)
 // text
 KERASRT_LAYER(TextVectorization, make_text_vectorization)
 // images

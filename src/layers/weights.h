@@ -27,6 +27,10 @@ class WeightReader {
 
   // The next weight, which must have shape `shape`.
   std::vector<float> take(const std::string& what, const Dims& shape, bool trainable = true);
+  // Whether the file holds a weight not taken yet (for a layer whose weight is optional).
+  bool has_next() const { return !declaring_ && next_ < arrays_.size(); }
+  // The shape of that weight.
+  const Dims& next_shape() const { return arrays_.at(next_).shape; }
   // Throws if the file holds weights the layer did not use.
   void finish() const;
 

@@ -198,15 +198,18 @@ def write_k3_weights(target, model, with_names, optimizer=False):
                     i += 1
 
 
-def write_keras_archive(path, config, keras_version, model, with_names, optimizer, extra=()):
-    """`extra`: more (name, bytes) entries, e.g. assets/layers/<layer>/vocabulary.txt."""
-    buf = io.BytesIO()
-    write_k3_weights(buf, model, with_names, optimizer)
+def write_keras_archive(path, config, keras_version, model, with_names, optimizer, extra=(), weights=None):
+    """`extra`: further (name, bytes) entries, e.g. assets/<layer path>/vocabulary.txt; `weights`:
+    the model.weights.h5 bytes when they are not write_k3_weights' (variables Keras names)."""
+    if weights is None:
+        buf = io.BytesIO()
+        write_k3_weights(buf, model, with_names, optimizer)
+        weights = buf.getvalue()
     metadata = {"keras_version": keras_version, "date_saved": "2024-01-01@00:00:00"}
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in (("metadata.json", json.dumps(metadata).encode()),
                            ("config.json", json.dumps(config).encode()),
-                           ("model.weights.h5", buf.getvalue())) + tuple(extra):
+                           ("model.weights.h5", weights)) + tuple(extra):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16

@@ -399,6 +399,10 @@ CASES = [case_operators, case_constant_first, case_binary_math, case_unary, case
 
 
 def _save_npy(path, arr):
+    """float32, or numpy text (`<U`) for string inputs and outputs."""
+    if np.asarray(arr).dtype.kind == "U":
+        np.save(path, np.ascontiguousarray(arr), allow_pickle=False)
+        return
     np.save(path, np.ascontiguousarray(arr, dtype="<f4"), allow_pickle=False)
 
 
@@ -411,7 +415,7 @@ def write_case(fixtures_dir, index, c, reference, write_models, description):
     for i, (_, x) in enumerate(c.inputs):
         _save_npy(os.path.join(out_dir, f"input_{i}.npy"), x)
     for i, y in enumerate(c.outputs):
-        if not np.all(np.isfinite(y)):
+        if np.asarray(y).dtype.kind != "U" and not np.all(np.isfinite(y)):
             raise SystemExit(f"{c.name}: non-finite expected output {i}")
         _save_npy(os.path.join(out_dir, f"output_{i}.npy"), y)
     entries = write_models(out_dir)

@@ -20,6 +20,7 @@ import numpy as np
 
 import numpy_ref
 import keras_ops_cases
+import lookup_cases
 import numpy_ref_16bit
 import text_vectorization_cases
 import tfop_cases
@@ -350,6 +351,7 @@ def main():
             raise SystemExit(f"case {dump['case']}: {type(e).__name__}: {e}") from e
     tfop_cases.write_all(fixtures_dir, index)  # TFOpLambda: no tfjs model, NumPy reference
     keras_ops_cases.write_all(fixtures_dir, index)  # Keras 3 operations: likewise
+    lookup_cases.write_all(fixtures_dir, index)  # StringLookup/IntegerLookup: plain-Python reference
     text_vectorization_cases.write_all(fixtures_dir, index)  # string inputs: Python reference
     with open(os.path.join(fixtures_dir, "index.json"), "w") as f:
         json.dump({"generator": "tools/oracle/generate.sh", "cases": [x for x in index if "example" not in x],
