@@ -20,15 +20,18 @@ The semantics the reference follows:
   row of the batch.
 Keras 3 saves a vocabulary learned by adapt() as assets/layers/text_vectorization/
 vocabulary.txt (and again under _lookup_layer/, which saving_lib also visits): the
-vocabulary with its special tokens, joined by "\\n" (index_lookup.py save_assets).
+vocabulary with its special tokens, joined by "\\n" (index_lookup.py save_assets), read back
+with str.splitlines().
 """
 
+import io
 import os
 import re
 
+import h5py
 import numpy as np
 
-from h5_writers import LegacyFlavour, write_keras_archive, write_legacy_h5
+from h5_writers import LegacyFlavour, create_dataset, write_k3_weights, write_keras_archive, write_legacy_h5
 from keras_config import k2_model_config
 from keras_ops_cases import Case, T
 from tfop_cases import write_case
@@ -128,6 +131,7 @@ class TextCase(Case):
         super().__init__(name, description)
         self.string_inputs = set()
         self.assets = []
+        self.idf_variable = None  # tf_idf after adapt(): the layer's `idf_weights` variable
 
     def text_input(self, texts, shape=(1,)):
         name = Case.input(self, shape).layer
@@ -146,6 +150,11 @@ class TextCase(Case):
             text = "\n".join(special + cfg["vocabulary"]).encode()
             self.assets += [("assets/layers/text_vectorization/vocabulary.txt", text),
                             ("assets/layers/text_vectorization/_lookup_layer/vocabulary.txt", text)]
+            if cfg.get("output_mode") == "tf_idf":
+                # index_lookup.py save_own_variables: the weights of every id, OOV (their mean) first
+                full["idf_weights"] = None
+                weights = np.array(cfg["idf_weights"], dtype=np.float32)
+                self.idf_variable = np.concatenate([[weights.mean()], weights]).astype(np.float32)
         y = self.layer("TextVectorization", full, x, reference(x.texts, cfg))
         self.entries[-1].pop("build_config", None)
         return y
@@ -160,7 +169,16 @@ class TextCase(Case):
 def _write_models(c, out_dir, legacy):
     cfg = c.config()
     entries = []
-    write_keras_archive(os.path.join(out_dir, "model.keras"), cfg, VERSION, c.model, True, False, c.assets)
+    weights = None
+    if c.idf_variable is not None:
+        buf = io.BytesIO()
+        write_k3_weights(buf, c.model, True)
+        with h5py.File(buf, "a") as f:  # saved by the layer and again by its _lookup_layer
+            for folder in ("", "/_lookup_layer"):
+                create_dataset(f, f"layers/text_vectorization{folder}/vars/idf_weights", c.idf_variable)
+        weights = buf.getvalue()
+    write_keras_archive(os.path.join(out_dir, "model.keras"), cfg, VERSION, c.model, True, False, c.assets,
+                        weights)
     entries.append({"format": "keras", "file": "model.keras", "keras_version": VERSION})
     if legacy:
         k2 = k2_model_config(c.model, K2_VERSION, None)
@@ -221,6 +239,13 @@ def cases():
     yield simple("text_vectorization_tf_idf", "TextVectorization output_mode='tf_idf' with idf_weights "
                  "(the OOV slot takes their mean).",
                  {"vocabulary": vocab, "output_mode": "tf_idf", "idf_weights": [0.5, 1.5, 2.0, 0.25, 3.0, 1.25]})
+    c = TextCase("text_vectorization_tf_idf_assets", "TextVectorization tf_idf as after adapt(): the "
+                 "vocabulary only in the archive's vocabulary.txt asset, the idf weights only in the layer's "
+                 "`idf_weights` variable (OOV slot first).")
+    x = c.text_input(TEXTS)
+    c.output(c.vectorize(x, {"vocabulary": vocab, "output_mode": "tf_idf",
+                             "idf_weights": [0.5, 1.5, 2.0, 0.25, 3.0, 1.25]}, in_config=False))
+    yield c
     for in_config in (True, False):
         c = TextCase("text_classifier" + ("" if in_config else "_assets"),
                      "A text classifier: string Input -> TextVectorization(length 6) -> "
@@ -228,7 +253,10 @@ def cases():
                      + ("the vocabulary in the layer config." if in_config else
                         "the vocabulary only in the archive's assets/layers/text_vectorization/vocabulary.txt, "
                         "as after adapt()."))
-        cfg = {"vocabulary": WORDS, "output_sequence_length": 6, "max_tokens": 20}
+        # load_assets() reads vocabulary.txt with str.splitlines(), which would break "one\x1ctwo"
+        # in two: an adapted vocabulary cannot hold it.
+        cfg = {"vocabulary": [w for w in WORDS if "\x1c" not in w], "output_sequence_length": 6,
+               "max_tokens": 20}
         x = c.text_input(TEXTS)
         ids = c.vectorize(x, cfg, in_config)
         e, mask = c.embedding(ids, 4, vocabulary_size(cfg))
