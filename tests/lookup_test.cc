@@ -134,6 +134,12 @@ TEST(StringLookup, RefusesWhatItCannotDo) {
   EXPECT_NE(load_error("StringLookup", {{"vocabulary", kLetters}, {"num_oov_indices", 1 << 24}})
                 .find("2^24"),
             std::string::npos);
+  EXPECT_NE(load_error("StringLookup", {{"vocabulary", kLetters},
+                                        {"output_mode", "count"},
+                                        {"max_tokens", int64_t{1} << 30},
+                                        {"pad_to_max_tokens", true}})
+                .find("2^24"),
+            std::string::npos);
   EXPECT_NE(load_error("IntegerLookup", {{"vocabulary", {1, (1 << 24) + 1}}}, "int64").find("2^24"),
             std::string::npos);
   // Strings must come from a string model input, and go to a model output.

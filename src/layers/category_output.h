@@ -27,7 +27,7 @@ class CategoryOutputSpec {
   // one_hot: (..., depth) appended, replacing a last axis of 1; multi_hot and count: the ids of a
   // sample's last axis counted into (batch, depth). Inputs of rank 1 are one id per sample.
   Dims output_shape(const Dims& in) const;
-  // Encodes ids (integers in [0, depth)) of shape `in` into `out`.
+  // Encodes ids of shape `in` into `out` (ids outside [0, depth) add nothing).
   void encode(const float* ids, std::span<const int64_t> in, float* out) const;
 
   bool is_int() const { return !mode_; }

@@ -122,6 +122,9 @@ IndexLookupSettings IndexLookupSettings::from_config(const LayerConfig& config, 
   s.pad_to_max_tokens = config.get_bool("pad_to_max_tokens", false);
   if (s.pad_to_max_tokens && !s.max_tokens)
     throw Error("config 'pad_to_max_tokens' is true without 'max_tokens'");
+  if (s.pad_to_max_tokens && *s.max_tokens > kMaxLookupIds)
+    throw Error("config 'max_tokens' is " + std::to_string(*s.max_tokens) +
+                " with pad_to_max_tokens; more than 2^24 ids cannot travel as float32");
   s.invert = config.get_bool("invert", false);
   s.output_mode = config.get_choice(
       "output_mode", {"int", "one_hot", "multi_hot", "count", "tf_idf", "binary", "tf-idf"}, "int");

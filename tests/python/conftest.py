@@ -82,8 +82,11 @@ def cli_info_json(model, weights=None):
 
 
 def assert_bitwise_equal(got, want):
-    """Same shape, float32, and the same bits in every element."""
+    """Same shape, float32, and the same bits in every element (text: the same strings)."""
     got, want = np.asarray(got), np.asarray(want)
+    if want.dtype.kind == "U":
+        assert got.dtype.kind == "U" and got.shape == want.shape and (got == want).all(), (got, want)
+        return
     assert got.dtype == np.float32 and want.dtype == np.float32, (got.dtype, want.dtype)
     assert got.shape == want.shape, (got.shape, want.shape)
     same = got.view(np.uint32) == want.view(np.uint32)

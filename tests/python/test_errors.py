@@ -83,10 +83,12 @@ def test_unknown_and_missing_input_names(multi_io):
 
 
 def test_bad_values(cnn):
-    with pytest.raises(kerasrt.Error, match="kerasrt takes float or integer arrays"):
-        cnn.predict(np.array([["a"]]))
-    with pytest.raises(kerasrt.Error, match="kerasrt takes float or integer arrays"):
+    with pytest.raises(kerasrt.Error, match="takes numbers, got strings"):
+        cnn.predict(np.full((1, 28, 28, 1), "a"))
+    with pytest.raises(kerasrt.Error, match="kerasrt takes float, integer or text arrays"):
         cnn.predict(np.zeros((1, 28, 28, 1), np.complex64))
+    with pytest.raises(kerasrt.Error, match="kerasrt takes float, integer or text arrays"):
+        cnn.predict(np.full((1, 28, 28, 1), None, dtype=object))
     with pytest.raises(kerasrt.Error, match="cannot make an array"):
         cnn.predict([[1.0, 2.0], [3.0]])  # ragged
     with pytest.raises(kerasrt.Error, match="batch_size must be at least 1"):

@@ -29,6 +29,9 @@ def _as_named(model, result):
 
 
 def _assert_close(got, want, rtol, atol, what):
+    if want.dtype.kind == "U":
+        assert got.dtype.kind == "U" and (got == want).all(), f"{what}: strings differ"
+        return
     excess = np.abs(got.astype(np.float64) - want) - (atol + rtol * np.abs(want.astype(np.float64)))
     bad = ~(excess <= 0) & ~(np.isnan(got) & np.isnan(want))
     assert not bad.any(), f"{what}: {int(bad.sum())} values outside rtol={rtol} atol={atol}"
@@ -230,3 +233,17 @@ def test_load_options_and_paths(tmp_path):
     case = FIXTURES / "dense_relu"
     model = kerasrt.load_model(case / "model.json", case / "weights.h5")
     assert model.summary_dict() == cli_info_json(case / "model.json", case / "weights.h5")
+
+
+def test_text_inputs_and_outputs():
+    """str, bytes and object arrays feed a string input; a string output is an array of str."""
+    lookup = kerasrt.load_model(FIXTURES / "lookup_string_int" / "model.keras")
+    words = [["the", "cat", "dog", "café", "mat"]]
+    want = lookup.predict(np.array(words))
+    assert want.dtype == np.float32 and want.tolist() == [[1, 2, 0, 6, 5]]
+    for x in (np.array(words, dtype=object), np.array([[w.encode() for w in words[0]]])):
+        assert_bitwise_equal(lookup.predict(x), want)
+    assert_bitwise_equal(lookup.predict(np.array(words * 3), batch_size=2), np.repeat(want, 3, axis=0))
+    invert = kerasrt.load_model(FIXTURES / "lookup_string_invert" / "model.keras")
+    got = invert.predict(np.array([[0, 1, 2, 99, -1]], np.float32), batch_size=1)
+    assert got.dtype.kind == "U" and got.tolist() == [["[PAD]", "[UNK]", "the", "[UNK]", "[UNK]"]]

@@ -13,6 +13,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,6 +65,7 @@ py::list specs(const std::vector<TensorInfo>& infos) {
 // alive, and unchanged by us, until the call returns).
 struct PreparedInputs {
   std::vector<py::array> arrays;
+  std::deque<std::vector<std::string>> strings;  // a deque: views point into its vectors
   std::vector<TensorView> views;
 };
 
@@ -72,9 +74,8 @@ bool is_zero_copy(const py::array& a) {
          (a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
 }
 
-// Any array-like to the float32 C-contiguous array the runtime reads: the object itself when it
-// already is one, otherwise exactly one converting copy. `name` is the model input it is for.
-py::array as_input_array(py::handle value, const std::string& name) {
+// Any array-like as a NumPy array. `name` is the model input it is for.
+py::array to_array(py::handle value, const std::string& name) {
   py::array array;
   if (py::isinstance<py::array>(value)) {
     array = py::reinterpret_borrow<py::array>(value);
@@ -87,10 +88,39 @@ py::array as_input_array(py::handle value, const std::string& name) {
                   e.what());
     }
   }
+  return array;
+}
+
+bool is_text(const py::array& array) {
+  const char kind = array.dtype().kind();
+  return kind == 'U' || kind == 'S' || kind == 'O';
+}
+
+// A text array (str, bytes, or objects that are either) as one UTF-8 string per element,
+// row-major, for a string input.
+std::vector<std::string> as_strings(const py::array& array, const std::string& name) {
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(array.size()));
+  for (py::handle item : array.attr("ravel")().attr("tolist")()) {
+    if (py::isinstance<py::bytes>(item))
+      out.push_back(item.cast<std::string>());
+    else if (py::isinstance<py::str>(item))
+      out.push_back(item.cast<std::string>());
+    else
+      throw Error("input '" + name + "' holds a " +
+                  std::string(py::str(py::type::handle_of(item).attr("__name__"))) +
+                  "; kerasrt takes float, integer or text arrays");
+  }
+  return out;
+}
+
+// A numeric array as the float32 C-contiguous array the runtime reads: the object itself when it
+// already is one, otherwise exactly one converting copy.
+py::array as_input_array(py::array array, const std::string& name) {
   const char kind = array.dtype().kind();
   if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
     throw Error("input '" + name + "' has dtype " + std::string(py::str(array.dtype())) +
-                "; kerasrt takes float or integer arrays");
+                "; kerasrt takes float, integer or text arrays");
   if (is_zero_copy(array)) return array;
   auto converted = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
   if (!converted)
@@ -100,10 +130,15 @@ py::array as_input_array(py::handle value, const std::string& name) {
 }
 
 void add_input(PreparedInputs& prepared, py::handle value, const std::string& name) {
-  py::array array = as_input_array(value, name);
+  py::array array = to_array(value, name);
   TensorView view;
-  view.data = static_cast<const float*>(array.data());
   view.shape.assign(array.shape(), array.shape() + array.ndim());
+  if (is_text(array)) {
+    view.strings = prepared.strings.emplace_back(as_strings(array, name)).data();
+  } else {
+    array = as_input_array(array, name);
+    view.data = static_cast<const float*>(array.data());
+  }
   prepared.views.push_back(std::move(view));
   prepared.arrays.push_back(std::move(array));
 }
@@ -162,8 +197,15 @@ PreparedInputs prepare(const Model& model, py::handle x) {
   return prepared;
 }
 
-// Outputs become NumPy arrays that own the tensors' buffers.
+// Outputs become NumPy arrays that own the tensors' buffers (string outputs: arrays of str).
 py::array to_numpy(Tensor&& tensor) {
+  if (tensor.dtype() == DType::kString) {
+    py::list items;
+    for (const std::string& text : tensor.strings()) items.append(py::str(text));
+    const py::module_ numpy = py::module_::import("numpy");
+    return numpy.attr("array")(items, py::arg("dtype") = "str")
+        .attr("reshape")(py::tuple(py::cast(tensor.shape())));
+  }
   auto holder = std::make_unique<Tensor>(std::move(tensor));
   py::capsule owner(holder.get(), [](void* p) { delete static_cast<Tensor*>(p); });
   Tensor* owned = holder.release();  // the capsule owns it now
@@ -184,8 +226,11 @@ py::array to_numpy(Tensor&& tensor) {
 std::vector<Tensor> predict_in_slices(const Model& model, const std::vector<TensorView>& views,
                                       int64_t batch_size) {
   int64_t batch = -1;
+  for (const TensorInfo& output : model.outputs())
+    if (output.dtype == DType::kString)  // slices of text are not worth the copies
+      return model.predict(std::span<const TensorView>(views));
   for (const TensorView& v : views) {
-    if (v.shape.empty())
+    if (v.shape.empty() || v.strings)
       return model.predict(std::span<const TensorView>(views));  // the runtime reports the shape
     if (batch < 0) batch = v.shape[0];
     if (v.shape[0] != batch)
