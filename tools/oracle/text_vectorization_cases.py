@@ -165,6 +165,13 @@ class TextCase(Case):
         return self.layer("Embedding", {"input_dim": rows, "output_dim": dim, "mask_zero": True}, x,
                           table.astype(np.float64)[ids], [("embeddings", table)]), ids != 0
 
+    def sigmoid_dense(self, x, units=2):
+        kernel = self.rng.uniform(-1, 1, size=(x.value.shape[-1], units)).astype(np.float32)
+        bias = self.rng.uniform(-0.5, 0.5, size=(units,)).astype(np.float32)
+        y = 1 / (1 + np.exp(-(x.value @ kernel.astype(np.float64) + bias)))
+        return self.layer("Dense", {"units": units, "activation": "sigmoid", "use_bias": True}, x, y,
+                          [("kernel", kernel), ("bias", bias)])
+
 
 def _write_models(c, out_dir, legacy):
     cfg = c.config()
@@ -262,13 +269,39 @@ def cases():
         e, mask = c.embedding(ids, 4, vocabulary_size(cfg))
         pooled = (e.value * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         p = c.layer("GlobalAveragePooling1D", {"data_format": "channels_last", "keepdims": False}, e, pooled)
-        kernel = c.rng.uniform(-1, 1, size=(4, 2)).astype(np.float32)
-        bias = c.rng.uniform(-0.5, 0.5, size=(2,)).astype(np.float32)
-        y = 1 / (1 + np.exp(-(pooled @ kernel.astype(np.float64) + bias)))
-        c.output(c.layer("Dense", {"units": 2, "activation": "sigmoid", "use_bias": True}, p, y,
-                         [("kernel", kernel), ("bias", bias)]))
+        c.output(c.sigmoid_dense(p))
         c.legacy = in_config  # tf.keras 2 saves the vocabulary in the config of an .h5
         yield c
+    c = TextCase("text_classifier_lstm", "A text classifier: string Input -> TextVectorization(length 6) -> "
+                 "Embedding(mask_zero=True) -> LSTM(3) (the padding steps masked: the state of the last "
+                 "token) -> Dense(sigmoid).")
+    cfg = {"vocabulary": WORDS, "output_sequence_length": 6}
+    e, mask = c.embedding(c.vectorize(c.text_input(TEXTS), cfg), 4, vocabulary_size(cfg))
+    weights = [("kernel", c.rng.uniform(-0.8, 0.8, size=(4, 12))),
+               ("recurrent_kernel", c.rng.uniform(-0.8, 0.8, size=(3, 12))),
+               ("bias", c.rng.uniform(-0.3, 0.3, size=(12,)))]
+    weights = [(n, w.astype(np.float32)) for n, w in weights]
+    h = masked_lstm(e.value, mask, *(w.astype(np.float64) for _, w in weights))
+    c.output(c.sigmoid_dense(c.layer("LSTM", {"units": 3}, e, h, weights)))
+    c.legacy = True
+    yield c
+
+
+def masked_lstm(x, mask, kernel, recurrent, bias):
+    """Keras's LSTM (gates i, f, c, o; sigmoid and tanh), a masked step keeping the state."""
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    units = recurrent.shape[0]
+    h = np.zeros((x.shape[0], units))
+    cell = np.zeros_like(h)
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent + bias
+        i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
+        new_cell = sigmoid(f) * cell + sigmoid(i) * np.tanh(g)
+        new_h = sigmoid(o) * np.tanh(new_cell)
+        keep = mask[:, t:t + 1]
+        cell = np.where(keep, new_cell, cell)
+        h = np.where(keep, new_h, h)
+    return h
 
 
 def write_all(fixtures_dir, index):
