@@ -8,7 +8,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <unordered_set>
 
 #include "layers/hashing.h"
 
@@ -20,6 +19,11 @@ constexpr int64_t kMaxExactInteger = int64_t{1} << 24;
 
 std::string token_text(const Json& token) {
   return token.is_string() ? token.get<std::string>() : token.dump();
+}
+
+// A token for an error message (dump() would throw on an asset line that is not UTF-8).
+std::string quoted(const Json& token) {
+  return token.is_string() ? "'" + token.get<std::string>() + "'" : token.dump();
 }
 
 // Python's str.splitlines() after open()'s universal newlines, as load_assets() reads
@@ -218,10 +222,10 @@ IndexLookup::IndexLookup(const IndexLookupSettings& settings, const BuildContext
     const Json& token = given[i];
     const int64_t id = static_cast<int64_t>(strings_.size());
     if (token == s.mask_token)
-      throw Error("vocabulary holds the mask token " + token.dump() + " at index " +
+      throw Error("vocabulary holds the mask token " + quoted(token) + " at index " +
                   std::to_string(i) + "; special tokens may only lead the vocabulary");
     if (s.invert && token == s.oov_token)
-      throw Error("vocabulary holds the OOV token " + token.dump() + " at index " +
+      throw Error("vocabulary holds the OOV token " + quoted(token) + " at index " +
                   std::to_string(i) + "; special tokens may only lead the vocabulary");
     bool fresh;
     if (s.string_keys) {
@@ -231,7 +235,7 @@ IndexLookup::IndexLookup(const IndexLookupSettings& settings, const BuildContext
       fresh = integer_ids_.emplace(token.get<int64_t>(), id).second;
       integers_.push_back(token.get<int64_t>());
     }
-    if (!fresh) throw Error("vocabulary repeats the token " + token.dump());
+    if (!fresh) throw Error("vocabulary repeats the token " + quoted(token));
     strings_.push_back(token_text(token));
   }
   if (!s.mask_token.is_null()) {
