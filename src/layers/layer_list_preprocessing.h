@@ -10,6 +10,8 @@ KERASRT_LAYER(Hashing, make_hashing)
 // vocabularies (StringLookup reads a string model input, or inverted makes a string output)
 KERASRT_LAYER(StringLookup, make_string_lookup)
 KERASRT_LAYER(IntegerLookup, make_integer_lookup)
+// text
+KERASRT_LAYER(TextVectorization, make_text_vectorization)
 // images
 KERASRT_LAYER(Resizing, make_resizing)
 KERASRT_LAYER(CenterCrop, make_center_crop)

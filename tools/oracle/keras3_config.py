@@ -226,6 +226,13 @@ for _kind in ("MaxPooling3D", "AveragePooling3D"):
     K3_KEYS[_kind] = [("pool_size", None), ("padding", "valid"), ("strides", None), ("data_format", "channels_last")]
 for _kind in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
     K3_KEYS[_kind] = [("data_format", "channels_last"), ("keepdims", False)]
+# TextVectorization.get_config (keras/src/layers/preprocessing/text_vectorization.py; tf-keras's
+# has the same keys in the same order)
+K3_KEYS["TextVectorization"] = [("max_tokens", None), ("standardize", "lower_and_strip_punctuation"),
+                               ("split", "whitespace"), ("ngrams", None), ("output_mode", "int"),
+                               ("output_sequence_length", None), ("pad_to_max_tokens", False),
+                               ("sparse", False), ("ragged", False), ("vocabulary", None),
+                               ("idf_weights", None), ("encoding", "utf-8"), ("vocabulary_size", None)]
 K3_KEYS["ZeroPadding1D"] = [("padding", None)]
 K3_KEYS["ZeroPadding3D"] = [("data_format", "channels_last"), ("padding", None)]
 K3_KEYS["UpSampling1D"] = [("size", None)]

@@ -563,6 +563,13 @@ for _kind in ("MaxPooling3D", "AveragePooling3D"):
     K2_KEYS[_kind] = [("pool_size", None), ("padding", "valid"), ("strides", None), ("data_format", "channels_last")]
 for _kind in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
     K2_KEYS[_kind] = [("data_format", "channels_last"), ("keepdims", False)]
+# TextVectorization.get_config (keras/src/layers/preprocessing/text_vectorization.py; tf-keras's
+# has the same keys in the same order)
+K2_KEYS["TextVectorization"] = [("max_tokens", None), ("standardize", "lower_and_strip_punctuation"),
+                               ("split", "whitespace"), ("ngrams", None), ("output_mode", "int"),
+                               ("output_sequence_length", None), ("pad_to_max_tokens", False),
+                               ("sparse", False), ("ragged", False), ("vocabulary", None),
+                               ("idf_weights", None), ("encoding", "utf-8"), ("vocabulary_size", None)]
 K2_KEYS["ZeroPadding1D"] = [("padding", None)]
 K2_KEYS["ZeroPadding3D"] = [("padding", None), ("data_format", "channels_last")]
 K2_KEYS["UpSampling1D"] = [("size", None)]

@@ -22,6 +22,7 @@ import numpy_ref
 import keras_ops_cases
 import lookup_cases
 import numpy_ref_16bit
+import text_vectorization_cases
 import tfop_cases
 from h5_writers import (LegacyFlavour, k2_optimizer_state, write_keras_archive, write_k3_weights,
                         write_legacy_h5, write_legacy_weights)
@@ -351,6 +352,7 @@ def main():
     tfop_cases.write_all(fixtures_dir, index)  # TFOpLambda: no tfjs model, NumPy reference
     keras_ops_cases.write_all(fixtures_dir, index)  # Keras 3 operations: likewise
     lookup_cases.write_all(fixtures_dir, index)  # StringLookup/IntegerLookup: plain-Python reference
+    text_vectorization_cases.write_all(fixtures_dir, index)  # string inputs: Python reference
     with open(os.path.join(fixtures_dir, "index.json"), "w") as f:
         json.dump({"generator": "tools/oracle/generate.sh", "cases": [x for x in index if "example" not in x],
                    "examples": [x for x in index if "example" in x]}, f, indent=1)
