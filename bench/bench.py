@@ -549,22 +549,20 @@ def markdown(rep):
         L.append("")
         L.append("`kerasrt_memory_scaling`: each row is a fresh process; N threads start together at a barrier "
                  "and each makes 3 batch-1 predictions, after one call per model on the main thread (which plans "
-                 "the shape, so that no thread counts as in flight while it plans). Peak RSS = the process "
-                 "high-water mark (VmHWM), loading included. \"Beyond activations\" = peak RSS while predicting "
-                 "(the mark is reset after that first call) "
-                 "with N threads − the same with 1 thread − (calls in flight − 1) × one call's workspace (its exact "
-                 "size, found through `Limits::max_workspace_bytes`; calls in flight: the most that ran at once, "
-                 "one workspace each); target < 10% of the weights at 64 threads. \"Idle threads\": the same N "
-                 "threads created and joined without predicting (their stacks), for comparison. Within ±1-2 MB it "
-                 "is noise: RSS counts touched pages only; at 64 calls in flight an error of 1% in the workspace "
-                 "figure moves the result by 0.6 workspaces (3.6 MB for MobileNetV2), and glibc's per-thread malloc "
-                 "arenas (up to 8 per core) count here too.")
+                 "the shape). Peak RSS = the process high-water mark (VmHWM), loading included. \"Beyond "
+                 "activations\" = peak RSS while predicting (the mark is reset after that first call) with N "
+                 "threads − the same with 1 thread − the growth of the workspaces the model made (its own count, "
+                 "`Model::workspace_stats()`: \"workspaces\" is the most that existed at once, one per call in "
+                 "flight); target < 10% of the weights at 64 threads. \"Idle threads\": the same N threads "
+                 "created and joined without predicting (their stacks), for comparison. Within ±1-2 MB it is "
+                 "noise: RSS counts touched pages only, and glibc's per-thread malloc arenas (up to 8 per core) "
+                 "count here too.")
         L.append("")
         for name, ms in rep["memory_scaling"].items():
             L.append(f"**{LABELS.get(name, name)}**: weights {fmt_mb(ms['weights_bytes'])}, one call's workspace "
                      f"{fmt_mb(ms['workspace_bytes'])} (first-call heap growth {fmt_mb(ms['first_call_heap_bytes'])}).")
             L.append("")
-            L.append("| threads | one shared model | N models | saving | shared: calls in flight | "
+            L.append("| threads | one shared model | N models | saving | shared: workspaces | "
                      "shared: beyond activations | of which N idle threads | beyond activations and threads |")
             L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
             for row in ms["rows"]:

@@ -15,9 +15,9 @@
 // separate child, as the smallest Limits::max_workspace_bytes a predict passes (and, as a
 // cross-check, the heap growth of the first predict); "beyond activations" for the shared model
 // is then
-//     peak_predicting(N) - peak_predicting(1) - (N - 1) * workspace
-// which the target compares with 10% of the weights' size (N counted as the most calls
-// that were in flight together: one workspace each). A third child
+//     peak_predicting(N) - peak_predicting(1) - (workspace_memory(N) - workspace_memory(1))
+// which the target compares with 10% of the weights' size; workspace_memory is the
+// model's own count of the workspaces it made (Model::workspace_stats().peak_bytes). A third child
 // per N creates the same threads without predicting: what the threads cost by themselves
 // (stacks, thread-local storage) is reported beside it.
 #include <malloc.h>
@@ -163,6 +163,10 @@ Json run_child(const Settings& s, const std::string& mode, int n) {
     });
   for (auto& t : threads) t.join();
   out["most_calls_in_flight"] = most_in_flight.load();
+  // The workspaces the model itself made (its own count, exact whatever the scheduling).
+  const kerasrt::WorkspaceStats stats = models[0].workspace_stats();
+  out["workspaces_peak"] = stats.peak_workspaces;
+  out["workspace_peak_bytes"] = stats.peak_bytes;
   out["rss_end_bytes"] = status_bytes("VmRSS");
   out["peak_rss_predict_bytes"] = status_bytes("VmHWM");
   out["peak_rss_bytes"] = std::max(out["peak_rss_load_bytes"].get<uint64_t>(),
@@ -274,15 +278,19 @@ int main(int argc, char** argv) {
       }
       rows.push_back({{"threads", n}, {"shared", shared}, {"copies", copies}, {"idle", idle}});
     }
-    // Beyond per-call activations, against 1 thread on the shared model. N threads do not
-    // always have N calls in flight at once (a call may end before another thread starts): the
-    // workspaces that existed are the most calls that were in flight together.
+    // Beyond per-call activations, against 1 thread on the shared model: the peak RSS growth
+    // less the growth of the workspaces the model made (Model::workspace_stats; N threads do not
+    // always have N calls in flight at once, and a thread counted in flight may not hold one yet).
+    uint64_t ws_one = 0;
+    for (const Json& row : rows)
+      if (row["threads"] == 1 || ws_one == 0) ws_one = row["shared"]["workspace_peak_bytes"];
     for (Json& row : rows) {
       const Json& shared = row["shared"];
-      const double alive = shared["most_calls_in_flight"].get<int>();
-      row["shared_workspaces_alive"] = alive;
+      row["shared_workspaces_alive"] = shared["workspaces_peak"];
       const double extra = static_cast<double>(shared["peak_rss_predict_bytes"].get<uint64_t>()) -
-                           static_cast<double>(shared_one) - (alive - 1) * static_cast<double>(ws);
+                           static_cast<double>(shared_one) -
+                           (static_cast<double>(shared["workspace_peak_bytes"].get<uint64_t>()) -
+                            static_cast<double>(ws_one));
       row["shared_beyond_activations_bytes"] = extra;
       row["shared_beyond_activations_fraction_of_weights"] =
           extra / static_cast<double>(weights_bytes);
@@ -313,7 +321,7 @@ int main(int argc, char** argv) {
     std::printf(
         "| threads | one shared model: peak RSS | N models (one per thread): peak RSS | saving | "
         "shared: "
-        "calls in flight | shared: beyond activations | of which thread stacks |\n");
+        "workspaces | shared: beyond activations | of which thread stacks |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const Json& row : rows) {
       const double a = mb(row["shared"]["peak_rss_bytes"]), b = mb(row["copies"]["peak_rss_bytes"]);

@@ -126,5 +126,37 @@ TEST(Concurrency, ThreadsShareOneCopyOfTheWeights) {
   EXPECT_LT(growth, weights_kib / 4);
 }
 
+TEST(Concurrency, WorkspaceStatsCountTheCallsInFlight) {
+  const Model model = Model::load((source_dir() / "examples/models/mnist_cnn.h5").string());
+  EXPECT_EQ(model.workspace_stats().workspaces, 0);
+  const Tensor input = random_input(model.inputs()[0], 2, 5);
+  (void)model.predict({input});
+  const WorkspaceStats one = model.workspace_stats();
+  EXPECT_EQ(one.workspaces, 1);
+  EXPECT_EQ(one.peak_workspaces, 1);
+  EXPECT_GT(one.bytes, 0u);
+  EXPECT_EQ(one.peak_bytes, one.bytes);
+  // Calls one after another reuse the pooled workspace.
+  for (int i = 0; i < 5; ++i) (void)model.predict({input});
+  EXPECT_EQ(model.workspace_stats().peak_workspaces, 1);
+
+  // Concurrent calls: at most one workspace each, all the same size for one input shape.
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) (void)model.predict({input});
+    });
+  for (auto& thread : threads) thread.join();
+  const WorkspaceStats after = model.workspace_stats();
+  EXPECT_GE(after.peak_workspaces, 1);
+  EXPECT_LE(after.peak_workspaces, kThreads);
+  EXPECT_EQ(after.workspaces, after.peak_workspaces);  // every one pooled, none freed
+  EXPECT_EQ(after.bytes, static_cast<uint64_t>(after.workspaces) * one.bytes);
+  // Copies share the runtime, and so its stats.
+  const Model copy = model;
+  EXPECT_EQ(copy.workspace_stats().peak_workspaces, after.peak_workspaces);
+}
+
 }  // namespace
 }  // namespace kerasrt::test

@@ -168,6 +168,16 @@ std::string to_string(std::span<const int64_t> shape);
 // 1234567 -> "1,234,567", as Keras prints parameter counts.
 std::string with_commas(int64_t value);
 
+// The memory a model holds for predict calls besides its weights (Model::workspace_stats): each
+// call in flight holds one workspace (its intermediate tensors and scratch, per its memory plan),
+// taken from a pool that keeps finished ones for the next calls.
+struct WorkspaceStats {
+  int64_t workspaces = 0;       // that exist now, in use or pooled
+  uint64_t bytes = 0;           // their memory now
+  int64_t peak_workspaces = 0;  // the most that existed at once
+  uint64_t peak_bytes = 0;      // the most memory they held at once
+};
+
 namespace detail {
 class Runtime;
 }
@@ -198,6 +208,8 @@ class Model {
 
   // Where the model came from (path, "json + weights" paths, or the in-memory name).
   const std::string& source() const;
+  // Its per-call memory so far (shared by copies of this Model).
+  WorkspaceStats workspace_stats() const;
 
  private:
   explicit Model(std::shared_ptr<const detail::Runtime> runtime);

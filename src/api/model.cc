@@ -145,5 +145,6 @@ std::map<std::string, Tensor> Model::predict(const std::map<std::string, Tensor>
 }
 
 const std::string& Model::source() const { return runtime_->file(); }
+WorkspaceStats Model::workspace_stats() const { return runtime_->workspace_stats(); }
 
 }  // namespace kerasrt

@@ -214,14 +214,17 @@ struct Runtime::Workspace {
   float* arena = nullptr;
   int64_t capacity = 0;  // floats
 
-  void reserve(int64_t floats) {
-    if (floats <= capacity) return;
+  // Returns the floats it grew by.
+  int64_t reserve(int64_t floats) {
+    if (floats <= capacity) return 0;
+    const int64_t before = capacity;
     ::operator delete[](arena, std::align_val_t(64));
     arena = nullptr;
     capacity = 0;
     arena = static_cast<float*>(
         ::operator new[](static_cast<size_t>(floats) * sizeof(float), std::align_val_t(64)));
     capacity = floats;
+    return floats - before;
   }
   ~Workspace() { ::operator delete[](arena, std::align_val_t(64)); }
 };
@@ -312,12 +315,32 @@ Runtime::WorkspacePtr Runtime::acquire() const {
       return workspace;
     }
   }
+  count_workspace(1, 0);
   return WorkspacePtr(new Workspace);
 }
 
 void Runtime::release(WorkspacePtr workspace) const {
-  std::lock_guard<std::mutex> lock(pool_mutex_);
-  if (pool_.size() < kMaxPooledWorkspaces) pool_.push_back(std::move(workspace));
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (pool_.size() < kMaxPooledWorkspaces) {
+      pool_.push_back(std::move(workspace));
+      return;
+    }
+  }
+  count_workspace(-1, -workspace->capacity * static_cast<int64_t>(sizeof(float)));
+}
+
+void Runtime::count_workspace(int64_t workspaces, int64_t bytes) const {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.workspaces += workspaces;
+  stats_.bytes = static_cast<uint64_t>(static_cast<int64_t>(stats_.bytes) + bytes);
+  stats_.peak_workspaces = std::max(stats_.peak_workspaces, stats_.workspaces);
+  stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.bytes);
+}
+
+WorkspaceStats Runtime::workspace_stats() const {
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return stats_;
 }
 
 void Runtime::check_inputs(std::span<const TensorView> inputs) const {
@@ -370,8 +393,9 @@ std::vector<Dims> Runtime::check_feeds(std::span<const TensorView> feeds) const 
 void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs,
                        const std::vector<float*>& outputs) const {
   WorkspacePtr workspace = acquire();
-  workspace->reserve(
-      std::max<int64_t>(plan.arena_floats, 16));  // never a null arena, even when all is empty
+  // Never a null arena, even when all is empty.
+  if (const int64_t grown = workspace->reserve(std::max<int64_t>(plan.arena_floats, 16)))
+    count_workspace(0, grown * static_cast<int64_t>(sizeof(float)));
 
   const auto address = [&](int tensor) -> float* {
     const Plan::Storage& s = plan.storage[static_cast<size_t>(tensor)];

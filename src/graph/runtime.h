@@ -38,6 +38,7 @@ class Runtime {
   const std::string& file() const { return file_; }
 
   std::vector<Tensor> predict(std::span<const TensorView> inputs) const;
+  WorkspaceStats workspace_stats() const;
 
  private:
   // predict() on the graph's float inputs (Graph::feeds), checked against the graph's shapes;
@@ -86,6 +87,10 @@ class Runtime {
   mutable std::map<std::vector<Dims>, std::shared_ptr<const Schedule>> schedules_;
   mutable std::mutex pool_mutex_;
   mutable std::vector<WorkspacePtr> pool_;
+  // Updated when a workspace is made, grows or is freed, never on a call that reuses one.
+  mutable std::mutex stats_mutex_;
+  mutable WorkspaceStats stats_;
+  void count_workspace(int64_t workspaces, int64_t bytes) const;
 };
 
 }  // namespace kerasrt::detail
