@@ -410,6 +410,24 @@ void Server::start() {
     out +=
         "# HELP kerasrt_busy_workers Workers running predict.\n# TYPE kerasrt_busy_workers gauge\n";
     out += "kerasrt_busy_workers " + std::to_string(s.scheduler.busy_workers()) + "\n";
+    // Per loaded model version: the memory its predict calls hold beyond the weights.
+    out +=
+        "# HELP kerasrt_model_workspace_bytes Memory of the model's per-call workspaces (in use "
+        "or pooled).\n# TYPE kerasrt_model_workspace_bytes gauge\n";
+    std::string counts =
+        "# HELP kerasrt_model_workspaces Per-call workspaces the model holds (in use or "
+        "pooled).\n# TYPE kerasrt_model_workspaces gauge\n";
+    for (const std::string& name : s.repository.names())
+      for (int64_t version : s.repository.available_versions(name)) {
+        const auto found = s.repository.find(name, version);
+        if (!found.served) continue;
+        const WorkspaceStats stats = found.served->model.workspace_stats();
+        const std::string labels =
+            "{model=\"" + label_value(name) + "\",version=\"" + std::to_string(version) + "\"} ";
+        out += "kerasrt_model_workspace_bytes" + labels + std::to_string(stats.bytes) + "\n";
+        counts += "kerasrt_model_workspaces" + labels + std::to_string(stats.workspaces) + "\n";
+      }
+    out += counts;
   });
   s.accept();
   for (int i = 0; i < std::max(1, s.options.io_threads); ++i)

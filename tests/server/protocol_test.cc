@@ -463,8 +463,18 @@ TEST_F(Protocol, MetricsAndRequestId) {
         "kerasrt_model_batch_size_bucket{model=\"mlp\",version=\"1\",le=\"+Inf\"}",
         "kerasrt_http_requests_total{endpoint=\"v1_predict\",code=\"200\"}",
         "kerasrt_http_requests_total{endpoint=\"v2_infer\",code=\"400\"}", "kerasrt_ready 1",
-        "kerasrt_model_loads_total{model=\"mlp\",version=\"1\",outcome=\"ok\"} 1"})
+        "kerasrt_model_loads_total{model=\"mlp\",version=\"1\",outcome=\"ok\"} 1",
+        "# TYPE kerasrt_model_workspace_bytes gauge", "# TYPE kerasrt_model_workspaces gauge"})
     EXPECT_NE(r.body.find(needle), std::string::npos) << needle;
+  // The mlp has predicted: it holds at least one workspace, of some bytes.
+  const std::string workspaces = "kerasrt_model_workspaces{model=\"mlp\",version=\"1\"} ";
+  const size_t at = r.body.find(workspaces);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stoll(r.body.substr(at + workspaces.size())), 1);
+  const std::string bytes = "kerasrt_model_workspace_bytes{model=\"mlp\",version=\"1\"} ";
+  const size_t b = r.body.find(bytes);
+  ASSERT_NE(b, std::string::npos);
+  EXPECT_GT(std::stoll(r.body.substr(b + bytes.size())), 0);
 }
 
 }  // namespace
