@@ -49,6 +49,11 @@ def test_eight_threads_two_models(tmp_path):
     for results in per_thread:
         for key, got in results:
             assert_bitwise_equal(got, want[key])
+    # Each model made at most one workspace per thread predicting on it at once, and keeps them.
+    for model in models.values():
+        stats = model.workspace_stats()
+        assert 1 <= stats["peak_workspaces"] <= THREADS + 1, stats
+        assert stats["workspaces"] == stats["peak_workspaces"] and stats["bytes"] > 0, stats
 
 
 def test_threads_load_and_predict_concurrently():

@@ -128,6 +128,10 @@ class Model:
         """The summary as a dict with the fields of ``kerasrt info --json``: name, class_name,
         keras_version, format, inputs, outputs, layers (name, class_name, output_shapes, params,
         trainable_params, depth), total_params, trainable_params, non_trainable_params."""
+    def workspace_stats(self) -> dict[str, int]:
+        """The memory predict calls hold beyond the weights: one workspace (intermediate tensors
+        and scratch) per call in flight, pooled for reuse. Keys: workspaces and bytes now,
+        peak_workspaces and peak_bytes."""
 
 def load_model(
     path: _Path,

@@ -658,6 +658,19 @@ PYBIND11_MODULE(_kerasrt, m) {
       .def(
           "summary_dict", [](const PyModel& self) { return summary_dict(self.model); },
           kSummaryDictDoc)
+      .def(
+          "workspace_stats",
+          [](const PyModel& self) {
+            const kerasrt::WorkspaceStats stats = self.model.workspace_stats();
+            py::dict out;
+            out["workspaces"] = stats.workspaces;
+            out["bytes"] = stats.bytes;
+            out["peak_workspaces"] = stats.peak_workspaces;
+            out["peak_bytes"] = stats.peak_bytes;
+            return out;
+          },
+          "The memory predict calls hold beyond the weights: one workspace per call in flight, "
+          "pooled for reuse. A dict of workspaces and bytes now, and their peaks.")
       .def("__repr__", &repr);
 
   m.def("load_model", &load_model, py::arg("path"), py::arg("weights") = py::none(),
