@@ -654,3 +654,6 @@ def k3_legacy_weight_names(layer):
         else:
             names.append(f"{owner.name}/{var.replace('.', '/')}")
     return names
+
+K3_KEYS["Hashing"] = [("num_bins", None), ("salt", None), ("mask_value", None), ("output_mode", "int"),
+                   ("sparse", False)]

@@ -836,3 +836,6 @@ def _k2_var_name(owner, var, old, cells, cell_of):
             cell_of[ck] = cells(_CELL[inner.class_name])
         return f"{owner.name}/{sub}/{cell_of[ck]}/{var}:0"
     return f"{owner.name}/{var.replace('.', '/')}:0"  # "query.kernel": a sublayer's weight
+
+K2_KEYS["Hashing"] = [("num_bins", None), ("salt", None), ("mask_value", None), ("output_mode", "int"),
+                   ("sparse", False)]

@@ -35,76 +35,12 @@ import numpy as np
 from h5_writers import LegacyFlavour, create_dataset, create_group, write_keras_archive, write_legacy_h5
 from keras3_config import K3Writer, to_snake_case
 from keras_config import Layer, Model, k2_layer_config
+from tf_hashes import fingerprint64, siphash24
 from tfop_cases import write_case
 
 REFERENCE = "python tools/oracle/lookup_cases.py"
 K3_VERSION = "3.12.0"
 K2_VERSION = "2.15.0"
-MASK64 = (1 << 64) - 1
-
-
-# ----------------------------------------------------------------- FarmHash Fingerprint64
-
-_K0, _K1, _K2 = 0xC3A5C85C97CB3127, 0xB492B66FBE98F273, 0x9AE16A3B2F90404F
-
-
-def _rot(v, s):
-    return ((v >> s) | (v << (64 - s))) & MASK64
-
-
-def _f64(b, i):
-    return int.from_bytes(b[i:i + 8], "little")
-
-
-def _len16(u, v, mul):
-    a = ((u ^ v) * mul) & MASK64
-    a ^= a >> 47
-    b = ((v ^ a) * mul) & MASK64
-    b ^= b >> 47
-    return (b * mul) & MASK64
-
-
-def fingerprint64(text):
-    """farmhashna::Hash64 for up to 64 bytes (the lengths these fixtures hash)."""
-    b = text.encode("utf-8")
-    n = len(b)
-    assert n <= 64, "fingerprint64 here covers tokens of up to 64 bytes"
-    mul = (_K2 + n * 2) & MASK64
-    if n == 0:
-        return _K2
-    if n < 4:
-        y = (b[0] + (b[n >> 1] << 8)) & 0xFFFFFFFF
-        z = (n + (b[n - 1] << 2)) & 0xFFFFFFFF
-        v = ((y * _K2) ^ (z * _K0)) & MASK64
-        return ((v ^ (v >> 47)) * _K2) & MASK64
-    if n < 8:
-        a = int.from_bytes(b[0:4], "little")
-        return _len16((n + (a << 3)) & MASK64, int.from_bytes(b[n - 4:n], "little"), mul)
-    if n <= 16:
-        a = (_f64(b, 0) + _K2) & MASK64
-        c = _f64(b, n - 8)
-        return _len16((_rot(c, 37) * mul + a) & MASK64, ((_rot(a, 25) + c) * mul) & MASK64, mul)
-    a = (_f64(b, 0) * _K1 if n <= 32 else _f64(b, 0) * _K2) & MASK64
-    bb = _f64(b, 8)
-    c = (_f64(b, n - 8) * mul) & MASK64
-    d = (_f64(b, n - 16) * _K2) & MASK64
-    y = (_rot((a + bb) & MASK64, 43) + _rot(c, 30) + d) & MASK64
-    z = _len16(y, (a + _rot((bb + _K2) & MASK64, 18) + c) & MASK64, mul)
-    if n <= 32:
-        return z
-    e = (_f64(b, 16) * mul) & MASK64
-    f = _f64(b, 24)
-    g = ((y + _f64(b, n - 32)) * mul) & MASK64
-    h = ((z + _f64(b, n - 24)) * mul) & MASK64
-    return _len16((_rot((e + f) & MASK64, 43) + _rot(g, 30) + h) & MASK64,
-                  (e + _rot((f + a) & MASK64, 18) + g) & MASK64, mul)
-
-
-# tf.strings.to_hash_bucket_fast's documented example, and keras.layers.Hashing(num_bins=3)'s.
-assert [fingerprint64(s) % 3 for s in ("Hello", "TensorFlow", "2.x")] == [0, 2, 2]
-assert [fingerprint64(s) % 3 for s in "ABCDE"] == [1, 0, 1, 1, 2]
-# StringLookup(vocabulary=["a", "b", "c", "d"], num_oov_indices=2): "m" -> 0, "z" -> 1.
-assert [fingerprint64(s) % 2 for s in "mz"] == [0, 1]
 
 
 # ----------------------------------------------------------------- IndexLookup reference
@@ -458,9 +394,77 @@ def case_int_invert():
     return net
 
 
+# ----------------------------------------------------------------- Hashing
+
+def hashing(texts, num_bins, mask_value=None, salt=None):
+    """keras.layers.Hashing's bins of `texts` (the strings, or integers' decimal text): a mask
+    value takes bin 0 and the others shift up by one."""
+    masking = mask_value is not None and num_bins > 1
+    bins = num_bins - 1 if masking else num_bins
+    if isinstance(salt, int):
+        salt = (salt, salt)
+
+    def bin_of(text):
+        if masking and text == str(mask_value):
+            return 0
+        h = siphash24(text, tuple(salt)) if salt is not None else fingerprint64(text)
+        return h % bins + (1 if masking else 0)
+
+    return np.vectorize(bin_of, otypes=[np.float64])(texts)
+
+
+def counts(ids, depth, binary=False):
+    out = np.zeros((ids.shape[0], depth))
+    for row, values in enumerate(ids.astype(np.int64)):
+        for v in values:
+            out[row, v] = 1 if binary else out[row, v] + 1
+    return out
+
+
+def hashing_config(num_bins, mask_value=None, salt=None, output_mode="int"):
+    return {"num_bins": num_bins, "mask_value": mask_value, "salt": salt, "output_mode": output_mode,
+            "sparse": False}
+
+
+def case_hashing_strings():
+    net = Net("hashing_strings", "Hashing of a string input: FarmHash Fingerprint64 bins, mask_value '' "
+              "(bin 0), SipHash-2-4 with salt [133, 137] and with salt 133, and the multi_hot of salted "
+              "bins.")
+    net.has_asset_form = False
+    texts = np.array(net.rng.choice(VOCAB + UNKNOWN + ["", "A", "B", "a longer text, with spaces"],
+                                    size=(4, 5)), dtype=np.str_)
+    x = net.input(texts, "string")
+    for config in (hashing_config(5), hashing_config(4, mask_value=""), hashing_config(7, salt=[133, 137]),
+                   hashing_config(3, salt=133)):
+        value = hashing(texts, config["num_bins"], config["mask_value"], config["salt"])
+        net.output(net.plain(x, "Hashing", config, value))
+    multi = hashing_config(6, salt=[1, 2], output_mode="multi_hot")
+    net.output(net.plain(x, "Hashing", multi, counts(hashing(texts, 6, salt=[1, 2]), 6, binary=True)))
+    return net
+
+
+def case_hashing_integers():
+    net = Net("hashing_integers", "Hashing of an integer input (given as floats): each value cast to "
+              "int64 (toward zero) and hashed as its decimal text; mask_value 0, a salt, and count and "
+              "one_hot outputs.")
+    net.has_asset_form = False
+    values = net.rng.choice([0, 1, 7, 42, -3, 123456, 2.7, -2.7, 16777216], size=(4, 3)).astype(np.float32)
+    x = net.input(values, "int64")
+    texts = np.vectorize(lambda v: str(int(v)))(values)
+    net.output(net.plain(x, "Hashing", hashing_config(9), hashing(texts, 9)))
+    net.output(net.plain(x, "Hashing", hashing_config(5, mask_value=0, salt=[133, 137]),
+                         hashing(texts, 5, mask_value=0, salt=[133, 137])))
+    net.output(net.plain(x, "Hashing", hashing_config(4, output_mode="count"), counts(hashing(texts, 4), 4)))
+    column = values[:, :1]
+    y = net.input(column, "int64")
+    net.output(net.plain(y, "Hashing", hashing_config(3, output_mode="one_hot"),
+                         np.eye(3)[hashing(np.vectorize(lambda v: str(int(v)))(column), 3)[:, 0].astype(int)]))
+    return net
+
+
 CASES = [case_string_int, case_string_hashed_oov, case_string_mask, case_string_one_hot, case_string_multi_hot,
          case_string_count, case_string_tf_idf, case_string_invert, case_string_embedding, case_int_int,
-         case_int_mask, case_int_multi_hot, case_int_invert]
+         case_int_mask, case_int_multi_hot, case_int_invert, case_hashing_strings, case_hashing_integers]
 
 
 def write_all(fixtures_dir, index):
