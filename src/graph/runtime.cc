@@ -235,6 +235,7 @@ Runtime::Runtime(Graph graph, LoadOptions options, std::string file)
     : graph_(optimize_graph(std::move(graph))), options_(options), file_(std::move(file)) {
   splittable_ = std::none_of(graph_.nodes.begin(), graph_.nodes.end(),
                              [](const Node& node) { return node.layer->mixes_batch(); });
+  float_only_ = graph_.float_only();
 }
 
 std::shared_ptr<const Runtime::Schedule> Runtime::schedule_for(
@@ -372,20 +373,18 @@ void Runtime::check_inputs(std::span<const TensorView> inputs) const {
 std::vector<Dims> Runtime::check_feeds(std::span<const TensorView> feeds) const {
   std::vector<Dims> shapes;
   for (size_t i = 0; i < feeds.size(); ++i) {
-    const Dims& want = graph_.static_shapes[static_cast<size_t>(graph_.inputs[i])];
     const Dims& got = feeds[i].shape;
+    shapes.push_back(got);
+    const Feed& feed = graph_.feeds[i];
+    if (!feed.encoder) continue;  // a model input, which check_inputs() has checked
+    const Dims& want = graph_.static_shapes[static_cast<size_t>(graph_.inputs[i])];
     bool ok = got.size() == want.size();
     for (size_t d = 0; ok && d < got.size(); ++d)
       ok = got[d] >= 0 && (want[d] == kAnyDim || want[d] == got[d]);
-    const Feed& feed = graph_.feeds[i];
-    const std::string what =
-        feed.encoder
-            ? "the output of layer '" + feed.encoder->name + "'"
-            : "input '" + graph_.input_info[static_cast<size_t>(feed.model_input)].name + "'";
+    const std::string what = "the output of layer '" + feed.encoder->name + "'";
     if (!ok) throw Error(what + " must have shape " + to_string(want) + ", got " + to_string(got));
     if (num_elements(got) > options_.limits.max_tensor_elements)
       check_tensor_elements(got, options_.limits, what);
-    shapes.push_back(got);
   }
   return shapes;
 }
@@ -440,7 +439,7 @@ std::vector<Tensor> Runtime::predict(std::span<const TensorView> inputs) const {
   try {
     const Helpers::Busy busy;
     check_inputs(inputs);
-    return graph_.float_only() ? run_graph(inputs) : predict_with_strings(inputs);
+    return float_only_ ? run_graph(inputs) : predict_with_strings(inputs);
   } catch (const Error& e) {
     throw e.in_file(file_);
   } catch (const std::bad_alloc&) {

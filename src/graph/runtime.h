@@ -75,13 +75,14 @@ class Runtime {
   void release(WorkspacePtr workspace) const;
   // The model's inputs against inputs(): count, shapes, dtypes, limits.
   void check_inputs(std::span<const TensorView> inputs) const;
-  // The graph's float inputs against its static shapes; returns their shapes.
+  // The encoders' floats against the graph's static shapes; returns every feed's shape.
   std::vector<Dims> check_feeds(std::span<const TensorView> feeds) const;
 
   const Graph graph_;
   const LoadOptions options_;
   const std::string file_;
   bool splittable_ = false;  // no layer combines the samples of a batch
+  bool float_only_ = true;   // Graph::float_only(): no strings at the edges
 
   mutable std::mutex schedules_mutex_;
   mutable std::map<std::vector<Dims>, std::shared_ptr<const Schedule>> schedules_;
