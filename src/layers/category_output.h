@@ -57,4 +57,29 @@ class CategoryOutputSpec {
   std::shared_ptr<const std::vector<float>> idf_;  // tf_idf: counts times these
 };
 
+// A layer that maps each element of its one input to an id (Discretization's bucket, Hashing's
+// bin), then writes the ids as its output_mode says.
+class IdPerElementLayer : public Layer {
+ public:
+  explicit IdPerElementLayer(CategoryOutputSpec output) : output_(std::move(output)) {}
+
+  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
+    return {output_.output_shape(inputs[0])};
+  }
+  size_t scratch_floats(std::span<const Dims> inputs) const override {
+    return output_.ids_scratch_floats(inputs[0]);
+  }
+  void run(const RunContext& ctx) const override {
+    const float* in = ctx.inputs[0].data;
+    output_.write_ids(ctx, [&](int64_t i) { return id_of(in[i]); });
+  }
+
+ protected:
+  virtual float id_of(float value) const = 0;
+  const CategoryOutputSpec& output() const { return output_; }
+
+ private:
+  CategoryOutputSpec output_;
+};
+
 }  // namespace kerasrt

@@ -10,30 +10,18 @@
 namespace kerasrt {
 namespace {
 
-class Discretization final : public Layer {
+class Discretization final : public IdPerElementLayer {
  public:
   Discretization(std::vector<float> boundaries, CategoryOutputSpec output)
-      : boundaries_(std::move(boundaries)), output_(output) {}
-
-  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
-    return {output_.output_shape(inputs[0])};
-  }
-
-  size_t scratch_floats(std::span<const Dims> inputs) const override {
-    return output_.ids_scratch_floats(inputs[0]);
-  }
-
-  void run(const RunContext& ctx) const override {
-    const float* in = ctx.inputs[0].data;
-    output_.write_ids(ctx, [&](int64_t i) {
-      return static_cast<float>(std::upper_bound(boundaries_.begin(), boundaries_.end(), in[i]) -
-                                boundaries_.begin());
-    });
-  }
+      : IdPerElementLayer(std::move(output)), boundaries_(std::move(boundaries)) {}
 
  private:
+  float id_of(float value) const override {
+    return static_cast<float>(std::upper_bound(boundaries_.begin(), boundaries_.end(), value) -
+                              boundaries_.begin());
+  }
+
   std::vector<float> boundaries_;
-  CategoryOutputSpec output_;
 };
 
 }  // namespace

@@ -48,32 +48,11 @@ struct MaskValue {
   std::optional<int64_t> integer;
 };
 
-class Hashing final : public Layer, public StringEncoder {
+class Hashing final : public IdPerElementLayer, public StringEncoder {
  public:
   Hashing(int64_t bins, std::optional<MaskValue> mask, std::optional<HashSalt> salt,
           CategoryOutputSpec output)
-      : bins_(bins), mask_(std::move(mask)), salt_(salt), output_(output) {}
-
-  std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
-    return {output_.output_shape(inputs[0])};
-  }
-
-  size_t scratch_floats(std::span<const Dims> inputs) const override {
-    return output_.ids_scratch_floats(inputs[0]);
-  }
-
-  void run(const RunContext& ctx) const override {
-    const float* in = ctx.inputs[0].data;
-    output_.write_ids(ctx, [&](int64_t i) {
-      const float v = in[i];
-      // tf.cast of NaN, an infinity or a value beyond int64 to int64 is undefined behaviour.
-      if (!std::isfinite(v) || std::fabs(v) >= 9.2e18f)
-        throw Error("cannot hash the value " + std::to_string(v) +
-                    " (Keras casts it to int64 first)");
-      const int64_t value = static_cast<int64_t>(v);  // truncation, as tf.cast
-      return bin_of(std::to_string(value), mask_ && value == mask_->integer);
-    });
-  }
+      : IdPerElementLayer(std::move(output)), bins_(bins), mask_(std::move(mask)), salt_(salt) {}
 
   // A string mask_value cannot match a number; an integer one cannot match a string (Keras's
   // tf.equal would refuse to compare them).
@@ -81,16 +60,26 @@ class Hashing final : public Layer, public StringEncoder {
   const StringEncoder* string_encoder() const override {
     return !mask_ || !mask_->integer ? this : nullptr;
   }
-  Dims encoded_shape(const Dims& input) const override { return output_.output_shape(input); }
+  Dims encoded_shape(const Dims& input) const override { return output().output_shape(input); }
   Tensor encode(std::span<const std::string> strings,
                 std::span<const int64_t> shape) const override {
     std::vector<float> ids(strings.size());
     for (size_t i = 0; i < strings.size(); ++i)
       ids[i] = bin_of(strings[i], mask_ && strings[i] == mask_->text);
-    return output_.encode_ids(std::move(ids), shape);
+    return output().encode_ids(std::move(ids), shape);
   }
 
  private:
+  // A number: cast to int64, then hashed as its decimal text.
+  float id_of(float v) const override {
+    // tf.cast of NaN, an infinity or a value beyond int64 to int64 is undefined behaviour.
+    if (!std::isfinite(v) || std::fabs(v) >= 9.2e18f)
+      throw Error("cannot hash the value " + std::to_string(v) +
+                  " (Keras casts it to int64 first)");
+    const int64_t value = static_cast<int64_t>(v);  // truncation, as tf.cast
+    return bin_of(std::to_string(value), mask_ && value == mask_->integer);
+  }
+
   // A mask value takes bin 0 and shifts the others up by one (with more than one bin).
   float bin_of(std::string_view text, bool is_mask) const {
     const bool masking = mask_ && bins_ > 1;
@@ -102,7 +91,6 @@ class Hashing final : public Layer, public StringEncoder {
   int64_t bins_;
   std::optional<MaskValue> mask_;
   std::optional<HashSalt> salt_;
-  CategoryOutputSpec output_;
 };
 
 uint64_t salt_word(const Json& value) {
