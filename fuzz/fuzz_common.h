@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "kerasrt/kerasrt.h"
@@ -26,8 +28,12 @@ inline std::span<const std::byte> bytes(const uint8_t* data, size_t size) {
 template <typename M>
 void exercise(const M& model, int64_t total_params) {
   if (total_params > (int64_t{1} << 20)) return;  // keep executions fast
+  // String inputs get words that vocabularies hold, and text that standardization changes.
+  static const char* const kWords[] = {"the",         "",      "cat",    "A b, c!",
+                                       "caf\xc3\xa9", "[UNK]", "  x\ty "};
   for (int64_t batch : {int64_t{1}, int64_t{0}}) {
     std::vector<std::vector<float>> buffers;
+    std::vector<std::vector<std::string>> texts(model.inputs().size());
     std::vector<std::vector<int64_t>> shapes;
     for (const TensorInfo& info : model.inputs()) {
       std::vector<int64_t> shape = info.shape;
@@ -42,11 +48,17 @@ void exercise(const M& model, int64_t total_params) {
       std::vector<float> values(static_cast<size_t>(count));
       for (size_t i = 0; i < values.size(); ++i)
         values[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 0.25f;
+      if (info.dtype == DType::kString)
+        for (size_t i = 0; i < values.size(); ++i)
+          texts[buffers.size()].push_back(kWords[i % std::size(kWords)]);
       buffers.push_back(std::move(values));
       shapes.push_back(std::move(shape));
     }
     std::vector<TensorView> views;
-    for (size_t i = 0; i < buffers.size(); ++i) views.push_back({buffers[i].data(), shapes[i]});
+    for (size_t i = 0; i < buffers.size(); ++i)
+      views.push_back(model.inputs()[i].dtype == DType::kString
+                          ? TensorView{nullptr, shapes[i], texts[i].data()}
+                          : TensorView{buffers[i].data(), shapes[i]});
     try {
       model.predict(std::span<const TensorView>(views));
     } catch (const Error&) {

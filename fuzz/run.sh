@@ -58,19 +58,20 @@ done
 # kept, but not a failure: kerasrt cannot fix it in-process, `kerasrt validate` contains it.
 classify() {  # classify TARGET ARTIFACT [libFuzzer flags...]
   local report line library='[(/]lib(hdf5|zip|dnnl|z|gomp)[^ /]*[.]so'
-  report=$(OMP_NUM_THREADS=1 ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:fast_unwind_on_malloc=0" \
+  report=$(OMP_NUM_THREADS=1 ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:${unwind:-fast_unwind_on_malloc=0}" \
            LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp" timeout 120 \
            "$build/fuzz/$1" -timeout=10 -rss_limit_mb=2048 "${@:3}" "$2" 2>&1 || true)
-  # Frames in source order; sanitizer, libFuzzer and interceptor frames (in the fuzz binary,
-  # without a source line) and libc/libstdc++ frames are skipped: the first frame that has a
-  # kerasrt source line or lies in a library decides.
+  # Frames in source order (with or without a symbol: a stripped library's frames have none);
+  # sanitizer, libFuzzer and interceptor frames (in the fuzz binary, without a source line) and
+  # libc/libstdc++ frames are skipped: the first frame that has a kerasrt source line or lies in
+  # a library decides.
   while IFS= read -r line; do
     if [[ "$line" == *" $root/"*:[0-9]* ]]; then
       [[ "$line" == *"/libfuzzer/"* ]] && continue
       echo "kerasrt"; return
     fi
     if [[ "$line" =~ $library ]]; then echo "library:lib${BASH_REMATCH[1]}"; return; fi
-  done < <(grep -E '^ +#[0-9]+ 0x[0-9a-f]+ in ' <<<"$report" | grep -vE ' in (fuzzer::|__sanitizer|__asan|__lsan|__ubsan)')
+  done < <(grep -E '^ +#[0-9]+ 0x[0-9a-f]+ ' <<<"$report" | grep -vE ' in (fuzzer::|__sanitizer|__asan|__lsan|__ubsan)')
   # Run alone, the input passes (a timeout or out-of-memory of a loaded machine, or a finding
   # fixed since): not a failure.
   if ! grep -qE 'ERROR|runtime error|SUMMARY' <<<"$report"; then echo "unreproducible"; return; fi
@@ -100,10 +101,16 @@ for target in "${targets[@]}"; do
     [[ -e "$artifact" ]] || continue
     where=$(classify "$target" "$artifact")
     # An out-of-memory found by the RSS watchdog has no allocation stack; one big allocation
-    # is then caught where it happens by a lower malloc limit.
-    if [[ "$where" == unknown && "$(basename "$artifact")" == oom-* ]]; then
-      where=$(classify "$target" "$artifact" -malloc_limit_mb=256)
-    fi
+    # is then caught where it happens by a lower malloc limit (HDF5 growing its metadata cache
+    # from a corrupt header allocates many blocks of tens of MB, hence the second limit).
+    # Full unwinding at every malloc makes such an input too slow to reach its limit: the
+    # retries unwind fast, and raise the RSS limit so that the watchdog does not kill the
+    # process while the malloc limit prints its stack.
+    for limit in 256 64; do
+      [[ "$where" == unknown && "$(basename "$artifact")" == oom-* ]] || break
+      where=$(unwind=fast_unwind_on_malloc=1 classify "$target" "$artifact" -rss_limit_mb=4096 \
+                -malloc_limit_mb=$limit)
+    done
     if [[ "$where" == library:* ]]; then
       theirs+=("${where#library:}")
       echo "  $(basename "$artifact"): inside ${where#library:} (not kerasrt); kept in $artifacts"

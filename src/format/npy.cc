@@ -234,7 +234,7 @@ std::string encode_npy(const Tensor& tensor) {
     for (const std::vector<uint32_t>& text : texts) {
       const size_t at = out.size();
       out.append(4 * chars, '\0');
-      std::memcpy(out.data() + at, text.data(), 4 * text.size());
+      if (!text.empty()) std::memcpy(out.data() + at, text.data(), 4 * text.size());
     }
     return out;
   }
