@@ -62,18 +62,24 @@ dnnl::primitive_attr make_attr(const PostOps& post) {
   return attr;
 }
 
-// `held` reordered into `wanted`, or nothing when it already is in that layout.
+// `held` reordered into `wanted`, each filter's weights multiplied by its `scale` on the way when
+// there is one (a folded BatchNormalization: one pass over the weights instead of a scaled copy
+// and then a reorder; the product is the same float either way, rounded once). Nothing when the
+// weights already are in that layout, unscaled.
 std::vector<float> reorder_weights(const std::vector<float>& held, const memory::desc& held_desc,
-                                   const memory::desc& wanted) {
-  if (held_desc == wanted) return {};
+                                   const memory::desc& wanted, const std::vector<float>* scale,
+                                   int scale_mask) {
+  if (held_desc == wanted && !scale) return {};
   const size_t count = (wanted.get_size() + sizeof(float) - 1) / sizeof(float);
   std::vector<float> out;
   reserve_large(out, count);
   out.resize(count, 0.0f);
   memory from(held_desc, cpu_engine(), const_cast<float*>(held.data()));
   memory to(wanted, cpu_engine(), out.data());
+  dnnl::primitive_attr attr;
+  if (scale) attr.set_output_scales(scale_mask, *scale);
   dnnl::stream stream(cpu_engine());
-  dnnl::reorder(from, to).execute(stream, from, to);
+  dnnl::reorder(from, to, attr).execute(stream, from, to);
   stream.wait();
   return out;
 }
@@ -103,18 +109,21 @@ void set_scratchpad(State& state, const dnnl::primitive_desc_base& pd) {
   state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
 }
 
-// Folds y = x * scale + shift (per output unit u, the fastest axis of `weights`) into weights and
-// bias.
-void fold(std::vector<float>& weights, std::vector<float>& bias, int64_t units,
-          std::span<const float> scale, std::span<const float> shift) {
+// y = x * scale + shift folded into the bias: bias * scale + shift, rounded once.
+void fold_bias(std::vector<float>& bias, int64_t units, std::span<const float> scale,
+               std::span<const float> shift) {
+  if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
+  for (size_t u = 0; u < bias.size(); ++u)
+    bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);
+}
+
+// weights[..., u] *= scale[u], for per-unit scales on the fastest axis (Keras's kernel layouts).
+void scale_units(std::vector<float>& weights, int64_t units, std::span<const float> scale) {
   // Row by row, so it vectorises (a modulo per value was a tenth of ResNet50's load). A float
   // product is rounded once either way: the exact product of two floats fits in a double.
   const size_t n = static_cast<size_t>(units);
   for (size_t row = 0; row + n <= weights.size(); row += n)
     for (size_t u = 0; u < n; ++u) weights[row + u] *= scale[u];
-  if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
-  for (size_t u = 0; u < bias.size(); ++u)
-    bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);
 }
 
 }  // namespace
@@ -178,12 +187,18 @@ ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale,
                                         std::span<const float> shift) const {
   if (packed_) throw Error("internal: a packed convolution cannot fold a scale");
   ConvKernel out = *this;
-  std::vector<float> weights;
-  reserve_large(weights, weights_->size());
-  weights.assign(weights_->begin(), weights_->end());
+  if (weight_scale_) {
+    // A second folded scale: the first is applied now, so each product is rounded as before.
+    std::vector<float> weights;
+    reserve_large(weights, weights_->size());
+    weights.assign(weights_->begin(), weights_->end());
+    scale_units(weights, config_.filters, *weight_scale_);
+    out.weights_ = std::make_shared<const std::vector<float>>(std::move(weights));
+  }
+  // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
+  out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
   std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
-  fold(weights, bias, config_.filters, scale, shift);
-  out.weights_ = std::make_shared<const std::vector<float>>(std::move(weights));
+  fold_bias(bias, config_.filters, scale, shift);
   out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
   return out;
 }
@@ -203,6 +218,7 @@ ConvKernel ConvKernel::packed_for(const Window& typical) const {
   if (!state->own_weights.empty()) {
     out.weights_ = std::make_shared<const std::vector<float>>(std::move(state->own_weights));
     out.weights_desc_ = state->weights;
+    out.weight_scale_ = nullptr;
   }
   out.packed_ = true;
   return out;
@@ -250,7 +266,10 @@ std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitiv
     }
     const dnnl::convolution_forward::primitive_desc pd(*desc, make_attr(post_), cpu_engine());
     state->weights = pd.weights_desc();
-    state->own_weights = reorder_weights(*weights_, weights_desc_, state->weights);
+    // Output scales per filter: axis 0, or axes 0 and 1 (group, filter in group) when grouped.
+    const int scale_mask = config_.groups > 1 ? 0b11 : 0b1;
+    state->own_weights =
+        reorder_weights(*weights_, weights_desc_, state->weights, weight_scale_.get(), scale_mask);
     set_scratchpad(*state, pd);
     if (primitive) state->primitive = dnnl::convolution_forward(pd);
   } catch (const dnnl::error& e) {

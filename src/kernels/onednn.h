@@ -75,6 +75,8 @@ class ConvKernel {
   // The weights as held: Keras's layout (a strided descriptor) until packed_for().
   std::shared_ptr<const std::vector<float>> weights_;
   dnnl::memory::desc weights_desc_;
+  // A folded per-filter scale not yet multiplied into weights_ (it is when they are reordered).
+  std::shared_ptr<const std::vector<float>> weight_scale_;
   std::shared_ptr<const std::vector<float>> bias_;  // filters values, or null
   bool packed_ = false;
   PostOps post_;

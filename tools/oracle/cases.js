@@ -756,6 +756,16 @@ add({name: 'graph_residual_cnn', description: 'Functional residual block: Conv2D
     h = L.globalMaxPooling2d({name: 'global_max_pooling2d'}).apply(h);
     return L.dense({units: 2, name: 'dense'}).apply(h);
   })});
+add({name: 'graph_conv_bn_any_size', description: 'Conv2D and DepthwiseConv2D (multiplier 2), each followed by BatchNormalization, on images of any height and width: with no size known at load, the folded BatchNormalization scale reaches the weights when they are laid out for the call\'s shape.',
+  batch: 2, inputs: [{shape: [7, 6, 3]}],
+  build: (L, tf) => fn1(tf, L, 'model', [null, null, 3], (x) => {
+    let h = L.conv2d({filters: 4, kernelSize: 3, padding: 'same', name: 'conv2d'}).apply(x);
+    h = L.batchNormalization({name: 'batch_normalization'}).apply(h);
+    h = L.reLU({name: 're_lu'}).apply(h);
+    h = L.depthwiseConv2d({kernelSize: 3, depthMultiplier: 2, useBias: false, name: 'depthwise_conv2d'}).apply(h);
+    h = L.batchNormalization({name: 'batch_normalization_1'}).apply(h);
+    return L.globalAveragePooling2d({name: 'global_average_pooling2d'}).apply(h);
+  })});
 add({name: 'graph_stacked_rnn', description: 'Stacked LSTM(return_sequences) -> GRU -> Dense, Sequential.', k3: '3.3.3',
   build: (L, tf) => seq(tf, 'sequential', [5, 3], [
     L.lstm(Object.assign({units: 4, returnSequences: true, name: 'lstm'}, REC)),
