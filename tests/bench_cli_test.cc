@@ -46,6 +46,7 @@ TEST(BenchCli, JsonReportIsComplete) {
   EXPECT_LE(latency["p90"].get<double>(), latency["p99"].get<double>());
   EXPECT_LE(latency["p99"].get<double>(), latency["max"].get<double>());
   EXPECT_GT(report["load_seconds"].get<double>(), 0.0);
+  EXPECT_GT(report["reload_seconds"].get<double>(), 0.0);
   EXPECT_GT(report["file_bytes"].get<uint64_t>(), 1000000u);
   EXPECT_GE(report["file_read_seconds"].get<double>(), 0.0);
   EXPECT_GT(report["rss_after_load_bytes"].get<uint64_t>(), 0u);
