@@ -292,6 +292,17 @@ TEST_F(PredictErrors, WrongRank) {
   EXPECT_CONTAINS(predict_error({Tensor({4})}), "must have shape (None, 4)");
 }
 
+// What predict checks, asked before calling it (the server checks requests with it).
+TEST_F(PredictErrors, InputAcceptsItsShapesOnly) {
+  const TensorInfo& input = model_->inputs()[0];
+  EXPECT_TRUE(input.accepts({2, 4}));
+  EXPECT_TRUE(input.accepts({0, 4}));
+  EXPECT_FALSE(input.accepts({2, 5}));
+  EXPECT_FALSE(input.accepts({4}));
+  EXPECT_FALSE(input.accepts({2, 4, 1}));
+  EXPECT_FALSE(input.accepts({-1, 4}));  // a shape given to predict has no unknown sizes
+}
+
 TEST_F(PredictErrors, WrongCount) {
   EXPECT_CONTAINS(predict_error({Tensor({1, 4}), Tensor({1, 4})}), "takes 1 input(s), got 2");
   EXPECT_CONTAINS(predict_error({}), "takes 1 input(s), got 0");

@@ -247,10 +247,7 @@ const TensorInfo& input_named(const std::vector<TensorInfo>& infos, const std::s
 
 // Checks a tensor's shape against the model's input (kAnyDim matches anything).
 void check_shape(const TensorInfo& info, const std::vector<int64_t>& shape) {
-  bool ok = shape.size() == info.shape.size();
-  for (size_t d = 0; ok && d < shape.size(); ++d)
-    ok = info.shape[d] == kAnyDim || info.shape[d] == shape[d];
-  if (!ok)
+  if (!info.accepts(shape))
     throw ApiError{400, "input '" + info.name + "' has shape " + shape_text(shape) +
                             ", the model expects " + shape_text(info.shape) + " (-1: any size)"};
 }

@@ -51,6 +51,10 @@ struct TensorInfo {
   std::string name;
   std::vector<int64_t> shape;  // batch first; kAnyDim where Keras says None
   DType dtype = DType::kFloat32;
+
+  // Whether a tensor of shape `given` may be passed for this input: the same rank, and every
+  // dimension equal to the model's wherever the model fixes it.
+  bool accepts(const std::vector<int64_t>& given) const;
 };
 
 // A dense, row-major tensor that owns its data: float32 values, or UTF-8 strings for the inputs

@@ -18,6 +18,15 @@ bool is_known(std::span<const int64_t> dims) {
   return true;
 }
 
+bool fits(std::span<const int64_t> got, std::span<const int64_t> want) {
+  if (got.size() != want.size()) return false;
+  for (size_t d = 0; d < got.size(); ++d)
+    if (got[d] < 0 || (want[d] != kAnyDim && want[d] != got[d])) return false;
+  return true;
+}
+
+bool TensorInfo::accepts(const std::vector<int64_t>& given) const { return fits(given, shape); }
+
 int64_t product(std::span<const int64_t> dims, size_t begin, size_t end) {
   int64_t total = 1;
   for (size_t i = begin; i < end; ++i) {

@@ -19,6 +19,10 @@ inline constexpr int64_t kMaxTensorElements = int64_t{1} << 40;
 
 bool is_known(std::span<const int64_t> dims);
 
+// Whether a concrete shape `got` fits `want`: the same rank, every dim of `got` known, and equal
+// to `want`'s wherever that one is not kAnyDim.
+bool fits(std::span<const int64_t> got, std::span<const int64_t> want);
+
 // Product of all dims; throws Error if a dim is unknown/negative or the product is too big.
 int64_t num_elements(std::span<const int64_t> dims);
 

@@ -352,10 +352,7 @@ void Runtime::check_inputs(std::span<const TensorView> inputs) const {
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorInfo& info = expected[i];
     const Dims& got = inputs[i].shape;
-    bool ok = got.size() == info.shape.size();
-    for (size_t d = 0; ok && d < got.size(); ++d)
-      ok = got[d] >= 0 && (info.shape[d] == kAnyDim || info.shape[d] == got[d]);
-    if (!ok)
+    if (!info.accepts(got))
       throw Error("input '" + info.name + "' must have shape " + to_string(info.shape) + ", got " +
                   to_string(got));
     if (num_elements(got) > options_.limits.max_tensor_elements)
@@ -378,11 +375,9 @@ std::vector<Dims> Runtime::check_feeds(std::span<const TensorView> feeds) const 
     const Feed& feed = graph_.feeds[i];
     if (!feed.encoder) continue;  // a model input, which check_inputs() has checked
     const Dims& want = graph_.static_shapes[static_cast<size_t>(graph_.inputs[i])];
-    bool ok = got.size() == want.size();
-    for (size_t d = 0; ok && d < got.size(); ++d)
-      ok = got[d] >= 0 && (want[d] == kAnyDim || want[d] == got[d]);
     const std::string what = "the output of layer '" + feed.encoder->name + "'";
-    if (!ok) throw Error(what + " must have shape " + to_string(want) + ", got " + to_string(got));
+    if (!fits(got, want))
+      throw Error(what + " must have shape " + to_string(want) + ", got " + to_string(got));
     if (num_elements(got) > options_.limits.max_tensor_elements)
       check_tensor_elements(got, options_.limits, what);
   }
