@@ -33,6 +33,19 @@ std::shared_ptr<const detail::Runtime> make_runtime(LoadedSpec spec, const LoadO
                                                  options, file);
 }
 
+// A model file, mapped, shared with the weights left in it (Array::in_file).
+std::shared_ptr<const FileBytes> open_shared(const std::string& path, uint64_t max_bytes) {
+  return std::make_shared<const FileBytes>(FileBytes::open(path, max_bytes));
+}
+
+// The layers copy or re-lay out, while loading, every weight they read in place from the file
+// (SharedFloats::in_file): a model never keeps its file mapped, so a file replaced while a
+// server runs cannot make predict fault.
+void expect_released(const std::shared_ptr<const FileBytes>& file) {
+  if (file.use_count() != 1)
+    throw Error("internal error: a layer still reads its weights from the file after loading");
+}
+
 }  // namespace
 
 Tensor::Tensor(std::vector<int64_t> shape) : shape_(std::move(shape)) {
@@ -72,10 +85,10 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
       return Model(
           make_runtime(read_savedmodel_dir(dir.empty() ? "." : dir, options), options, path));
     }
-    // The file's bytes are released once read, before the graph is built.
-    LoadedSpec spec = read_model_bytes(FileBytes::open(path, options.limits.max_file_bytes).bytes(),
-                                       path, options);
-    return Model(make_runtime(std::move(spec), options, path));
+    const auto file = open_shared(path, options.limits.max_file_bytes);
+    Model model(make_runtime(read_model_bytes(file->bytes(), path, options, file), options, path));
+    expect_released(file);
+    return model;
   });
 }
 
@@ -93,11 +106,13 @@ Model Model::load_json(const std::string& json_path, const std::string& weights_
     const uint64_t max_bytes = options.limits.max_file_bytes;
     const std::string json =
         attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
-    LoadedSpec spec = read_json_and_weights(
-        json,
-        attributed(weights_path, [&] { return FileBytes::open(weights_path, max_bytes); }).bytes(),
-        weights_path, options);
-    return Model(make_runtime(std::move(spec), options, label));
+    const auto weights =
+        attributed(weights_path, [&] { return open_shared(weights_path, max_bytes); });
+    Model model(
+        make_runtime(read_json_and_weights(json, weights->bytes(), weights_path, options, weights),
+                     options, label));
+    expect_released(weights);
+    return model;
   });
 }
 

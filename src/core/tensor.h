@@ -1,8 +1,12 @@
 // Views of tensors as layers see them at run time: concrete shapes, float32, row-major.
 #pragma once
 
+#include <memory>
 #include <span>
+#include <string>
+#include <vector>
 
+#include "core/large_buffer.h"
 #include "core/shape.h"
 
 namespace kerasrt {
@@ -19,11 +23,52 @@ struct MutTensor {
   int64_t size() const { return num_elements(shape); }
 };
 
+// Read-only float32 values that the copies of a layer share (fusing makes new layers from old
+// ones): owned, or a view of the model file's mapped bytes, which it keeps mapped.
+struct SharedFloats {
+  std::shared_ptr<const float> data;
+  size_t size = 0;
+  // A view of the file: a layer holding one copies or re-lays it out in packed(), so that no
+  // model keeps its file mapped once loaded.
+  bool in_file = false;
+
+  static SharedFloats owning(std::vector<float> values) {
+    auto owner = std::make_shared<const std::vector<float>>(std::move(values));
+    return {std::shared_ptr<const float>(owner, owner->data()), owner->size(), false};
+  }
+  std::span<const float> span() const { return {data.get(), size}; }
+};
+
 // A weight array as read from a file, converted to float32, row-major in Keras's layout.
 struct Array {
   std::string name;  // as written in the file, for error messages
   Dims shape;
   std::vector<float> values;
+  // Set instead of `values` when the file itself stores them as they are needed (float32,
+  // little-endian, contiguous, aligned): they are read there, in the mapped file this keeps
+  // mapped, by the layers that re-lay their weights out anyway (a copy saved per weight).
+  std::shared_ptr<const float> in_file = nullptr;
+
+  std::span<const float> floats() const {
+    if (!in_file) return values;
+    return {in_file.get(), static_cast<size_t>(num_elements(shape))};
+  }
+  // The values, owned: moved out, or copied from the file.
+  std::vector<float> take_values() {
+    if (in_file) {
+      const std::span<const float> stored = floats();
+      reserve_large(values, stored.size());
+      values.assign(stored.begin(), stored.end());
+      in_file.reset();
+    }
+    return std::move(values);
+  }
+  // The values, shared: a view of the file when they are there, else moved out.
+  SharedFloats take_shared() {
+    if (!in_file) return SharedFloats::owning(std::move(values));
+    const auto size = static_cast<size_t>(num_elements(shape));
+    return {std::move(in_file), size, true};
+  }
 };
 
 }  // namespace kerasrt

@@ -23,10 +23,10 @@ bool looks_like_json(std::span<const std::byte> bytes) {
 }  // namespace
 
 LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name,
-                            const LoadOptions& options) {
+                            const LoadOptions& options, std::shared_ptr<const void> keeper) {
   check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes", "the model", "bytes");
   if (h5::has_signature(bytes)) {
-    const h5::File file = h5::File::open_memory(bytes, name, options);
+    const h5::File file = h5::File::open_memory(bytes, name, options, std::move(keeper));
     return read_legacy_h5(file.root());
   }
   if (ZipArchive::has_signature(bytes)) return read_keras_archive(bytes, options);
@@ -37,7 +37,8 @@ LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string&
 }
 
 LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std::byte> weights,
-                                 const std::string& weights_name, const LoadOptions& options) {
+                                 const std::string& weights_name, const LoadOptions& options,
+                                 std::shared_ptr<const void> keeper) {
   Json root = parse_json(json_text, "the architecture JSON", options.limits);
   if (!root.is_object()) throw Error("the architecture JSON is not an object");
   LoadedSpec spec;
@@ -49,7 +50,7 @@ LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std
                             : "";
   spec.model = read_model_config(root);
   if (!h5::has_signature(weights)) throw Error(weights_name + " is not an HDF5 weights file");
-  const h5::File file = h5::File::open_memory(weights, weights_name, options);
+  const h5::File file = h5::File::open_memory(weights, weights_name, options, std::move(keeper));
   const h5::Group weight_root = file.root();
   if (weight_root.has_attribute("layer_names") || weight_root.has_group("model_weights")) {
     spec.format = "json+h5weights";

@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -117,7 +118,12 @@ void check_global_heaps(std::span<const std::byte> image) {
 
 class Handle {
  public:
-  Handle(hid_t file, LoadOptions options) : file_(file, H5Fclose), options_(std::move(options)) {}
+  Handle(hid_t file, LoadOptions options, std::span<const std::byte> image = {},
+         std::shared_ptr<const void> image_keeper = nullptr)
+      : file_(file, H5Fclose),
+        options_(std::move(options)),
+        image_(image),
+        image_keeper_(std::move(image_keeper)) {}
   hid_t file() const { return file_.get(); }
   const LoadOptions& options() const { return options_; }
   const Limits& limits() const { return options_.limits; }
@@ -132,9 +138,16 @@ class Handle {
   // Guarded by library_mutex().
   Id open(const std::string& path);
 
+  // A contiguous dataset's `count` values where the file image stores them, when they can be
+  // used in place, kept alive by the image's keeper: IEEE float32, little-endian as the host,
+  // wholly inside the image, aligned. Null otherwise (and for images without a keeper).
+  std::shared_ptr<const float> stored_floats(hid_t dataset, hid_t type, int64_t count) const;
+
  private:
   Id file_;
   LoadOptions options_;
+  std::span<const std::byte> image_;
+  std::shared_ptr<const void> image_keeper_;
   std::map<std::string, Id, std::less<>> groups_;  // after file_: closed before it
 };
 
@@ -306,6 +319,20 @@ Group Group::group(const std::string& relative_path) const {
   return Group(handle_, join(path_, relative_path));
 }
 
+std::shared_ptr<const float> Handle::stored_floats(hid_t dataset, hid_t type, int64_t count) const {
+  if (!image_keeper_ || std::endian::native != std::endian::little ||
+      H5Tequal(type, H5T_IEEE_F32LE) <= 0)
+    return nullptr;
+  // The image starts with the superblock (has_signature), so file addresses are image offsets.
+  const haddr_t offset = H5Dget_offset(dataset);
+  const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(float);
+  if (offset == HADDR_UNDEF || offset > image_.size() || bytes > image_.size() - offset)
+    return nullptr;
+  const std::byte* stored = image_.data() + offset;
+  if (reinterpret_cast<uintptr_t>(stored) % alignof(float) != 0) return nullptr;
+  return std::shared_ptr<const float>(image_keeper_, reinterpret_cast<const float*>(stored));
+}
+
 Array Group::dataset(const std::string& relative_path) const {
   Lock lock(library_mutex());
   const std::string path = join(path_, relative_path);
@@ -377,6 +404,12 @@ Array Group::dataset(const std::string& relative_path) const {
                   std::to_string(needed) + " bytes stored)");
   }
   handle_->values_read += count;
+  if (layout == H5D_CONTIGUOUS && count > 0 && !bfloat16)
+    array.in_file = handle_->stored_floats(dataset.get(), type.get(), count);
+  if (array.in_file) {
+    if (handle_->options().reject_non_finite_weights) check_finite(array.floats(), where);
+    return array;
+  }
   reserve_large(array.values, static_cast<size_t>(count));
   array.values.resize(static_cast<size_t>(count));
   if (bfloat16) {
@@ -435,7 +468,7 @@ File File::open(const std::string& path) {
 }
 
 File File::open_memory(std::span<const std::byte> bytes, const std::string& name,
-                       const LoadOptions& options) {
+                       const LoadOptions& options, std::shared_ptr<const void> keeper) {
   check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes",
               "the HDF5 data '" + name + "'", "bytes");
   check_global_heaps(bytes);
@@ -458,7 +491,7 @@ File File::open_memory(std::span<const std::byte> bytes, const std::string& name
   const std::string unique = name + "#image" + std::to_string(++images_opened);
   const hid_t file = H5Fopen(unique.c_str(), H5F_ACC_RDONLY, access.get());
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated data)");
-  return File(Group(std::make_shared<Handle>(file, options), "/"));
+  return File(Group(std::make_shared<Handle>(file, options, bytes, std::move(keeper)), "/"));
 }
 
 bool has_signature(std::span<const std::byte> head) {

@@ -53,8 +53,11 @@ class File {
   // Sizes are checked against options.limits before anything is allocated: the image size,
   // string attributes, each dataset and the total of values read through this file. HDF5 reads
   // `bytes` in place, without a copy: they must outlive the File and everything opened from it.
+  // With a `keeper` that keeps them alive, float32 datasets stored as they are needed are not
+  // copied: their Arrays point into `bytes` (Array::in_file) and share the keeper.
   static File open_memory(std::span<const std::byte> bytes, const std::string& name,
-                          const LoadOptions& options = {});
+                          const LoadOptions& options = {},
+                          std::shared_ptr<const void> keeper = nullptr);
   Group root() const { return root_; }
 
  private:

@@ -14,12 +14,16 @@ namespace kerasrt {
 // Readers check sizes against `options.limits` before they allocate (see core/limits.h).
 
 // Detects the format from the content and reads a full model (legacy .h5 or .keras archive).
+// `keeper`, when given, keeps `bytes` alive: weights stored as float32 in an HDF5 file are then
+// left there (Array::in_file) rather than copied.
 LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string& name,
-                            const LoadOptions& options = {});
+                            const LoadOptions& options = {},
+                            std::shared_ptr<const void> keeper = nullptr);
 
 // Architecture JSON text plus a weights file (legacy save_weights .h5, or Keras 3 .weights.h5).
 LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std::byte> weights,
-                                 const std::string& weights_name, const LoadOptions& options = {});
+                                 const std::string& weights_name, const LoadOptions& options = {},
+                                 std::shared_ptr<const void> keeper = nullptr);
 
 // Legacy HDF5 (Keras 1/2, tf.keras, Keras 3 `model.save("m.h5")`).
 LoadedSpec read_legacy_h5(const h5::Group& root);

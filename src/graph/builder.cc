@@ -386,8 +386,9 @@ class Builder {
     const LayerConfig config(spec.config);
     WeightReader weights = declaring_ ? WeightReader::declaring(spec.trainable, declare_budget_)
                                       : WeightReader(take_weights(spec), spec.trainable);
-    const BuildContext context{spec.class_name, name,      config,       input_shapes,
-                               weights,         registry_, keras_major_, &spec.assets};
+    const BuildContext context{spec.class_name, name,         config,
+                               input_shapes,    weights,      registry_,
+                               keras_major_,    &spec.assets, /*packed_after_build=*/true};
     std::shared_ptr<const Layer> layer = registry_.build(context);
     if (declaring_) {
       declared_[&spec] = weights.taken();
@@ -446,7 +447,7 @@ class Builder {
     Builder probe(registry_, keras_major_, /*declaring=*/true);
     probe.declare_budget_ = 0;  // the probe may declare no more values than the file holds
     for (const Array& array : flat)
-      probe.declare_budget_ += static_cast<int64_t>(array.values.size());
+      probe.declare_budget_ += static_cast<int64_t>(array.floats().size());
     std::vector<int> probe_inputs;
     for (int t : inputs)
       probe_inputs.push_back(probe.add_tensor(graph.static_shapes[static_cast<size_t>(t)]));

@@ -66,7 +66,7 @@ dnnl::primitive_attr make_attr(const PostOps& post) {
 // there is one (a folded BatchNormalization: one pass over the weights instead of a scaled copy
 // and then a reorder; the product is the same float either way, rounded once). Nothing when the
 // weights already are in that layout, unscaled.
-std::vector<float> reorder_weights(const std::vector<float>& held, const memory::desc& held_desc,
+std::vector<float> reorder_weights(std::span<const float> held, const memory::desc& held_desc,
                                    const memory::desc& wanted, const std::vector<float>* scale,
                                    int scale_mask) {
   if (held_desc == wanted && !scale) return {};
@@ -138,9 +138,9 @@ bool PostOps::fuses_activation() const {
 // ---------------------------------------------------------------------------------------------
 // Convolution
 
-ConvKernel::ConvKernel(const Config& config, std::vector<float> weights, std::vector<float> bias)
+ConvKernel::ConvKernel(const Config& config, SharedFloats weights, std::vector<float> bias)
     : config_(config),
-      weights_(std::make_shared<const std::vector<float>>(std::move(weights))),
+      weights_(std::move(weights)),
       bias_(bias.empty() ? nullptr : std::make_shared<const std::vector<float>>(std::move(bias))) {
   // Keras: (taps..., in_channels / groups, filters), row-major, filter g * per_group + o.
   const int64_t groups = config.groups, filters = config.filters;
@@ -190,10 +190,10 @@ ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale,
   if (weight_scale_) {
     // A second folded scale: the first is applied now, so each product is rounded as before.
     std::vector<float> weights;
-    reserve_large(weights, weights_->size());
-    weights.assign(weights_->begin(), weights_->end());
+    reserve_large(weights, weights_.size);
+    weights.assign(weights_.span().begin(), weights_.span().end());
     scale_units(weights, config_.filters, *weight_scale_);
-    out.weights_ = std::make_shared<const std::vector<float>>(std::move(weights));
+    out.weights_ = SharedFloats::owning(std::move(weights));
   }
   // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
   out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
@@ -214,13 +214,24 @@ ConvKernel ConvKernel::packed_for(const Window& typical) const {
   // Only the primitive descriptor is needed here (the layout it wants): the primitive itself,
   // with its JIT-compiled code, is made per shape by prepare() at the first call.
   auto state = make_state(typical, /*primitive=*/false);
-  if (state->empty) return out;
+  if (state->empty) return out.detached();
   if (!state->own_weights.empty()) {
-    out.weights_ = std::make_shared<const std::vector<float>>(std::move(state->own_weights));
+    out.weights_ = SharedFloats::owning(std::move(state->own_weights));
     out.weights_desc_ = state->weights;
     out.weight_scale_ = nullptr;
   }
   out.packed_ = true;
+  return out.detached();  // when the primitive takes Keras's layout as it is
+}
+
+ConvKernel ConvKernel::detached() const {
+  ConvKernel out = *this;
+  if (weights_.in_file) {
+    std::vector<float> weights;
+    reserve_large(weights, weights_.size);
+    weights.assign(weights_.span().begin(), weights_.span().end());
+    out.weights_ = SharedFloats::owning(std::move(weights));
+  }
   return out;
 }
 
@@ -268,8 +279,8 @@ std::shared_ptr<ConvState> ConvKernel::make_state(const Window& w, bool primitiv
     state->weights = pd.weights_desc();
     // Output scales per filter: axis 0, or axes 0 and 1 (group, filter in group) when grouped.
     const int scale_mask = config_.groups > 1 ? 0b11 : 0b1;
-    state->own_weights =
-        reorder_weights(*weights_, weights_desc_, state->weights, weight_scale_.get(), scale_mask);
+    state->own_weights = reorder_weights(weights_.span(), weights_desc_, state->weights,
+                                         weight_scale_.get(), scale_mask);
     set_scratchpad(*state, pd);
     if (primitive) state->primitive = dnnl::convolution_forward(pd);
   } catch (const dnnl::error& e) {
@@ -282,7 +293,7 @@ void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, f
                      float* scratch) const {
   const auto& state = static_cast<const ConvState&>(prepared);
   if (state.empty) return;
-  execute(state, in, weights_->data(), bias_ ? bias_->data() : nullptr, out, scratch);
+  execute(state, in, weights_.data.get(), bias_ ? bias_->data() : nullptr, out, scratch);
   if (!post_.fuses_activation()) apply_pointwise(post_.activation, out, state.dst_elements);
 }
 

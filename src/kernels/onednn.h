@@ -47,17 +47,24 @@ class ConvKernel {
   // `weights` in Keras's layout (taps..., in_channels / groups, filters): a Conv kernel, or a
   // depthwise kernel (taps..., channels, multiplier) with groups = channels and filters =
   // channels * multiplier. `bias` has `filters` values or none.
-  ConvKernel(const Config& config, std::vector<float> weights, std::vector<float> bias);
+  ConvKernel(const Config& config, SharedFloats weights, std::vector<float> bias);
+  ConvKernel(const Config& config, std::vector<float> weights, std::vector<float> bias)
+      : ConvKernel(config, SharedFloats::owning(std::move(weights)), std::move(bias)) {}
 
   const Config& config() const { return config_; }
   const PostOps& post() const { return post_; }
   bool packed() const { return packed_; }
+  // Whether the weights are still a view of the model file (packed_for() and detached() end it).
+  bool in_file() const { return weights_.in_file; }
 
   // Copies with a per-filter scale and shift folded in (only before packing), or other post-ops.
   ConvKernel with_scale_shift(std::span<const float> scale, std::span<const float> shift) const;
   ConvKernel with_post(const PostOps& post) const;
-  // A copy with its weights reordered into the layout the primitive picks for `typical`.
+  // A copy with its weights reordered into the layout the primitive picks for `typical`, and
+  // in memory of its own.
   ConvKernel packed_for(const Window& typical) const;
+  // A copy whose weights are in memory of its own, for a kernel that cannot be packed at load.
+  ConvKernel detached() const;
 
   // The primitive for one concrete window (batch included); its scratch_floats is what run() needs.
   std::shared_ptr<const Prepared> prepare(const Window& window) const;
@@ -73,7 +80,7 @@ class ConvKernel {
   dnnl::memory::desc data_desc(int64_t batch, int64_t channels, const Spatial& size) const;
 
   // The weights as held: Keras's layout (a strided descriptor) until packed_for().
-  std::shared_ptr<const std::vector<float>> weights_;
+  SharedFloats weights_;
   dnnl::memory::desc weights_desc_;
   // A folded per-filter scale not yet multiplied into weights_ (it is when they are reordered).
   std::shared_ptr<const std::vector<float>> weight_scale_;

@@ -93,7 +93,8 @@ class Conv final : public Layer {
   }
 
   std::shared_ptr<const Layer> packed() const override {
-    if (kernel_.packed() || !is_known(typical_input_)) return nullptr;
+    if (kernel_.packed()) return nullptr;
+    if (!is_known(typical_input_)) return kernel_.in_file() ? with(kernel_.detached()) : nullptr;
     return with(kernel_.packed_for(window(typical_input_)));
   }
 
@@ -152,7 +153,10 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
   Dims kernel_shape = spec.kernel_dims();
   kernel_shape.push_back(in_channels / groups);
   kernel_shape.push_back(filters);
-  auto kernel = ctx.weights.take("kernel", kernel_shape);
+  // Weights that the graph's packing re-lays out are read where the file stores them.
+  SharedFloats kernel = ctx.packed_after_build
+                            ? ctx.weights.take_shared("kernel", kernel_shape)
+                            : SharedFloats::owning(ctx.weights.take("kernel", kernel_shape));
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
   ConvKernel conv({rank, spec.layout.channels_first(), in_channels, filters, groups, spec.kernel},

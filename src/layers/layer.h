@@ -217,6 +217,10 @@ struct BuildContext {
   // Files the layer saved beside its weights (a .keras archive's assets/<layer path>/, e.g.
   // StringLookup's vocabulary.txt), by file name; null when the file format has none.
   const std::map<std::string, std::string>* assets = nullptr;
+  // True for a layer of the model's graph, whose packed() the builder calls before loading
+  // ends: only such a layer may take weights that stay in the file (WeightReader::take_shared),
+  // and packed() must then copy or re-lay them out. False for layers built inside a wrapper.
+  bool packed_after_build = false;
 };
 
 using LayerFactory = std::unique_ptr<Layer> (*)(const BuildContext& ctx);

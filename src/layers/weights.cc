@@ -13,6 +13,18 @@ WeightReader WeightReader::declaring(bool layer_trainable, int64_t max_values) {
 }
 
 std::vector<float> WeightReader::take(const std::string& what, const Dims& shape, bool trainable) {
+  Array* array = next(what, shape, trainable);
+  return array ? array->take_values()
+               : std::vector<float>(static_cast<size_t>(num_elements(shape)));
+}
+
+SharedFloats WeightReader::take_shared(const std::string& what, const Dims& shape, bool trainable) {
+  Array* array = next(what, shape, trainable);
+  return array ? array->take_shared()
+               : SharedFloats::owning(std::vector<float>(static_cast<size_t>(num_elements(shape))));
+}
+
+Array* WeightReader::next(const std::string& what, const Dims& shape, bool trainable) {
   const int64_t count = num_elements(shape);
   if (declaring_ && count > max_declared_ - params_)
     throw Error("weight '" + what + "' of shape " + to_string(shape) +
@@ -20,7 +32,7 @@ std::vector<float> WeightReader::take(const std::string& what, const Dims& shape
   taken_.push_back({what, shape, trainable});
   params_ += count;
   if (trainable && layer_trainable_) trainable_params_ += count;
-  if (declaring_) return std::vector<float>(static_cast<size_t>(count), 0.0f);
+  if (declaring_) return nullptr;
 
   const size_t index = next_++;
   if (index >= arrays_.size())
@@ -32,7 +44,7 @@ std::vector<float> WeightReader::take(const std::string& what, const Dims& shape
     throw Error("weight #" + std::to_string(index + 1) + " '" + what + "' must have shape " +
                 to_string(shape) + ", the file has " + to_string(array.shape) +
                 (array.name.empty() ? "" : " ('" + array.name + "')"));
-  return std::move(array.values);
+  return &array;
 }
 
 void WeightReader::finish() const {

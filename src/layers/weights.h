@@ -27,6 +27,10 @@ class WeightReader {
 
   // The next weight, which must have shape `shape`.
   std::vector<float> take(const std::string& what, const Dims& shape, bool trainable = true);
+  // The same, shared and read-only: possibly a view of the model file (SharedFloats::in_file),
+  // which only a layer that the builder packs may hold (BuildContext::packed_after_build), and
+  // only until its packed().
+  SharedFloats take_shared(const std::string& what, const Dims& shape, bool trainable = true);
   // Whether the file holds a weight not taken yet (for a layer whose weight is optional).
   bool has_next() const { return !declaring_ && next_ < arrays_.size(); }
   // The shape of that weight.
@@ -40,6 +44,9 @@ class WeightReader {
   int64_t trainable_params() const { return trainable_params_; }
 
  private:
+  // Records the request and checks it; the array to serve, or null when declaring.
+  Array* next(const std::string& what, const Dims& shape, bool trainable);
+
   std::vector<Array> arrays_;
   bool declaring_ = false;
   int64_t max_declared_ = kMaxTensorElements;

@@ -157,8 +157,9 @@ Array transposed(const Array& a, std::vector<int> perm) {
   if (a.shape.size() != perm.size())
     throw Error("weight '" + a.name + "' of shape " + to_string(a.shape) +
                 " has an unexpected rank");
-  Array out{a.name, permuted_shape(a.shape, perm), std::vector<float>(a.values.size())};
-  transpose(a.values.data(), a.shape, perm, out.values.data());
+  const std::span<const float> values = a.floats();
+  Array out{a.name, permuted_shape(a.shape, perm), std::vector<float>(values.size())};
+  transpose(values.data(), a.shape, perm, out.values.data());
   return out;
 }
 
@@ -177,7 +178,7 @@ Array concat_last(const std::vector<const Array*>& parts) {
   out.values.reserve(static_cast<size_t>(rows * out.shape.back()));
   for (int64_t r = 0; r < rows; ++r)
     for (const Array* p : parts) {
-      const auto begin = p->values.begin() + r * p->shape.back();
+      const auto begin = p->floats().begin() + r * p->shape.back();
       out.values.insert(out.values.end(), begin, begin + p->shape.back());
     }
   return out;
@@ -228,7 +229,8 @@ void upgrade_keras1_weights(const std::string& class_name, const Json& config,
 // kernel axis but the last two (input and output channels).
 Array flipped_kernel(const Array& a) {
   if (a.shape.size() < 3) return a;
-  Array out = a;
+  const std::span<const float> values = a.floats();
+  Array out{a.name, a.shape, std::vector<float>(values.size())};
   const size_t spatial = a.shape.size() - 2;
   const int64_t inner = a.shape[spatial] * a.shape[spatial + 1];
   const int64_t positions = num_elements(a.shape) / std::max<int64_t>(inner, 1);
@@ -240,7 +242,7 @@ Array flipped_kernel(const Array& a) {
       mirrored += (a.shape[d] - 1 - coordinate) * stride;
       stride *= a.shape[d];
     }
-    std::copy_n(a.values.begin() + p * inner, inner, out.values.begin() + mirrored * inner);
+    std::copy_n(values.begin() + p * inner, inner, out.values.begin() + mirrored * inner);
   }
   return out;
 }
