@@ -2,7 +2,9 @@
 // `<U` arrays, Python's str).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,30 @@ inline void append_utf8(std::string& out, uint32_t code) {
     out += static_cast<char>(0x80 | (code >> 6 & 0x3f));
     out += static_cast<char>(0x80 | (code & 0x3f));
   }
+}
+
+// One element of a NumPy fixed-width text array, `width` bytes at `p`, zero-padded at the end
+// (NumPy drops trailing NULs the same way): kind 'S' is bytes, taken as they are; kind 'U' is
+// UTF-32 code units in the host's byte order, or the other one when `swapped`, made UTF-8.
+// Throws Error for a 'U' unit that is not a Unicode scalar value.
+inline std::string fixed_width_text(const std::byte* p, size_t width, char kind,
+                                    bool swapped = false) {
+  std::string out;
+  if (kind == 'S') {
+    while (width > 0 && p[width - 1] == std::byte{0}) --width;
+    out.assign(reinterpret_cast<const char*>(p), width);
+    return out;
+  }
+  const auto unit = [&](size_t c) {
+    uint32_t code;
+    std::memcpy(&code, p + 4 * c, 4);
+    return swapped ? (code >> 24) | (code >> 8 & 0xff00) | (code << 8 & 0xff0000) | code << 24
+                   : code;
+  };
+  size_t units = width / 4;
+  while (units > 0 && unit(units - 1) == 0) --units;
+  for (size_t c = 0; c < units; ++c) append_utf8(out, unit(c));
+  return out;
 }
 
 // The code points of UTF-8 `text`; throws Error for malformed UTF-8 (overlong forms and

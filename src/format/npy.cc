@@ -145,18 +145,9 @@ Tensor parse_npy(std::span<const std::byte> bytes) {
   if (text) {
     // Each element is `chars` UTF-32 code units (U) or bytes (S), zero-padded at the end.
     std::vector<std::string> strings(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) {
-      const std::byte* p = data + static_cast<size_t>(i) * width;
-      std::string& out = strings[static_cast<size_t>(i)];
-      size_t length = chars;
-      if (kind == 'S') {
-        while (length > 0 && p[length - 1] == std::byte{0}) --length;
-        out.assign(reinterpret_cast<const char*>(p), length);
-        continue;
-      }
-      while (length > 0 && load<uint32_t>(p + 4 * (length - 1), swap) == 0) --length;
-      for (size_t c = 0; c < length; ++c) append_utf8(out, load<uint32_t>(p + 4 * c, swap));
-    }
+    for (int64_t i = 0; i < count; ++i)
+      strings[static_cast<size_t>(i)] =
+          fixed_width_text(data + static_cast<size_t>(i) * width, width, kind, swap);
     if (fortran && shape.size() > 1) strings = to_row_major(strings, shape);
     return Tensor::of_strings(shape, std::move(strings));
   }

@@ -146,20 +146,10 @@ std::vector<std::string> string_elements(const py::array& given, const std::stri
   }
   // Fixed-width elements, zero-padded at the end (NumPy drops trailing NULs the same way).
   const size_t width = static_cast<size_t>(array.itemsize());
-  const auto* bytes = static_cast<const char*>(array.data());
+  const auto* bytes = static_cast<const std::byte*>(array.data());
   for (size_t i = 0; i < out.size(); ++i) {
-    const char* p = bytes + i * width;
-    if (kind == 'S') {
-      size_t length = width;
-      while (length > 0 && p[length - 1] == 0) --length;
-      out[i].assign(p, length);
-      continue;
-    }
-    std::vector<uint32_t> codes(width / 4);
-    std::memcpy(codes.data(), p, width);
-    while (!codes.empty() && codes.back() == 0) codes.pop_back();
     try {
-      for (uint32_t code : codes) append_utf8(out[i], code);
+      out[i] = fixed_width_text(bytes + i * width, width, kind);
     } catch (const Error& e) {
       throw Error("input '" + name + "': element " + std::to_string(i) + ": " + e.reason());
     }
