@@ -153,14 +153,15 @@ class Handle {
 
 Id Handle::open(const std::string& path) {
   const auto open_child = [&](hid_t parent, const std::string& name, size_t end) {
-    if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0) return Id(-1, H5Oclose);
+    // One name lookup per link: the link's info (which fails when there is no such link), then
+    // the object by the address it gives.
     H5L_info_t info;
     if (H5Lget_info(parent, name.c_str(), &info, H5P_DEFAULT) < 0) return Id(-1, H5Oclose);
     if (info.type != H5L_TYPE_HARD)
       throw Error("HDF5 link '" + path.substr(0, end) + "' is " +
                   (info.type == H5L_TYPE_SOFT ? "a soft" : "an external") +
                   " link; kerasrt follows only hard links and reads only the given file");
-    return Id(H5Oopen(parent, name.c_str(), H5P_DEFAULT), H5Oclose);
+    return Id(H5Oopen_by_addr(parent, info.u.address), H5Oclose);
   };
   auto root = groups_.find("/");
   if (root == groups_.end())
@@ -313,10 +314,15 @@ bool Group::has_dataset(const std::string& relative_path) const {
   return object_type(*handle_, join(path_, relative_path)) == H5I_DATASET;
 }
 
-Group Group::group(const std::string& relative_path) const {
-  if (!has_group(relative_path))
-    throw Error("HDF5 group '" + join(path_, relative_path) + "' is missing");
+std::optional<Group> Group::find_group(const std::string& relative_path) const {
+  if (!has_group(relative_path)) return std::nullopt;
   return Group(handle_, join(path_, relative_path));
+}
+
+Group Group::group(const std::string& relative_path) const {
+  std::optional<Group> found = find_group(relative_path);
+  if (!found) throw Error("HDF5 group '" + join(path_, relative_path) + "' is missing");
+  return *found;
 }
 
 std::shared_ptr<const float> Handle::stored_floats(hid_t dataset, hid_t type, int64_t count) const {

@@ -39,6 +39,7 @@ class Group {
   bool has_group(const std::string& relative_path) const;
   bool has_dataset(const std::string& relative_path) const;
   Group group(const std::string& relative_path) const;  // throws if missing
+  std::optional<Group> find_group(const std::string& relative_path) const;
   // Reads a float dataset (float16/32/64, any integer) as float32.
   Array dataset(const std::string& relative_path) const;
 

@@ -3,6 +3,7 @@
 // the order of its weights (HDF5's own iteration order is alphabetical, which is wrong).
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "core/limits.h"
 #include "format/readers.h"
@@ -41,9 +42,9 @@ void attach_legacy_weights(ModelSpec& model, const h5::Group& group) {
   for (const std::string& layer_name : *layer_names) {
     check_limit(layer_name.size(), limits.max_name_bytes, "max_name_bytes",
                 "a layer name in 'layer_names'", "bytes");
-    if (!group.has_group(layer_name))
-      throw Error("weights of layer '" + layer_name + "' are missing");
-    const h5::Group layer_group = group.group(layer_name);
+    const std::optional<h5::Group> found = group.find_group(layer_name);
+    if (!found) throw Error("weights of layer '" + layer_name + "' are missing");
+    const h5::Group& layer_group = *found;
     const auto weight_names = layer_group.chunked_string_attribute("weight_names");
     if (!weight_names || weight_names->empty()) continue;
     auto it = by_name.find(layer_name);
