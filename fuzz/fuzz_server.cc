@@ -3,9 +3,11 @@
 // way through a model's batching queue and predict, as the HTTP layer hands them to the Api.
 //
 // Input: "METHOD TARGET\nBINARY_HEADER_LENGTH\nBODY". The second line is the value of the
-// Inference-Header-Content-Length header (absent when empty). Served models: an MLP
-// (examples/models/mlp.keras) and a two-input, two-output model from the fixtures, both with
-// batching on, so merged batches and their splitting are exercised too.
+// Inference-Header-Content-Length header (absent when empty). Served models, all with batching
+// on, so merged batches and their splitting are exercised too: an MLP
+// (examples/models/mlp.keras), a two-input, two-output model, and two text models from the
+// fixtures: "words" (StringLookup: strings in, ids out) and "tokens" (its inverse: ids in,
+// strings out), for JSON strings, {"b64": ...} and KServe BYTES in both directions.
 //
 // Checks beyond the sanitizers: respond is called exactly once, with an HTTP status the
 // protocols allow, and every JSON answer (or binary answer's JSON header) parses.
@@ -34,8 +36,11 @@ struct Served {
 
   Served() {
     RepositoryOptions options;
-    options.files = {{"mlp", KERASRT_SOURCE_DIR "/examples/models/mlp.keras"},
-                     {"multi", KERASRT_SOURCE_DIR "/tests/fixtures/graph_multi_io/model.keras"}};
+    options.files = {
+        {"mlp", KERASRT_SOURCE_DIR "/examples/models/mlp.keras"},
+        {"multi", KERASRT_SOURCE_DIR "/tests/fixtures/graph_multi_io/model.keras"},
+        {"words", KERASRT_SOURCE_DIR "/tests/fixtures/lookup_string_int/model.keras"},
+        {"tokens", KERASRT_SOURCE_DIR "/tests/fixtures/lookup_string_invert/model.keras"}};
     repository = std::make_unique<Repository>(options, scheduler, metrics);
     repository->load_initial();
     api = std::make_unique<Api>(*repository, scheduler, metrics, ApiOptions{});
