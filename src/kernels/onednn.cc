@@ -3,7 +3,6 @@
 #include <cmath>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "core/large_buffer.h"
 #include "core/shape.h"
@@ -88,18 +87,26 @@ template <typename State>
 void execute(const State& state, const float* in, const float* weights, const float* bias,
              float* out, float* scratch) {
   const dnnl::engine& engine = cpu_engine();
-  std::unordered_map<int, memory> args;
-  args.emplace(DNNL_ARG_SRC, memory(state.src, engine, const_cast<float*>(in)));
-  args.emplace(
-      DNNL_ARG_WEIGHTS,
-      memory(state.weights, engine,
-             const_cast<float*>(state.own_weights.empty() ? weights : state.own_weights.data())));
-  if (bias) args.emplace(DNNL_ARG_BIAS, memory(state.bias, engine, const_cast<float*>(bias)));
-  args.emplace(DNNL_ARG_DST, memory(state.dst, engine, out));
-  if (state.scratchpad.get_size() > 0)
-    args.emplace(DNNL_ARG_SCRATCHPAD, memory(state.scratchpad, engine, scratch));
+  // The arguments as a fixed array for the C API: the C++ one takes them in an unordered_map,
+  // a handful of allocations per call and convolution.
+  memory args[5];
+  dnnl_exec_arg_t exec_args[5];
+  int count = 0;
+  const auto add = [&](int role, const memory::desc& desc, const float* data) {
+    args[count] = memory(desc, engine, const_cast<float*>(data));
+    exec_args[count] = {role, args[count].get()};
+    ++count;
+  };
+  add(DNNL_ARG_SRC, state.src, in);
+  add(DNNL_ARG_WEIGHTS, state.weights,
+      state.own_weights.empty() ? weights : state.own_weights.data());
+  if (bias) add(DNNL_ARG_BIAS, state.bias, bias);
+  add(DNNL_ARG_DST, state.dst, out);
+  if (state.scratchpad.get_size() > 0) add(DNNL_ARG_SCRATCHPAD, state.scratchpad, scratch);
   dnnl::stream stream(engine);
-  state.primitive.execute(stream, args);
+  dnnl::error::wrap_c_api(
+      dnnl_primitive_execute(state.primitive.get(), stream.get(), count, exec_args),
+      "could not execute a convolution");
   stream.wait();
 }
 
