@@ -23,6 +23,14 @@ struct MutTensor {
   int64_t size() const { return num_elements(shape); }
 };
 
+// An owned copy of `values`, in memory prepared as large buffers are (core/large_buffer.h).
+inline std::vector<float> copy_values(std::span<const float> values) {
+  std::vector<float> copy;
+  reserve_large(copy, values.size());
+  copy.assign(values.begin(), values.end());
+  return copy;
+}
+
 // Read-only float32 values that the copies of a layer share (fusing makes new layers from old
 // ones): owned, or a view of the model file's mapped bytes, which it keeps mapped.
 struct SharedFloats {
@@ -56,9 +64,7 @@ struct Array {
   // The values, owned: moved out, or copied from the file.
   std::vector<float> take_values() {
     if (in_file) {
-      const std::span<const float> stored = floats();
-      reserve_large(values, stored.size());
-      values.assign(stored.begin(), stored.end());
+      values = copy_values(floats());
       in_file.reset();
     }
     return std::move(values);

@@ -196,9 +196,7 @@ ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale,
   ConvKernel out = *this;
   if (weight_scale_) {
     // A second folded scale: the first is applied now, so each product is rounded as before.
-    std::vector<float> weights;
-    reserve_large(weights, weights_.size);
-    weights.assign(weights_.span().begin(), weights_.span().end());
+    std::vector<float> weights = copy_values(weights_.span());
     scale_units(weights, config_.filters, *weight_scale_);
     out.weights_ = SharedFloats::owning(std::move(weights));
   }
@@ -233,12 +231,7 @@ ConvKernel ConvKernel::packed_for(const Window& typical) const {
 
 ConvKernel ConvKernel::detached() const {
   ConvKernel out = *this;
-  if (weights_.in_file) {
-    std::vector<float> weights;
-    reserve_large(weights, weights_.size);
-    weights.assign(weights_.span().begin(), weights_.span().end());
-    out.weights_ = SharedFloats::owning(std::move(weights));
-  }
+  if (weights_.in_file) out.weights_ = SharedFloats::owning(copy_values(weights_.span()));
   return out;
 }
 

@@ -153,10 +153,7 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
   Dims kernel_shape = spec.kernel_dims();
   kernel_shape.push_back(in_channels / groups);
   kernel_shape.push_back(filters);
-  // Weights that the graph's packing re-lays out are read where the file stores them.
-  SharedFloats kernel = ctx.packed_after_build
-                            ? ctx.weights.take_shared("kernel", kernel_shape)
-                            : SharedFloats::owning(ctx.weights.take("kernel", kernel_shape));
+  SharedFloats kernel = take_kernel(ctx, "kernel", kernel_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
   ConvKernel conv({rank, spec.layout.channels_first(), in_channels, filters, groups, spec.kernel},

@@ -29,11 +29,7 @@ std::unique_ptr<Layer> make_depthwise_conv(const BuildContext& ctx, int rank) {
   Dims kernel_shape = spec.kernel_dims();
   kernel_shape.push_back(in_channels);
   kernel_shape.push_back(multiplier);
-  // Weights that the graph's packing re-lays out are read where the file stores them.
-  SharedFloats kernel =
-      ctx.packed_after_build
-          ? ctx.weights.take_shared("depthwise_kernel", kernel_shape)
-          : SharedFloats::owning(ctx.weights.take("depthwise_kernel", kernel_shape));
+  SharedFloats kernel = take_kernel(ctx, "depthwise_kernel", kernel_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true))
     bias = ctx.weights.take("bias", {in_channels * multiplier});
