@@ -1,4 +1,4 @@
-// Convolution on oneDNN primitives (2.x API), for layers that keep
+// Convolution and matrix products on oneDNN primitives (2.x API), for layers that keep
 // Keras's layouts at their boundaries (channels_last NHWC, or channels_first, as the model says).
 //
 // Life of a kernel: built from Keras-layout weights; folded at load with a following per-channel
@@ -6,9 +6,12 @@
 // activation); then packed once into the weights layout the primitive picks for a typical shape.
 // Per concrete shape, prepare() makes the primitive (cached by oneDNN too) and, in the rare case
 // that it wants another weights layout than the one held, a reordered copy. Primitives are
-// immutable and executed concurrently by many threads; each execution gets its own stream and
-// its scratchpad from the call's workspace (scratchpad_mode::user), so calls share nothing
-// mutable.
+// immutable and executed concurrently by many threads. A call borrows a set of memory objects
+// and a stream from the prepared state's pool (made the first time no set is free, so there are
+// as many as calls ever ran that primitive at once), points them at its buffers and returns
+// them; its scratchpad comes from the call's workspace (scratchpad_mode::user). So calls share
+// nothing mutable, and the heap sees only oneDNN's own per-execution bookkeeping (a few small
+// blocks).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +35,7 @@ struct PostOps {
   bool fuses_activation() const;
 };
 
-struct ConvState;
+struct PrimitiveState;
 
 class ConvKernel {
  public:
@@ -75,7 +78,7 @@ class ConvKernel {
 
  private:
   Config config_;
-  std::shared_ptr<ConvState> make_state(const Window& window, bool primitive) const;
+  std::shared_ptr<PrimitiveState> make_state(const Window& window, bool primitive) const;
   dnnl::memory::dims spatial(const Spatial& s) const;  // the rank's slots of a Spatial
   dnnl::memory::desc data_desc(int64_t batch, int64_t channels, const Spatial& size) const;
 
@@ -85,6 +88,43 @@ class ConvKernel {
   // A folded per-filter scale not yet multiplied into weights_ (it is when they are reordered).
   std::shared_ptr<const std::vector<float>> weight_scale_;
   std::shared_ptr<const std::vector<float>> bias_;  // filters values, or null
+  bool packed_ = false;
+  PostOps post_;
+};
+
+// out[rows x n] = post(in[rows x k] . weights[k x n] + bias) on oneDNN's matmul primitive (a
+// Dense layer). Unlike oneDNN's sgemm, which allocates its packing buffers on every call, the
+// primitive takes weights packed once at load and its scratch from the call's workspace.
+class MatmulKernel {
+ public:
+  MatmulKernel() = default;
+  // `weights` row-major (k x n) as Keras stores a Dense kernel, possibly a view of the model file
+  // until packed_for(); `bias` has n values or none.
+  MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias);
+
+  int64_t k() const { return k_; }
+  int64_t n() const { return n_; }
+  const PostOps& post() const { return post_; }
+  bool packed() const { return packed_; }
+
+  // As ConvKernel's: a per-column scale and shift folded in (only before packing), other
+  // post-ops, weights packed for a typical number of rows.
+  MatmulKernel with_scale_shift(std::span<const float> scale, std::span<const float> shift) const;
+  MatmulKernel with_post(const PostOps& post) const;
+  // In memory of its own, whatever the layout the primitive picked.
+  MatmulKernel packed_for(int64_t typical_rows) const;
+
+  std::shared_ptr<const Prepared> prepare(int64_t rows) const;
+  // With post().sum, out must hold the addend on entry. Applies a non-fused activation itself.
+  void run(const Prepared& prepared, const float* in, float* out, float* scratch) const;
+
+ private:
+  std::shared_ptr<PrimitiveState> make_state(int64_t rows, bool primitive) const;
+
+  int64_t k_ = 0, n_ = 0;
+  SharedFloats weights_;
+  dnnl::memory::desc weights_desc_;
+  std::shared_ptr<const std::vector<float>> bias_;
   bool packed_ = false;
   PostOps post_;
 };

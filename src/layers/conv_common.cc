@@ -85,11 +85,6 @@ WindowSpec conv_window_config(const LayerConfig& config, int rank, bool allow_ca
   return spec;
 }
 
-SharedFloats take_kernel(const BuildContext& ctx, const std::string& what, const Dims& shape) {
-  return ctx.packed_after_build ? ctx.weights.take_shared(what, shape)
-                                : SharedFloats::owning(ctx.weights.take(what, shape));
-}
-
 int64_t known_channels(const SpatialLayout& layout, const Dims& shape) {
   layout.check(shape);
   const int64_t channels = shape[layout.channel_axis()];

@@ -92,10 +92,6 @@ std::pair<Spatial, Spatial> before_after_config(const LayerConfig& config, const
 // ...); until the config reader translates them, refuse them rather than ignore them.
 void refuse_keras1_config(const LayerConfig& config);
 
-// A convolution kernel weight: read where the file stores it when the layer is a graph node, whose
-// packing re-lays it out anyway (BuildContext::packed_after_build), else copied.
-SharedFloats take_kernel(const BuildContext& ctx, const std::string& what, const Dims& shape);
-
 // The layer running `kernel` over windows of `spec` (Conv1D/2D/3D, DepthwiseConv1D/2D), then
 // `after` (a non-pointwise activation, or linear); `typical_input` is the static input shape
 // with batch 1, which the weights are packed for at load when every size is known.

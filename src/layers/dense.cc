@@ -1,13 +1,13 @@
 // Dense: out = activation(in . kernel + bias) over the last axis (any rank >= 2), on oneDNN's
-// sgemm with the bias (and a fused Add's addend) preloaded into the output. A following
+// matmul primitive (kernels/onednn.h) with the kernel packed at load. A following
 // BatchNormalization over the last axis folds into the kernel and bias at load; a following
-// Add and pointwise activation are fused in (graph/optimize.cc).
+// Add and ReLU-family activation run inside the primitive, other pointwise activations after it
+// (graph/optimize.cc fuses them).
 //
-// (oneDNN's inner-product primitive was measured against this on the benchmark MLP: at batch 1
-// its per-call overhead made it slower, at larger batches it was no faster.)
+// (oneDNN's sgemm, which this used before, was as fast at batch 1 but allocated ~74 KB of
+// packing buffers on every larger call; its inner-product primitive was slower at batch 1.)
 #include "kernels/activation.h"
-#include "kernels/gemm.h"
-#include "kernels/vecmath.h"
+#include "kernels/onednn.h"
 #include "layers/fused.h"
 #include "layers/layer.h"
 
@@ -16,85 +16,75 @@ namespace {
 
 class Dense final : public Layer {
  public:
-  // `act`: a pointwise activation applied after the product (and after a fused Add, when
-  // `sum`); `after`: a non-pointwise one (softmax over the last axis), applied last.
-  Dense(int64_t in, int64_t units, std::shared_ptr<const std::vector<float>> kernel,
-        std::shared_ptr<const std::vector<float>> bias, Activation act, Activation after, bool sum)
-      : in_(in),
-        units_(units),
-        kernel_(std::move(kernel)),
-        bias_(std::move(bias)),
-        act_(act),
-        after_(after),
-        sum_(sum) {}
+  // `after`: an activation the kernel cannot apply itself (softmax over the last axis), last.
+  Dense(MatmulKernel kernel, Activation after, Dims typical_input)
+      : kernel_(std::move(kernel)), after_(after), typical_input_(std::move(typical_input)) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
-    if (in.size() < 2 || in.back() != in_)
-      throw Error("expects input (..., " + std::to_string(in_) + "), got " + to_string(in));
+    if (in.size() < 2 || in.back() != kernel_.k())
+      throw Error("expects input (..., " + std::to_string(kernel_.k()) + "), got " + to_string(in));
     Dims out = in;
-    out.back() = units_;
-    if (sum_) check_addend(inputs, out);
+    out.back() = kernel_.n();
+    if (kernel_.post().sum) check_addend(inputs, out);
     return {out};
   }
 
-  int inplace_input() const override { return sum_ ? 1 : -1; }
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return kernel_.prepare(rows(inputs[0]));
+  }
+
+  int inplace_input() const override { return kernel_.post().sum ? 1 : -1; }
 
   void run(const RunContext& ctx) const override {
-    const ConstTensor& in = ctx.inputs[0];
     const MutTensor& out = ctx.outputs[0];
-    const int64_t rows = product(in.shape, 0, in.shape.size() - 1);  // not size / in_: in_ may be 0
-    float beta = 0.0f;
-    if (sum_) {
-      load_addend(ctx);
-      if (bias_) vec::add_bias_rows(out.data, rows, units_, bias_->data());
-      beta = 1.0f;
-    } else if (bias_) {
-      for (int64_t r = 0; r < rows; ++r)
-        std::copy(bias_->begin(), bias_->end(), out.data + r * units_);
-      beta = 1.0f;
-    }
-    sgemm(false, false, rows, units_, in_, 1.0f, in.data, in_, kernel_->data(), units_, beta,
-          out.data, units_);
-    apply_pointwise(act_, out.data, rows * units_);
+    if (kernel_.post().sum) load_addend(ctx);
+    with_prepared(*this, ctx, [&](const Prepared& prepared, float* scratch) {
+      kernel_.run(prepared, ctx.inputs[0].data, out.data, scratch);
+    });
     apply_activation(after_, out.data, out.shape);
   }
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    if (!act_.is_linear() || !after_.is_linear())
+    const PostOps& post = kernel_.post();
+    if (!post.activation.is_linear() || !after_.is_linear())
       return nullptr;  // nothing folds through an activation
-    if (op.kind == FusibleOp::Kind::kActivation)
-      return std::make_shared<Dense>(in_, units_, kernel_, bias_, op.activation, after_, sum_);
-    if (op.kind == FusibleOp::Kind::kChannelAffine && !sum_ && op.rank >= 2 &&
-        static_cast<size_t>(op.axis) == op.rank - 1 &&
-        op.scale.size() == static_cast<size_t>(units_)) {
-      // y * scale + shift = x . (kernel * scale) + (bias * scale + shift), column by column.
-      std::vector<float> kernel = *kernel_;
-      for (size_t i = 0; i < kernel.size(); ++i)
-        kernel[i] = static_cast<float>(static_cast<double>(kernel[i]) *
-                                       op.scale[i % static_cast<size_t>(units_)]);
-      std::vector<float> bias(static_cast<size_t>(units_));
-      for (size_t u = 0; u < bias.size(); ++u)
-        bias[u] = static_cast<float>(static_cast<double>(bias_ ? (*bias_)[u] : 0.0f) * op.scale[u] +
-                                     op.shift[u]);
-      return std::make_shared<Dense>(
-          in_, units_, std::make_shared<const std::vector<float>>(std::move(kernel)),
-          std::make_shared<const std::vector<float>>(std::move(bias)), act_, after_, sum_);
+    if (op.kind == FusibleOp::Kind::kActivation) {
+      PostOps next = post;
+      next.activation = op.activation;
+      return with(kernel_.with_post(next));
     }
+    if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !kernel_.packed() &&
+        op.rank >= 2 && static_cast<size_t>(op.axis) == op.rank - 1 &&
+        op.scale.size() == static_cast<size_t>(kernel_.n()))
+      // y * scale + shift = x . (kernel * scale) + (bias * scale + shift), column by column.
+      return with(kernel_.with_scale_shift(op.scale, op.shift));
     return nullptr;
   }
 
   std::shared_ptr<const Layer> fuse_add() const override {
-    if (sum_ || !act_.is_linear() || !after_.is_linear()) return nullptr;
-    return std::make_shared<Dense>(in_, units_, kernel_, bias_, act_, after_, true);
+    const PostOps& post = kernel_.post();
+    if (post.sum || !post.activation.is_linear() || !after_.is_linear()) return nullptr;
+    PostOps next = post;
+    next.sum = true;
+    return with(kernel_.with_post(next));
+  }
+
+  std::shared_ptr<const Layer> packed() const override {
+    if (kernel_.packed()) return nullptr;
+    return with(kernel_.packed_for(rows(typical_input_)));
   }
 
  private:
-  int64_t in_, units_;
-  std::shared_ptr<const std::vector<float>> kernel_;  // (in, units), row-major as Keras has it
-  std::shared_ptr<const std::vector<float>> bias_;    // units values, or null
-  Activation act_, after_;
-  bool sum_;  // a fused Add: the last input is added to the product
+  std::shared_ptr<const Layer> with(MatmulKernel kernel) const {
+    return std::make_shared<Dense>(std::move(kernel), after_, typical_input_);
+  }
+  // Rows of the product: every axis but the last (not size / k: k may be 0).
+  static int64_t rows(const Dims& in) { return product(in, 0, in.size() - 1); }
+
+  MatmulKernel kernel_;
+  Activation after_;
+  Dims typical_input_;  // the input shape with batch 1 and open axes 1: what weights are packed for
 };
 
 }  // namespace
@@ -108,14 +98,17 @@ std::unique_ptr<Layer> make_dense(const BuildContext& ctx) {
   if (units <= 0) throw Error("units must be positive, got " + std::to_string(units));
   const Activation act =
       parse_activation(ctx.config.json().value("activation", Json()), ctx.keras_major);
-  auto kernel =
-      std::make_shared<const std::vector<float>>(ctx.weights.take("kernel", {in.back(), units}));
-  std::shared_ptr<const std::vector<float>> bias;
-  if (ctx.config.get_bool("use_bias", true))
-    bias = std::make_shared<const std::vector<float>>(ctx.weights.take("bias", {units}));
-  return std::make_unique<Dense>(in.back(), units, std::move(kernel), std::move(bias),
-                                 act.is_pointwise() ? act : Activation{},
-                                 act.is_pointwise() ? Activation{} : act, false);
+  SharedFloats kernel = take_kernel(ctx, "kernel", {in.back(), units});
+  std::vector<float> bias;
+  if (ctx.config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {units});
+  PostOps post;
+  if (act.is_pointwise()) post.activation = act;
+  Dims typical = in;
+  for (int64_t& d : typical)
+    if (d == kAnyDim) d = 1;
+  return std::make_unique<Dense>(
+      MatmulKernel(in.back(), units, std::move(kernel), std::move(bias)).with_post(post),
+      act.is_pointwise() ? Activation{} : act, std::move(typical));
 }
 
 }  // namespace kerasrt

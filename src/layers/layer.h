@@ -228,5 +228,8 @@ using LayerFactory = std::unique_ptr<Layer> (*)(const BuildContext& ctx);
 // Helpers shared by factories.
 void expect_inputs(const BuildContext& ctx, size_t count);  // throws unless exactly `count`
 void expect_min_inputs(const BuildContext& ctx, size_t count);
+// A kernel weight that packing re-lays out (Conv, Dense): read where the file stores it when the
+// layer is a graph node (BuildContext::packed_after_build), else copied.
+SharedFloats take_kernel(const BuildContext& ctx, const std::string& what, const Dims& shape);
 
 }  // namespace kerasrt

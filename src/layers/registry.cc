@@ -69,6 +69,11 @@ bool reads_strings(std::string_view class_name) {
          class_name == "Hashing";
 }
 
+SharedFloats take_kernel(const BuildContext& ctx, const std::string& what, const Dims& shape) {
+  return ctx.packed_after_build ? ctx.weights.take_shared(what, shape)
+                                : SharedFloats::owning(ctx.weights.take(what, shape));
+}
+
 void expect_inputs(const BuildContext& ctx, size_t count) {
   if (ctx.input_shapes.size() != count)
     throw Error("takes " + std::to_string(count) + " input(s), got " +

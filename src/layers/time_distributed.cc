@@ -79,6 +79,12 @@ class TimeDistributed final : public Layer {
     return static_cast<size_t>(discarded_mask_floats(inner_in)) + inner_->scratch_floats(inner_in);
   }
 
+  // The inner layer's state for the merged shapes (a Dense or convolution primitive), so that
+  // it is made once per plan rather than once per call.
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return inner_->prepare(inner_shapes(inputs));
+  }
+
   // An inner layer that passes its input through (Dropout, Flatten, Reshape...) does so here
   // too: the (batch * time, ...) view shares the input's memory.
   bool aliases_input() const override { return inner_->aliases_input(); }
@@ -110,7 +116,7 @@ class TimeDistributed final : public Layer {
     }
     std::vector<MutTensor> outputs{{ctx.outputs[0].data, inner_out[0]}};
     if (inner_makes_mask_) outputs.push_back({inner_mask, inner_out[1]});
-    inner_->run({inputs, outputs, scratch});
+    inner_->run({inputs, outputs, scratch, ctx.prepared});
   }
 
  private:

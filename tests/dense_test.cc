@@ -1,0 +1,79 @@
+// Dense on oneDNN's matmul primitive: hand-computable cases for what the oracle fixtures do not
+// reach: no input features, weights packed for one row count and run with others, and a
+// fused activation oneDNN does not run itself. Numerical agreement with Keras is checked by the
+// oracle fixtures and the real Keras files.
+#include <algorithm>
+#include <cmath>
+
+#include "layer_test_util.h"
+
+namespace kerasrt::test {
+namespace {
+
+std::vector<float> run(const Layer& layer, const Dims& in_shape, const std::vector<float>& input) {
+  const Dims out_shape = layer.output_shapes({&in_shape, 1}).at(0);
+  std::vector<float> output(static_cast<size_t>(num_elements(out_shape)), -999.0f);
+  std::vector<float> scratch(layer.scratch_floats({&in_shape, 1}) + 1);
+  const ConstTensor in{input.data(), in_shape};
+  const MutTensor out{output.data(), out_shape};
+  layer.run({{&in, 1}, {&out, 1}, scratch.data()});
+  return output;
+}
+
+// kernel[i][u] = i + 10 * u over 3 inputs and 2 units; bias (0.5, -100).
+std::unique_ptr<Layer> dense(const Json& activation, const Dims& input) {
+  return build_layer("Dense", {{"units", 2}, {"activation", activation}}, {input},
+                     {{"kernel", {3, 2}, {0, 10, 1, 11, 2, 12}}, {"bias", {2}, {0.5f, -100}}});
+}
+
+// Row r of the input is (r, r + 1, r + 2). Every value is a small integer (or half of one), so
+// any order of summation gives these exactly.
+std::vector<float> expected(int64_t rows, bool relu) {
+  std::vector<float> out;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float x0 = static_cast<float>(r), x1 = x0 + 1, x2 = x0 + 2;
+    const float a = x1 + 2 * x2 + 0.5f, b = 10 * x0 + 11 * x1 + 12 * x2 - 100;
+    out.push_back(relu ? std::max(a, 0.0f) : a);
+    out.push_back(relu ? std::max(b, 0.0f) : b);
+  }
+  return out;
+}
+
+std::vector<float> rows_input(int64_t rows) {
+  std::vector<float> in;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int c = 0; c < 3; ++c) in.push_back(static_cast<float>(r + c));
+  return in;
+}
+
+TEST(Dense, PackedWeightsServeEveryRowCount) {
+  // Packed for batch 1 at load, then run with 1, 5 and 64 rows, and over a rank-3 input.
+  const auto layer = dense("relu", {kAnyDim, 3});
+  const auto packed = layer->packed();
+  ASSERT_NE(packed, nullptr);
+  for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
+    for (int64_t rows : {1, 5, 64})
+      EXPECT_EQ(run(*l, {rows, 3}, rows_input(rows)), expected(rows, true)) << rows << " rows";
+  EXPECT_EQ(run(*packed, {2, 4, 3}, rows_input(8)), expected(8, true));
+}
+
+TEST(Dense, ActivationOneDnnDoesNotRunIsAppliedAfter) {
+  const auto layer = dense("sigmoid", {kAnyDim, 3});
+  const std::vector<float> linear = expected(4, false);
+  const std::vector<float> out = run(*layer->packed(), {4, 3}, rows_input(4));
+  ASSERT_EQ(out.size(), linear.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    EXPECT_NEAR(out[i], 1.0f / (1.0f + std::exp(-linear[i])), 1e-6f) << i;
+}
+
+TEST(Dense, NoInputFeaturesGiveTheActivatedBias) {
+  // oneDNN takes no product over zero features: the layer writes activation(bias) itself.
+  const auto layer = build_layer("Dense", {{"units", 2}, {"activation", "relu"}}, {{kAnyDim, 0}},
+                                 {{"kernel", {0, 2}, {}}, {"bias", {2}, {0.5f, -3}}});
+  const auto packed = layer->packed();
+  for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
+    EXPECT_EQ(run(*l, {3, 0}, {}), (std::vector<float>{0.5f, 0, 0.5f, 0, 0.5f, 0}));
+}
+
+}  // namespace
+}  // namespace kerasrt::test
