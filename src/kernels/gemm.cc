@@ -122,16 +122,6 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     throw Error("oneDNN sgemm failed (status " + std::to_string(static_cast<int>(status)) + ")");
 }
 
-void matmul_bias(const float* in, int64_t rows, int64_t k, const float* weights, int64_t n,
-                 const float* bias, float* out) {
-  float beta = 0.0f;
-  if (bias) {
-    for (int64_t r = 0; r < rows; ++r) std::copy(bias, bias + n, out + r * n);
-    beta = 1.0f;
-  }
-  sgemm(false, false, rows, n, k, 1.0f, in, k, weights, n, beta, out, n);
-}
-
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   PackedMatrix packed;
   packed.k = k;

@@ -12,10 +12,6 @@ namespace kerasrt {
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
-// out[rows x n] = in[rows x k] * weights[k x n] (+ bias[n] on every row, when not null).
-void matmul_bias(const float* in, int64_t rows, int64_t k, const float* weights, int64_t n,
-                 const float* bias, float* out);
-
 // A k x n matrix packed for packed_matmul_accumulate: column panels of kPackedPanel columns,
 // each k rows of kPackedPanel floats, the last panel padded with zeros. The panels stream
 // through the cache in order, which a row-major matrix with long rows does not.

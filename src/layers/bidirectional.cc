@@ -33,6 +33,10 @@ std::vector<T> direction_inputs(std::span<const T> all, int states, int directio
   return out;
 }
 
+struct BothDirections final : Prepared {
+  std::shared_ptr<const Prepared> forward, backward;  // either may be null
+};
+
 class Bidirectional final : public Layer {
  public:
   Bidirectional(std::unique_ptr<Layer> forward, std::unique_ptr<Layer> backward, MergeMode merge,
@@ -95,7 +99,20 @@ class Bidirectional final : public Layer {
            inner;
   }
 
+  // Both directions' states (their projection primitives): made once per plan, not per call.
+  // They run one after the other, so their scratch is shared (it follows the inner layers'
+  // own scratch, which is the tail of ours).
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    auto both = std::make_shared<BothDirections>();
+    both->forward = forward_->prepare(direction_inputs(inputs, initial_states_, 0));
+    both->backward = backward_->prepare(direction_inputs(inputs, initial_states_, 1));
+    for (const auto* p : {both->forward.get(), both->backward.get()})
+      if (p) both->scratch_floats = std::max(both->scratch_floats, p->scratch_floats);
+    return both;
+  }
+
   void run(const RunContext& ctx) const override {
+    const auto* both = static_cast<const BothDirections*>(ctx.prepared);
     std::vector<Dims> in_shapes;  // the sequence's, and its mask's when there is one
     for (const ConstTensor& in : ctx.inputs)
       in_shapes.emplace_back(in.shape.begin(), in.shape.end());
@@ -120,17 +137,18 @@ class Bidirectional final : public Layer {
       inner_scratch = y_reverse + aligned_floats(num_elements(backward_shapes[0]));
     }
     const auto run_inner = [&](const Layer& layer, const std::vector<Dims>& shapes, float* first,
-                               size_t state_offset, int direction) {
+                               size_t state_offset, int direction, const Prepared* prepared) {
       std::vector<MutTensor> outputs(shapes.size());
       outputs[0] = {first, shapes[0]};
       for (size_t s = 1; s < shapes.size(); ++s)
         outputs[s] = {ctx.outputs[state_offset + s - 1].data, shapes[s]};
       const std::vector<ConstTensor> inputs =
           direction_inputs(ctx.inputs, initial_states_, direction);
-      layer.run({inputs, outputs, inner_scratch});
+      layer.run({inputs, outputs, inner_scratch, prepared});
     };
-    run_inner(*forward_, forward_shapes, y, first_state, 0);
-    run_inner(*backward_, backward_shapes, y_reverse, first_state + forward_states, 1);
+    run_inner(*forward_, forward_shapes, y, first_state, 0, both ? both->forward.get() : nullptr);
+    run_inner(*backward_, backward_shapes, y_reverse, first_state + forward_states, 1,
+              both ? both->backward.get() : nullptr);
 
     // Views of both outputs as [batch, time, rows, channels]; time is 1 without sequences.
     const Dims& fs = forward_shapes[0];

@@ -167,18 +167,24 @@ class Layer {
   }
 };
 
-// For layers whose run() needs their prepared state (and whose own scratch_floats() is 0):
-// runs f(prepared, scratch). A plan always prepares; a caller running a layer by hand (unit
-// tests) may not, and then the state and its scratch are made here, for this call only.
+// For layers whose run() needs their prepared state: runs f(prepared, prepared_scratch), where
+// the prepared state's scratch follows the layer's own `own_scratch_floats` (from the next
+// multiple of 16 floats, as the plan lays them out). A plan always prepares; a caller running a
+// layer by hand (unit tests, a wrapper that does not forward prepare()) may not, and then the
+// state and its scratch are made here, for this call only.
 template <typename F>
-void with_prepared(const Layer& layer, const RunContext& ctx, F&& f) {
-  if (ctx.prepared) return f(*ctx.prepared, ctx.scratch);
+void with_prepared(const Layer& layer, const RunContext& ctx, size_t own_scratch_floats, F&& f) {
+  if (ctx.prepared) return f(*ctx.prepared, ctx.scratch + (own_scratch_floats + 15) / 16 * 16);
   std::vector<Dims> shapes;
   for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
   const std::shared_ptr<const Prepared> prepared = layer.prepare(shapes);
   std::vector<float> scratch(prepared->scratch_floats + 16);
   const size_t misalignment = reinterpret_cast<uintptr_t>(scratch.data()) % 64 / sizeof(float);
   f(*prepared, scratch.data() + (misalignment ? 16 - misalignment : 0));
+}
+template <typename F>
+void with_prepared(const Layer& layer, const RunContext& ctx, F&& f) {
+  with_prepared(layer, ctx, 0, std::forward<F>(f));
 }
 
 // Whether a Keras class has `supports_masking` with the default compute_mask, i.e. passes its

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "kernels/gemm.h"
 #include "layers/registry.h"
 
 namespace kerasrt {
@@ -71,8 +70,12 @@ RecurrentLayer::RecurrentLayer(const RnnOptions& options, int64_t gates, int sta
                                std::vector<float> kernel, std::vector<float> input_bias)
     : RecurrentLayer(options, Dims{options.input_dim}, Dims{options.units}, gates * options.units,
                      state_count) {
-  kernel_ = std::move(kernel);
-  input_bias_ = std::move(input_bias);
+  // Packed here rather than by packed(): wrappers (Bidirectional, RNN with cells) build these
+  // layers too. The packed layout does not depend on the row count.
+  projection_ = MatmulKernel(options.input_dim, width_, SharedFloats::owning(std::move(kernel)),
+                             std::move(input_bias))
+                    .packed_for(1);
+  dense_cell_ = true;
 }
 
 RecurrentLayer::RecurrentLayer(const RnnOptions& options, Dims step_input, Dims state,
@@ -91,9 +94,13 @@ RecurrentLayer::RecurrentLayer(const RnnOptions& options, Dims step_input, Dims 
 
 int64_t RecurrentLayer::state_floats() const { return num_elements(state_); }
 
-void RecurrentLayer::project(const float* in, int64_t rows, float* out, float*) const {
-  matmul_bias(in, rows, options_.input_dim, kernel_.data(), width_,
-              input_bias_.empty() ? nullptr : input_bias_.data(), out);
+void RecurrentLayer::project(const float*, int64_t, float*, float*) const {
+  throw Error("internal: a recurrent cell without a projection");
+}
+
+std::shared_ptr<const Prepared> RecurrentLayer::prepare(std::span<const Dims> inputs) const {
+  if (!dense_cell_) return nullptr;
+  return projection_.prepare(mul_dim(inputs[0][0], inputs[0][1]));
 }
 
 std::vector<Dims> RecurrentLayer::output_shapes(std::span<const Dims> inputs) const {
@@ -187,7 +194,15 @@ void RecurrentLayer::run(const RunContext& ctx) const {
   }
   float* work = next;
 
-  project(in.data, batch * steps, projected, work);
+  if (dense_cell_) {
+    std::vector<Dims> shapes;
+    for (const ConstTensor& t : ctx.inputs) shapes.emplace_back(t.shape.begin(), t.shape.end());
+    with_prepared(*this, ctx, scratch_floats(shapes), [&](const Prepared& p, float* scratch) {
+      projection_.run(p, in.data, projected, scratch);
+    });
+  } else {
+    project(in.data, batch * steps, projected, work);
+  }
 
   const auto unmasked = [&](int64_t b, int64_t t) { return !mask || mask[b * steps + t] != 0.0f; };
   // Copies the masked samples' state rows between the states and `kept`.

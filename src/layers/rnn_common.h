@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/onednn.h"
 #include "kernels/recurrent.h"
 #include "layers/layer.h"
 
@@ -43,8 +44,9 @@ RnnOptions read_rnn_options(const BuildContext& ctx);
 Activation read_activation(const BuildContext& ctx, const char* key, const char* fallback);
 
 // A recurrent layer whose cell state is `state_count` tensors of one shape (h first). Runs the
-// whole sequence: projects every timestep's input at once (one GEMM by default), then calls
-// step() once per timestep.
+// whole sequence: projects every timestep's input at once (one matrix product on oneDNN's
+// primitive, weights packed at construction, for a dense cell), then calls step() once per
+// timestep.
 // Masks (Keras's backend.rnn): a sample's states stay unchanged at its masked timesteps, and
 // its output there is the previous output (zero before the first unmasked step), or zero with
 // zero_output_for_mask. The returned sequence carries the input's mask; the states do not.
@@ -59,6 +61,8 @@ class RecurrentLayer : public Layer {
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override;
   size_t scratch_floats(std::span<const Dims> inputs) const override;
+  // A dense cell's projection primitive for batch * steps rows (nothing for other cells).
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override;
   void run(const RunContext& ctx) const override;
   bool consumes_masks() const final { return true; }
   MaskRule output_mask(size_t output) const final {
@@ -75,7 +79,8 @@ class RecurrentLayer : public Layer {
   int64_t units() const { return options_.units; }
   const RnnOptions& options() const { return options_; }
   const Dims& state_shape() const { return state_; }
-  // Writes the projections [rows, projected_width] of `rows` timestep inputs.
+  // Writes the projections [rows, projected_width] of `rows` timestep inputs; overridden by cells
+  // that are not dense (a dense cell's runs on its prepared primitive instead).
   virtual void project(const float* in, int64_t rows, float* out, float* scratch) const;
   virtual int64_t project_scratch_floats(int64_t /*rows*/) const { return 0; }
   // Advances `batch` sequences by one timestep: `x` holds that timestep's projected inputs
@@ -90,8 +95,8 @@ class RecurrentLayer : public Layer {
   Dims step_input_, state_;
   int64_t width_;  // projected floats per timestep
   int state_count_;
-  std::vector<float> kernel_;      // [input_dim, width] (dense cells)
-  std::vector<float> input_bias_;  // [width] or empty
+  bool dense_cell_ = false;
+  MatmulKernel projection_;  // x . kernel + input bias (dense cells)
 };
 
 // A layer wrapped by Bidirectional or TimeDistributed, as the wrapper's config holds it.
