@@ -57,6 +57,26 @@ TEST(Dense, PackedWeightsServeEveryRowCount) {
   EXPECT_EQ(run(*packed, {2, 4, 3}, rows_input(8)), expected(8, true));
 }
 
+TEST(Dense, WideProductsRunOnPackedWeights) {
+  // 64 x 128 packs without padding, so the packed layout is used (narrow ones keep Keras's).
+  // Small integers: every order of summation gives the same floats.
+  const int64_t k = 64, n = 128, rows = 9;
+  std::vector<float> kernel, input;
+  for (int64_t i = 0; i < k * n; ++i) kernel.push_back(static_cast<float>((i * 7) % 11 - 5));
+  for (int64_t i = 0; i < rows * k; ++i) input.push_back(static_cast<float>((i * 5) % 9 - 4));
+  std::vector<float> want(static_cast<size_t>(rows * n), 0.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t u = 0; u < n; ++u)
+      for (int64_t i = 0; i < k; ++i)
+        want[static_cast<size_t>(r * n + u)] +=
+            input[static_cast<size_t>(r * k + i)] * kernel[static_cast<size_t>(i * n + u)];
+  const auto layer = build_layer("Dense", {{"units", n}, {"use_bias", false}}, {{kAnyDim, k}},
+                                 {{"kernel", {k, n}, kernel}});
+  const auto packed = layer->packed();
+  for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
+    EXPECT_EQ(run(*l, {rows, k}, input), want);
+}
+
 TEST(Dense, ActivationOneDnnDoesNotRunIsAppliedAfter) {
   const auto layer = dense("sigmoid", {kAnyDim, 3});
   const std::vector<float> linear = expected(4, false);

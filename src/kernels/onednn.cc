@@ -399,8 +399,16 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
   try {
     const std::lock_guard lock(primitive_creation_mutex());
     if (bias_) state->bias = memory::desc({1, n_}, memory::data_type::f32, memory::format_tag::ab);
-    const dnnl::matmul::desc desc(state->src, any_weights, state->bias, state->dst);
-    const dnnl::matmul::primitive_desc pd(desc, make_attr(post_), cpu_engine());
+    const dnnl::primitive_attr attr = make_attr(post_);
+    dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(state->src, any_weights, state->bias, state->dst), attr, cpu_engine());
+    // The packed layout pads the columns to the kernel's block: a narrow product (a Dense(1) over
+    // 4,096 inputs) would hold 1 MB instead of 16 KB. Such products run as fast on Keras's
+    // layout, so it is kept when packing would more than double the weights.
+    const memory::desc plain({k_, n_}, memory::data_type::f32, memory::format_tag::ab);
+    if (pd.weights_desc().get_size() > 2 * plain.get_size())
+      pd = dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
     state->weights = pd.weights_desc();
     state->own_weights =
         reorder_weights(weights_.span(), weights_desc_, state->weights, nullptr, 0);
