@@ -17,16 +17,6 @@ Dims output_shape(const Layer& layer, const Dims& input) {
   return layer.output_shapes({&input, 1}).at(0);
 }
 
-std::vector<float> run(const Layer& layer, const Dims& in_shape, const std::vector<float>& input) {
-  const Dims out_shape = output_shape(layer, in_shape);
-  std::vector<float> output(static_cast<size_t>(num_elements(out_shape)), -999.0f);
-  std::vector<float> scratch(layer.scratch_floats({&in_shape, 1}) + 1);
-  const ConstTensor in{input.data(), in_shape};
-  const MutTensor out{output.data(), out_shape};
-  layer.run({{&in, 1}, {&out, 1}, scratch.data()});
-  return output;
-}
-
 const Dims kAny2d{kAnyDim, kAnyDim, kAnyDim, 3};
 
 TEST(ConvLayers, UnknownDimsPropagate) {
@@ -101,7 +91,7 @@ TEST(ConvLayers, SamePaddingPutsTheExtraPositionAtTheEnd) {
   // Conv1D, kernel 2, "same", stride 1 over 3 steps: one padded step, after the end.
   auto conv = build("Conv1D", {{"filters", 1}, {"kernel_size", 2}, {"padding", "same"}}, {1, 3, 1},
                     {values({2, 1, 1}, {1, 10}), filled({1}, 0)});
-  EXPECT_EQ(run(*conv, {1, 3, 1}, {1, 2, 3}), (std::vector<float>{21, 32, 3}));
+  EXPECT_EQ(run_layer(*conv, {1, 3, 1}, {1, 2, 3}), (std::vector<float>{21, 32, 3}));
 }
 
 TEST(ConvLayers, CausalPaddingLooksOnlyBack) {
@@ -109,16 +99,18 @@ TEST(ConvLayers, CausalPaddingLooksOnlyBack) {
       "Conv1D", {{"filters", 1}, {"kernel_size", 2}, {"padding", "causal"}, {"dilation_rate", 2}},
       {1, 4, 1}, {values({2, 1, 1}, {1, 10}), filled({1}, 0.5f)});
   // y[t] = x[t - 2] + 10 x[t] + 0.5
-  EXPECT_EQ(run(*conv, {1, 4, 1}, {1, 2, 3, 4}), (std::vector<float>{10.5f, 20.5f, 31.5f, 42.5f}));
+  EXPECT_EQ(run_layer(*conv, {1, 4, 1}, {1, 2, 3, 4}),
+            (std::vector<float>{10.5f, 20.5f, 31.5f, 42.5f}));
 }
 
 TEST(ConvLayers, SamePoolingIgnoresPadding) {
   const Json same{{"pool_size", 2}, {"padding", "same"}};
   auto average = build("AveragePooling1D", same, {1, 3, 1});
-  EXPECT_EQ(run(*average, {1, 3, 1}, {1, 2, 3}),
+  EXPECT_EQ(run_layer(*average, {1, 3, 1}, {1, 2, 3}),
             (std::vector<float>{1.5f, 3.0f}));  // 3 / 1, not 3 / 2
   auto max = build("MaxPooling1D", same, {1, 3, 1});
-  EXPECT_EQ(run(*max, {1, 3, 1}, {-1, -2, -3}), (std::vector<float>{-1, -3}));  // not max(-3, 0)
+  EXPECT_EQ(run_layer(*max, {1, 3, 1}, {-1, -2, -3}),
+            (std::vector<float>{-1, -3}));  // not max(-3, 0)
 }
 
 TEST(ConvLayers, GroupsSeeOnlyTheirChannels) {
@@ -126,32 +118,33 @@ TEST(ConvLayers, GroupsSeeOnlyTheirChannels) {
   auto conv =
       build("Conv2D", {{"filters", 2}, {"kernel_size", 1}, {"groups", 2}, {"use_bias", false}},
             {1, 1, 2, 2}, {values({1, 1, 1, 2}, {2, 3})});
-  EXPECT_EQ(run(*conv, {1, 1, 2, 2}, {1, 10, 100, 1000}), (std::vector<float>{2, 30, 200, 3000}));
+  EXPECT_EQ(run_layer(*conv, {1, 1, 2, 2}, {1, 10, 100, 1000}),
+            (std::vector<float>{2, 30, 200, 3000}));
 }
 
 TEST(ConvLayers, DepthwiseMultiplierOrdersOutputsByChannel) {
   auto conv =
       build("DepthwiseConv2D", {{"kernel_size", 1}, {"depth_multiplier", 2}, {"use_bias", false}},
             {1, 1, 1, 2}, {values({1, 1, 2, 2}, {1, 2, 3, 4})});
-  EXPECT_EQ(run(*conv, {1, 1, 1, 2}, {10, 100}), (std::vector<float>{10, 20, 300, 400}));
+  EXPECT_EQ(run_layer(*conv, {1, 1, 1, 2}, {10, 100}), (std::vector<float>{10, 20, 300, 400}));
 }
 
 TEST(ConvLayers, BilinearUpsamplingUsesHalfPixelCenters) {
   auto up = build("UpSampling2D", {{"size", Json::array({1, 2})}, {"interpolation", "bilinear"}},
                   {1, 1, 2, 1});
-  EXPECT_EQ(run(*up, {1, 1, 2, 1}, {0, 1}), (std::vector<float>{0, 0.25f, 0.75f, 1}));
+  EXPECT_EQ(run_layer(*up, {1, 1, 2, 1}, {0, 1}), (std::vector<float>{0, 0.25f, 0.75f, 1}));
 }
 
 TEST(ConvLayers, TransposedConvolutionSpreadsEachInput) {
   const Json valid{{"filters", 1}, {"kernel_size", 2}, {"strides", 2}, {"use_bias", false}};
   auto spread = build("Conv1DTranspose", valid, {1, 2, 1}, {values({2, 1, 1}, {1, 10})});
-  EXPECT_EQ(run(*spread, {1, 2, 1}, {1, 2}), (std::vector<float>{1, 10, 2, 20}));
+  EXPECT_EQ(run_layer(*spread, {1, 2, 1}, {1, 2}), (std::vector<float>{1, 10, 2, 20}));
   // "same", kernel 3, stride 2: the full output 1, 10, 100 + 2, 20, 200 is cut to 2 * 2
   // positions, dropping from the end as TensorFlow does.
   const Json same{
       {"filters", 1}, {"kernel_size", 3}, {"strides", 2}, {"padding", "same"}, {"use_bias", false}};
   auto cut = build("Conv1DTranspose", same, {1, 2, 1}, {values({3, 1, 1}, {1, 10, 100})});
-  EXPECT_EQ(run(*cut, {1, 2, 1}, {1, 2}), (std::vector<float>{1, 10, 102, 20}));
+  EXPECT_EQ(run_layer(*cut, {1, 2, 1}, {1, 2}), (std::vector<float>{1, 10, 102, 20}));
 }
 
 TEST(ConvLayers, TransposedConvolutionShapes) {
@@ -177,9 +170,9 @@ TEST(ConvLayers, PaddingAndCroppingAreInverse) {
   crop_config["cropping"] = pad_config["padding"];
   auto pad = build("ZeroPadding2D", pad_config, {1, 2, 1, 2});
   auto crop = build("Cropping2D", crop_config, {1, 2, 2, 4});
-  const std::vector<float> padded = run(*pad, {1, 2, 1, 2}, {1, 2, 3, 4});
+  const std::vector<float> padded = run_layer(*pad, {1, 2, 1, 2}, {1, 2, 3, 4});
   EXPECT_EQ(padded, (std::vector<float>{0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 3, 4, 0, 0}));
-  EXPECT_EQ(run(*crop, {1, 2, 2, 4}, padded), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(run_layer(*crop, {1, 2, 2, 4}, padded), (std::vector<float>{1, 2, 3, 4}));
 }
 
 }  // namespace

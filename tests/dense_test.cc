@@ -10,16 +10,6 @@
 namespace kerasrt::test {
 namespace {
 
-std::vector<float> run(const Layer& layer, const Dims& in_shape, const std::vector<float>& input) {
-  const Dims out_shape = layer.output_shapes({&in_shape, 1}).at(0);
-  std::vector<float> output(static_cast<size_t>(num_elements(out_shape)), -999.0f);
-  std::vector<float> scratch(layer.scratch_floats({&in_shape, 1}) + 1);
-  const ConstTensor in{input.data(), in_shape};
-  const MutTensor out{output.data(), out_shape};
-  layer.run({{&in, 1}, {&out, 1}, scratch.data()});
-  return output;
-}
-
 // kernel[i][u] = i + 10 * u over 3 inputs and 2 units; bias (0.5, -100).
 std::unique_ptr<Layer> dense(const Json& activation, const Dims& input) {
   return build_layer("Dense", {{"units", 2}, {"activation", activation}}, {input},
@@ -53,8 +43,9 @@ TEST(Dense, PackedWeightsServeEveryRowCount) {
   ASSERT_NE(packed, nullptr);
   for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
     for (int64_t rows : {1, 5, 64})
-      EXPECT_EQ(run(*l, {rows, 3}, rows_input(rows)), expected(rows, true)) << rows << " rows";
-  EXPECT_EQ(run(*packed, {2, 4, 3}, rows_input(8)), expected(8, true));
+      EXPECT_EQ(run_layer(*l, {rows, 3}, rows_input(rows)), expected(rows, true))
+          << rows << " rows";
+  EXPECT_EQ(run_layer(*packed, {2, 4, 3}, rows_input(8)), expected(8, true));
 }
 
 TEST(Dense, WideProductsRunOnPackedWeights) {
@@ -74,13 +65,13 @@ TEST(Dense, WideProductsRunOnPackedWeights) {
                                  {{"kernel", {k, n}, kernel}});
   const auto packed = layer->packed();
   for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
-    EXPECT_EQ(run(*l, {rows, k}, input), want);
+    EXPECT_EQ(run_layer(*l, {rows, k}, input), want);
 }
 
 TEST(Dense, ActivationOneDnnDoesNotRunIsAppliedAfter) {
   const auto layer = dense("sigmoid", {kAnyDim, 3});
   const std::vector<float> linear = expected(4, false);
-  const std::vector<float> out = run(*layer->packed(), {4, 3}, rows_input(4));
+  const std::vector<float> out = run_layer(*layer->packed(), {4, 3}, rows_input(4));
   ASSERT_EQ(out.size(), linear.size());
   for (size_t i = 0; i < out.size(); ++i)
     EXPECT_NEAR(out[i], 1.0f / (1.0f + std::exp(-linear[i])), 1e-6f) << i;
@@ -92,7 +83,7 @@ TEST(Dense, NoInputFeaturesGiveTheActivatedBias) {
                                  {{"kernel", {0, 2}, {}}, {"bias", {2}, {0.5f, -3}}});
   const auto packed = layer->packed();
   for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
-    EXPECT_EQ(run(*l, {3, 0}, {}), (std::vector<float>{0.5f, 0, 0.5f, 0, 0.5f, 0}));
+    EXPECT_EQ(run_layer(*l, {3, 0}, {}), (std::vector<float>{0.5f, 0, 0.5f, 0, 0.5f, 0}));
 }
 
 }  // namespace

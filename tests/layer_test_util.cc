@@ -26,4 +26,15 @@ Array filled(const Dims& shape, float value) {
   return {"w", shape, std::vector<float>(static_cast<size_t>(num_elements(shape)), value)};
 }
 
+std::vector<float> run_layer(const Layer& layer, const Dims& in_shape,
+                             const std::vector<float>& input) {
+  const Dims out_shape = layer.output_shapes({&in_shape, 1}).at(0);
+  std::vector<float> output(static_cast<size_t>(num_elements(out_shape)), -999.0f);
+  std::vector<float> scratch(layer.scratch_floats({&in_shape, 1}) + 1);
+  const ConstTensor in{input.data(), in_shape};
+  const MutTensor out{output.data(), out_shape};
+  layer.run({{&in, 1}, {&out, 1}, scratch.data()});
+  return output;
+}
+
 }  // namespace kerasrt::test

@@ -29,4 +29,9 @@ std::string error_of(const std::function<void()>& body);
 // A weight array of `shape` with every element `value`.
 Array filled(const Dims& shape, float value);
 
+// Runs a one-input, one-output layer by hand (no plan: a layer that prepares state makes it for
+// this call) on `input` of shape `in_shape`; the output starts as -999 everywhere.
+std::vector<float> run_layer(const Layer& layer, const Dims& in_shape,
+                             const std::vector<float>& input);
+
 }  // namespace kerasrt::test
