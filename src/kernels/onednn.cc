@@ -38,10 +38,12 @@ Error onednn_error(const char* what, const dnnl::error& e) {
 // The memory objects and stream one execution of a primitive runs with. Made at a primitive's
 // first call and kept for later ones, which only point the source, destination and scratchpad
 // at their own buffers: making them per call was 80% of a MobileNetV2 predict's heap
-// allocations, and that churn left each of glibc's per-thread arenas ~130 KB resident.
+// allocations, and that churn left each of glibc's per-thread arenas ~130 KB resident. The
+// weights and bias, the same for every call, are the state's (read-only arguments, which
+// concurrent executions may share).
 struct Execution {
   dnnl::stream stream;
-  memory src, dst, scratchpad, weights, bias;
+  memory src, dst, scratchpad;
   dnnl_exec_arg_t args[5] = {};
   int count = 0;
 };
@@ -72,8 +74,9 @@ struct PrimitiveState final : Prepared {
   dnnl::primitive primitive;
   memory::desc src, weights, bias, dst, scratchpad;
   int64_t dst_elements = 0;
-  std::vector<float> own_weights;  // when the primitive wants the weights in another layout
-  bool empty = false;              // nothing to compute (a zero-sized output)
+  std::vector<float> own_weights;      // when the primitive wants the weights in another layout
+  bool empty = false;                  // nothing to compute (a zero-sized output)
+  memory weights_memory, bias_memory;  // bias_memory empty without a bias
   mutable ExecutionPool executions;
 };
 
@@ -117,30 +120,36 @@ std::vector<float> reorder_weights(std::span<const float> held, const memory::de
   return out;
 }
 
-// `weights` and `bias` are the same for every call with one state, so an execution keeps them.
-std::unique_ptr<Execution> make_execution(const PrimitiveState& state, const float* weights,
-                                          const float* bias) {
+// The state's primitive runs on `weights` (held by the kernel, unless the state has its own
+// reordered copy) and `bias` (or none).
+void bind_constants(PrimitiveState& state, const float* weights, const float* bias) {
+  const float* held = state.own_weights.empty() ? weights : state.own_weights.data();
+  state.weights_memory = memory(state.weights, cpu_engine(), const_cast<float*>(held));
+  if (bias) state.bias_memory = memory(state.bias, cpu_engine(), const_cast<float*>(bias));
+}
+
+std::unique_ptr<Execution> make_execution(const PrimitiveState& state) {
   const dnnl::engine& engine = cpu_engine();
   auto e = std::make_unique<Execution>();
   e->stream = dnnl::stream(engine);
-  const auto add = [&](int role, memory& slot, const memory::desc& desc, const float* data) {
-    slot = memory(desc, engine, const_cast<float*>(data));
-    e->args[e->count++] = {role, slot.get()};
-  };
-  add(DNNL_ARG_SRC, e->src, state.src, nullptr);
-  add(DNNL_ARG_WEIGHTS, e->weights, state.weights,
-      state.own_weights.empty() ? weights : state.own_weights.data());
-  if (bias) add(DNNL_ARG_BIAS, e->bias, state.bias, bias);
-  add(DNNL_ARG_DST, e->dst, state.dst, nullptr);
-  if (state.scratchpad.get_size() > 0)
-    add(DNNL_ARG_SCRATCHPAD, e->scratchpad, state.scratchpad, nullptr);
+  const auto add = [&](int role, const memory& m) { e->args[e->count++] = {role, m.get()}; };
+  e->src = memory(state.src, engine, nullptr);
+  e->dst = memory(state.dst, engine, nullptr);
+  add(DNNL_ARG_SRC, e->src);
+  add(DNNL_ARG_WEIGHTS, state.weights_memory);
+  if (state.bias_memory) add(DNNL_ARG_BIAS, state.bias_memory);
+  add(DNNL_ARG_DST, e->dst);
+  if (state.scratchpad.get_size() > 0) {
+    e->scratchpad = memory(state.scratchpad, engine, nullptr);
+    add(DNNL_ARG_SCRATCHPAD, e->scratchpad);
+  }
   return e;
 }
 
-void execute(const PrimitiveState& state, const float* in, const float* weights, const float* bias,
-             float* out, float* scratch, const char* what) {
+void execute(const PrimitiveState& state, const float* in, float* out, float* scratch,
+             const char* what) {
   std::unique_ptr<Execution> e = state.executions.take();
-  if (!e) e = make_execution(state, weights, bias);
+  if (!e) e = make_execution(state);
   e->src.set_data_handle(const_cast<float*>(in));
   e->dst.set_data_handle(out);
   if (e->scratchpad) e->scratchpad.set_data_handle(scratch);
@@ -323,7 +332,10 @@ std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool pri
     state->own_weights = reorder_weights(weights_.span(), weights_desc_, state->weights,
                                          weight_scale_.get(), scale_mask);
     set_scratchpad(*state, pd);
-    if (primitive) state->primitive = dnnl::convolution_forward(pd);
+    if (primitive) {
+      state->primitive = dnnl::convolution_forward(pd);
+      bind_constants(*state, weights_.data.get(), bias_ ? bias_->data() : nullptr);
+    }
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this convolution", e);
   }
@@ -334,8 +346,7 @@ void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, f
                      float* scratch) const {
   const auto& state = static_cast<const PrimitiveState&>(prepared);
   if (state.empty) return;
-  execute(state, in, weights_.data.get(), bias_ ? bias_->data() : nullptr, out, scratch,
-          "could not execute a convolution");
+  execute(state, in, out, scratch, "could not execute a convolution");
   if (!post_.fuses_activation()) apply_pointwise(post_.activation, out, state.dst_elements);
 }
 
@@ -413,7 +424,10 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     state->own_weights =
         reorder_weights(weights_.span(), weights_desc_, state->weights, nullptr, 0);
     set_scratchpad(*state, pd);
-    if (primitive) state->primitive = dnnl::matmul(pd);
+    if (primitive) {
+      state->primitive = dnnl::matmul(pd);
+      bind_constants(*state, weights_.data.get(), bias_ ? bias_->data() : nullptr);
+    }
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this matrix product", e);
   }
@@ -424,8 +438,7 @@ void MatmulKernel::run(const Prepared& prepared, const float* in, float* out,
                        float* scratch) const {
   const auto& state = static_cast<const PrimitiveState&>(prepared);
   if (!state.empty) {
-    execute(state, in, weights_.data.get(), bias_ ? bias_->data() : nullptr, out, scratch,
-            "could not execute a matrix product");
+    execute(state, in, out, scratch, "could not execute a matrix product");
   } else if (state.dst_elements > 0) {  // k = 0: the product is zero
     const int64_t rows = state.dst_elements / n_;
     if (!post_.sum) std::fill_n(out, state.dst_elements, 0.0f);
