@@ -120,14 +120,6 @@ std::vector<float> reorder_weights(std::span<const float> held, const memory::de
   return out;
 }
 
-// The state's primitive runs on `weights` (held by the kernel, unless the state has its own
-// reordered copy) and `bias` (or none).
-void bind_constants(PrimitiveState& state, const float* weights, const float* bias) {
-  const float* held = state.own_weights.empty() ? weights : state.own_weights.data();
-  state.weights_memory = memory(state.weights, cpu_engine(), const_cast<float*>(held));
-  if (bias) state.bias_memory = memory(state.bias, cpu_engine(), const_cast<float*>(bias));
-}
-
 std::unique_ptr<Execution> make_execution(const PrimitiveState& state) {
   const dnnl::engine& engine = cpu_engine();
   auto e = std::make_unique<Execution>();
@@ -161,11 +153,6 @@ void execute(const PrimitiveState& state, const float* in, float* out, float* sc
   state.executions.give(std::move(e));
 }
 
-void set_scratchpad(PrimitiveState& state, const dnnl::primitive_desc_base& pd) {
-  state.scratchpad = pd.scratchpad_desc();
-  state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
-}
-
 // y = x * scale + shift folded into the bias: bias * scale + shift, rounded once.
 void fold_bias(std::vector<float>& bias, int64_t units, std::span<const float> scale,
                std::span<const float> shift) {
@@ -193,13 +180,93 @@ bool PostOps::fuses_activation() const {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What both kernels share
+
+template <class Kernel>
+PrimitiveKernel<Kernel>::PrimitiveKernel(SharedFloats weights, memory::desc layout,
+                                         std::vector<float> bias, int64_t units, int unit_axes)
+    : weights_(std::move(weights)),
+      weights_desc_(std::move(layout)),
+      bias_(bias.empty() ? nullptr : std::make_shared<const std::vector<float>>(std::move(bias))),
+      units_(units),
+      unit_axes_(unit_axes) {}
+
+template <class Kernel>
+Kernel PrimitiveKernel<Kernel>::with_scale_shift(std::span<const float> scale,
+                                                 std::span<const float> shift) const {
+  if (packed_) throw Error("internal: a packed kernel cannot fold a scale");
+  Kernel out = static_cast<const Kernel&>(*this);
+  if (weight_scale_) {
+    // A second folded scale: the first is applied now, so each product is rounded as before.
+    std::vector<float> weights = copy_values(weights_.span());
+    scale_units(weights, units_, *weight_scale_);
+    out.weights_ = SharedFloats::owning(std::move(weights));
+  }
+  // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
+  out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
+  std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
+  fold_bias(bias, units_, scale, shift);
+  out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
+  return out;
+}
+
+template <class Kernel>
+Kernel PrimitiveKernel<Kernel>::with_post(const PostOps& post) const {
+  Kernel out = static_cast<const Kernel&>(*this);
+  out.post_ = post;
+  return out;
+}
+
+template <class Kernel>
+Kernel PrimitiveKernel<Kernel>::detached() const {
+  Kernel out = static_cast<const Kernel&>(*this);
+  out.weights_ = weights_.detached();
+  return out;
+}
+
+template <class Kernel>
+Kernel PrimitiveKernel<Kernel>::packed_as(PrimitiveState& state) const {
+  Kernel out = detached();
+  if (state.empty) return out;  // no primitive to pick a layout
+  if (!state.own_weights.empty()) {
+    out.weights_ = SharedFloats::owning(std::move(state.own_weights));
+    out.weights_desc_ = state.weights;
+    out.weight_scale_ = nullptr;
+  }
+  out.packed_ = true;
+  return out;
+}
+
+template <class Kernel>
+template <class Primitive>
+void PrimitiveKernel<Kernel>::complete(PrimitiveState& state,
+                                       const typename Primitive::primitive_desc& pd,
+                                       bool primitive) const {
+  state.weights = pd.weights_desc();
+  state.own_weights = reorder_weights(weights_.span(), weights_desc_, state.weights,
+                                      weight_scale_.get(), unit_axes_);
+  state.scratchpad = pd.scratchpad_desc();
+  state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
+  if (!primitive) return;
+  state.primitive = Primitive(pd);
+  // Read-only arguments, the same for every call: concurrent executions share them.
+  const float* weights = state.own_weights.empty() ? weights_.data.get() : state.own_weights.data();
+  state.weights_memory = memory(state.weights, cpu_engine(), const_cast<float*>(weights));
+  if (bias_)
+    state.bias_memory = memory(state.bias, cpu_engine(), const_cast<float*>(bias_->data()));
+}
+
+template class PrimitiveKernel<ConvKernel>;
+template class PrimitiveKernel<MatmulKernel>;
+
+// ---------------------------------------------------------------------------------------------
 // Convolution
 
-ConvKernel::ConvKernel(const Config& config, SharedFloats weights, std::vector<float> bias)
-    : config_(config),
-      weights_(std::move(weights)),
-      bias_(bias.empty() ? nullptr : std::make_shared<const std::vector<float>>(std::move(bias))) {
-  // Keras: (taps..., in_channels / groups, filters), row-major, filter g * per_group + o.
+namespace {
+
+// Keras's layout of a convolution kernel, (taps..., in_channels / groups, filters) row-major with
+// filter g * per_group + o, as oneDNN's (groups, filters, inputs, taps...) dimensions.
+memory::desc keras_conv_layout(const ConvKernel::Config& config, const Dims& taps) {
   const int64_t groups = config.groups, filters = config.filters;
   const int64_t group_inputs = config.in_channels / groups, group_filters = filters / groups;
   Dims dims, strides;
@@ -210,7 +277,6 @@ ConvKernel::ConvKernel(const Config& config, SharedFloats weights, std::vector<f
     dims = {filters, group_inputs};
     strides = {1, filters};
   }
-  const Dims taps = spatial(config.kernel);
   int64_t stride = group_inputs * filters;
   Dims tap_strides(taps.size());
   for (size_t i = taps.size(); i-- > 0;) {
@@ -219,7 +285,17 @@ ConvKernel::ConvKernel(const Config& config, SharedFloats weights, std::vector<f
   }
   dims.insert(dims.end(), taps.begin(), taps.end());
   strides.insert(strides.end(), tap_strides.begin(), tap_strides.end());
-  weights_desc_ = memory::desc(dims, memory::data_type::f32, strides);
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+}  // namespace
+
+ConvKernel::ConvKernel(const Config& config, SharedFloats weights, std::vector<float> bias)
+    // A folded scale is per filter: axis 0, or axes 0 and 1 (group, filter in group) when grouped.
+    : PrimitiveKernel(std::move(weights), memory::desc(), std::move(bias), config.filters,
+                      config.groups > 1 ? 0b11 : 0b1),
+      config_(config) {
+  weights_desc_ = keras_conv_layout(config, spatial(config.kernel));
 }
 
 Dims ConvKernel::spatial(const Spatial& s) const {
@@ -240,49 +316,10 @@ memory::desc ConvKernel::data_desc(int64_t batch, int64_t channels, const Spatia
   return memory::desc(dims, memory::data_type::f32, config_.channels_first ? kFirst[r] : kLast[r]);
 }
 
-ConvKernel ConvKernel::with_scale_shift(std::span<const float> scale,
-                                        std::span<const float> shift) const {
-  if (packed_) throw Error("internal: a packed convolution cannot fold a scale");
-  ConvKernel out = *this;
-  if (weight_scale_) {
-    // A second folded scale: the first is applied now, so each product is rounded as before.
-    std::vector<float> weights = copy_values(weights_.span());
-    scale_units(weights, config_.filters, *weight_scale_);
-    out.weights_ = SharedFloats::owning(std::move(weights));
-  }
-  // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
-  out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
-  std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
-  fold_bias(bias, config_.filters, scale, shift);
-  out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
-  return out;
-}
-
-ConvKernel ConvKernel::with_post(const PostOps& post) const {
-  ConvKernel out = *this;
-  out.post_ = post;
-  return out;
-}
-
 ConvKernel ConvKernel::packed_for(const Window& typical) const {
-  ConvKernel out = *this;
   // Only the primitive descriptor is needed here (the layout it wants): the primitive itself,
   // with its JIT-compiled code, is made per shape by prepare() at the first call.
-  auto state = make_state(typical, /*primitive=*/false);
-  if (state->empty) return out.detached();
-  if (!state->own_weights.empty()) {
-    out.weights_ = SharedFloats::owning(std::move(state->own_weights));
-    out.weights_desc_ = state->weights;
-    out.weight_scale_ = nullptr;
-  }
-  out.packed_ = true;
-  return out.detached();  // when the primitive takes Keras's layout as it is
-}
-
-ConvKernel ConvKernel::detached() const {
-  ConvKernel out = *this;
-  if (weights_.in_file) out.weights_ = SharedFloats::owning(copy_values(weights_.span()));
-  return out;
+  return packed_as(*make_state(typical, /*primitive=*/false));
 }
 
 std::shared_ptr<const Prepared> ConvKernel::prepare(const Window& w) const {
@@ -326,16 +363,7 @@ std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool pri
                                                                dilates, pad_before, pad_after);
     }
     const dnnl::convolution_forward::primitive_desc pd(*desc, make_attr(post_), cpu_engine());
-    state->weights = pd.weights_desc();
-    // Output scales per filter: axis 0, or axes 0 and 1 (group, filter in group) when grouped.
-    const int scale_mask = config_.groups > 1 ? 0b11 : 0b1;
-    state->own_weights = reorder_weights(weights_.span(), weights_desc_, state->weights,
-                                         weight_scale_.get(), scale_mask);
-    set_scratchpad(*state, pd);
-    if (primitive) {
-      state->primitive = dnnl::convolution_forward(pd);
-      bind_constants(*state, weights_.data.get(), bias_ ? bias_->data() : nullptr);
-    }
+    complete<dnnl::convolution_forward>(*state, pd, primitive);
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this convolution", e);
   }
@@ -354,42 +382,15 @@ void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, f
 // Matrix product
 
 MatmulKernel::MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias)
-    : k_(k),
-      n_(n),
-      weights_(std::move(weights)),
-      weights_desc_({k, n}, memory::data_type::f32, memory::format_tag::ab),
-      bias_(bias.empty() ? nullptr : std::make_shared<const std::vector<float>>(std::move(bias))) {}
-
-MatmulKernel MatmulKernel::with_scale_shift(std::span<const float> scale,
-                                            std::span<const float> shift) const {
-  if (packed_) throw Error("internal: a packed matrix product cannot fold a scale");
-  MatmulKernel out = *this;
-  std::vector<float> weights = copy_values(weights_.span());
-  scale_units(weights, n_, scale);
-  out.weights_ = SharedFloats::owning(std::move(weights));
-  std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
-  fold_bias(bias, n_, scale, shift);
-  out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
-  return out;
-}
-
-MatmulKernel MatmulKernel::with_post(const PostOps& post) const {
-  MatmulKernel out = *this;
-  out.post_ = post;
-  return out;
-}
+    // A folded scale is per column: axis 1.
+    : PrimitiveKernel(std::move(weights),
+                      memory::desc({k, n}, memory::data_type::f32, memory::format_tag::ab),
+                      std::move(bias), n, 0b10),
+      k_(k),
+      n_(n) {}
 
 MatmulKernel MatmulKernel::packed_for(int64_t typical_rows) const {
-  MatmulKernel out = *this;
-  auto state = make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false);
-  if (!state->own_weights.empty()) {
-    out.weights_ = SharedFloats::owning(std::move(state->own_weights));
-    out.weights_desc_ = state->weights;
-  } else if (out.weights_.in_file) {  // kept in Keras's layout (or nothing to compute)
-    out.weights_ = SharedFloats::owning(copy_values(out.weights_.span()));
-  }
-  out.packed_ = !state->empty;
-  return out;
+  return packed_as(*make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false));
 }
 
 std::shared_ptr<const Prepared> MatmulKernel::prepare(int64_t rows) const {
@@ -420,14 +421,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     if (pd.weights_desc().get_size() > 2 * plain.get_size())
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
-    state->weights = pd.weights_desc();
-    state->own_weights =
-        reorder_weights(weights_.span(), weights_desc_, state->weights, nullptr, 0);
-    set_scratchpad(*state, pd);
-    if (primitive) {
-      state->primitive = dnnl::matmul(pd);
-      bind_constants(*state, weights_.data.get(), bias_ ? bias_->data() : nullptr);
-    }
+    complete<dnnl::matmul>(*state, pd, primitive);
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this matrix product", e);
   }

@@ -37,7 +37,51 @@ struct PostOps {
 
 struct PrimitiveState;
 
-class ConvKernel {
+// What a convolution and a matrix product hold alike: weights in Keras's layout (possibly a view
+// of the model file) until packed into the layout their primitive picks, a folded per-unit scale
+// not yet multiplied into them (it is in the same pass that packs them), a bias and post-ops.
+// `Kernel` is the kernel itself, which says how its primitive is made for a shape.
+template <class Kernel>
+class PrimitiveKernel {
+ public:
+  const PostOps& post() const { return post_; }
+  bool packed() const { return packed_; }
+  // Whether the weights are still a view of the model file (packing and detached() end it).
+  bool in_file() const { return weights_.in_file; }
+
+  // Copies with a per-unit scale and shift folded in (y * scale + shift, only before packing),
+  // or with other post-ops.
+  Kernel with_scale_shift(std::span<const float> scale, std::span<const float> shift) const;
+  Kernel with_post(const PostOps& post) const;
+  // A copy whose weights are in memory of its own, for a kernel that cannot be packed at load.
+  Kernel detached() const;
+
+ protected:
+  PrimitiveKernel() = default;
+  // `layout` describes `weights` as held; `units` is the length of the bias and of a folded
+  // scale, whose axes in `layout` are `unit_axes` (a bit mask).
+  PrimitiveKernel(SharedFloats weights, dnnl::memory::desc layout, std::vector<float> bias,
+                  int64_t units, int unit_axes);
+
+  // A copy holding the weights as the primitive of `state` (made for a typical shape) wants them.
+  Kernel packed_as(PrimitiveState& state) const;
+  // Completes `state` once its primitive descriptor is chosen: weights in the layout it wants,
+  // its scratchpad, and with `primitive` the primitive itself, bound to the weights and bias.
+  template <class Primitive>
+  void complete(PrimitiveState& state, const typename Primitive::primitive_desc& pd,
+                bool primitive) const;
+
+  SharedFloats weights_;
+  dnnl::memory::desc weights_desc_;
+  std::shared_ptr<const std::vector<float>> weight_scale_;  // units values, or null
+  std::shared_ptr<const std::vector<float>> bias_;          // units values, or null
+  int64_t units_ = 0;
+  int unit_axes_ = 0;
+  bool packed_ = false;
+  PostOps post_;
+};
+
+class ConvKernel : public PrimitiveKernel<ConvKernel> {
  public:
   struct Config {
     int rank = 2;  // spatial axes, 1 to 3
@@ -55,19 +99,10 @@ class ConvKernel {
       : ConvKernel(config, SharedFloats::owning(std::move(weights)), std::move(bias)) {}
 
   const Config& config() const { return config_; }
-  const PostOps& post() const { return post_; }
-  bool packed() const { return packed_; }
-  // Whether the weights are still a view of the model file (packed_for() and detached() end it).
-  bool in_file() const { return weights_.in_file; }
 
-  // Copies with a per-filter scale and shift folded in (only before packing), or other post-ops.
-  ConvKernel with_scale_shift(std::span<const float> scale, std::span<const float> shift) const;
-  ConvKernel with_post(const PostOps& post) const;
   // A copy with its weights reordered into the layout the primitive picks for `typical`, and
   // in memory of its own.
   ConvKernel packed_for(const Window& typical) const;
-  // A copy whose weights are in memory of its own, for a kernel that cannot be packed at load.
-  ConvKernel detached() const;
 
   // The primitive for one concrete window (batch included); its scratch_floats is what run() needs.
   std::shared_ptr<const Prepared> prepare(const Window& window) const;
@@ -81,21 +116,12 @@ class ConvKernel {
   std::shared_ptr<PrimitiveState> make_state(const Window& window, bool primitive) const;
   dnnl::memory::dims spatial(const Spatial& s) const;  // the rank's slots of a Spatial
   dnnl::memory::desc data_desc(int64_t batch, int64_t channels, const Spatial& size) const;
-
-  // The weights as held: Keras's layout (a strided descriptor) until packed_for().
-  SharedFloats weights_;
-  dnnl::memory::desc weights_desc_;
-  // A folded per-filter scale not yet multiplied into weights_ (it is when they are reordered).
-  std::shared_ptr<const std::vector<float>> weight_scale_;
-  std::shared_ptr<const std::vector<float>> bias_;  // filters values, or null
-  bool packed_ = false;
-  PostOps post_;
 };
 
 // out[rows x n] = post(in[rows x k] . weights[k x n] + bias) on oneDNN's matmul primitive (a
 // Dense layer). Unlike oneDNN's sgemm, which allocates its packing buffers on every call, the
 // primitive takes weights packed once at load and its scratch from the call's workspace.
-class MatmulKernel {
+class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
  public:
   MatmulKernel() = default;
   // `weights` row-major (k x n) as Keras stores a Dense kernel, possibly a view of the model file
@@ -104,14 +130,8 @@ class MatmulKernel {
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
-  const PostOps& post() const { return post_; }
-  bool packed() const { return packed_; }
 
-  // As ConvKernel's: a per-column scale and shift folded in (only before packing), other
-  // post-ops, weights packed for a typical number of rows.
-  MatmulKernel with_scale_shift(std::span<const float> scale, std::span<const float> shift) const;
-  MatmulKernel with_post(const PostOps& post) const;
-  // In memory of its own, whatever the layout the primitive picked.
+  // Weights packed for a typical number of rows, in memory of their own whatever the layout.
   MatmulKernel packed_for(int64_t typical_rows) const;
 
   std::shared_ptr<const Prepared> prepare(int64_t rows) const;
@@ -122,11 +142,6 @@ class MatmulKernel {
   std::shared_ptr<PrimitiveState> make_state(int64_t rows, bool primitive) const;
 
   int64_t k_ = 0, n_ = 0;
-  SharedFloats weights_;
-  dnnl::memory::desc weights_desc_;
-  std::shared_ptr<const std::vector<float>> bias_;
-  bool packed_ = false;
-  PostOps post_;
 };
 
 }  // namespace kerasrt

@@ -51,28 +51,15 @@ class Conv final : public Layer {
   }
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    const PostOps& post = kernel_.post();
-    if (!post.activation.is_linear() || !after_.is_linear())
-      return nullptr;  // nothing folds through an activation
-    if (op.kind == FusibleOp::Kind::kActivation) {
-      PostOps next = post;
-      next.activation = op.activation;
-      return with(kernel_.with_post(next));
-    }
-    if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !kernel_.packed() &&
-        op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
-        static_cast<size_t>(op.axis) == spec_.layout.channel_axis() &&
-        op.scale.size() == static_cast<size_t>(kernel_.config().filters))
-      return with(kernel_.with_scale_shift(op.scale, op.shift));
-    return nullptr;
+    const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+                             static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
+    auto fused = kernel_fusing(kernel_, after_, op, on_channels, kernel_.config().filters);
+    return fused ? with(std::move(*fused)) : nullptr;
   }
 
   std::shared_ptr<const Layer> fuse_add() const override {
-    const PostOps& post = kernel_.post();
-    if (post.sum || !post.activation.is_linear() || !after_.is_linear()) return nullptr;
-    PostOps next = post;
-    next.sum = true;
-    return with(kernel_.with_post(next));
+    auto fused = kernel_adding(kernel_, after_);
+    return fused ? with(std::move(*fused)) : nullptr;
   }
 
   std::shared_ptr<const Layer> fuse_input(const FusibleOp& op) const override {

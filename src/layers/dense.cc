@@ -46,28 +46,14 @@ class Dense final : public Layer {
   }
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    const PostOps& post = kernel_.post();
-    if (!post.activation.is_linear() || !after_.is_linear())
-      return nullptr;  // nothing folds through an activation
-    if (op.kind == FusibleOp::Kind::kActivation) {
-      PostOps next = post;
-      next.activation = op.activation;
-      return with(kernel_.with_post(next));
-    }
-    if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !kernel_.packed() &&
-        op.rank >= 2 && static_cast<size_t>(op.axis) == op.rank - 1 &&
-        op.scale.size() == static_cast<size_t>(kernel_.n()))
-      // y * scale + shift = x . (kernel * scale) + (bias * scale + shift), column by column.
-      return with(kernel_.with_scale_shift(op.scale, op.shift));
-    return nullptr;
+    const bool on_units = op.rank >= 2 && static_cast<size_t>(op.axis) == op.rank - 1;
+    auto fused = kernel_fusing(kernel_, after_, op, on_units, kernel_.n());
+    return fused ? with(std::move(*fused)) : nullptr;
   }
 
   std::shared_ptr<const Layer> fuse_add() const override {
-    const PostOps& post = kernel_.post();
-    if (post.sum || !post.activation.is_linear() || !after_.is_linear()) return nullptr;
-    PostOps next = post;
-    next.sum = true;
-    return with(kernel_.with_post(next));
+    auto fused = kernel_adding(kernel_, after_);
+    return fused ? with(std::move(*fused)) : nullptr;
   }
 
   std::shared_ptr<const Layer> packed() const override {

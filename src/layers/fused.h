@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstring>
+#include <optional>
 
 #include "layers/layer.h"
 
@@ -25,6 +26,37 @@ inline void load_addend(const RunContext& ctx) {
   float* out = ctx.outputs[0].data;
   if (addend.data != out && addend.size() > 0)
     std::memcpy(out, addend.data, static_cast<size_t>(addend.size()) * sizeof(float));
+}
+
+// The kernel of a layer on a oneDNN primitive (kernels/onednn.h: Conv, Dense, the pointwise step
+// of SeparableConv) with a following operation taken in: an activation as a post-op, or a
+// per-unit scale and shift folded into its weights when the op scales `units` values along the
+// axis of the kernel's output units (`on_units`). Nothing when the op is neither, or when the
+// layer already ends in an activation (nothing folds through one): `after` is the activation
+// the layer applies itself.
+template <class Kernel>
+std::optional<Kernel> kernel_fusing(const Kernel& kernel, const Activation& after,
+                                    const FusibleOp& op, bool on_units, int64_t units) {
+  auto post = kernel.post();
+  if (!post.activation.is_linear() || !after.is_linear()) return std::nullopt;
+  if (op.kind == FusibleOp::Kind::kActivation) {
+    post.activation = op.activation;
+    return kernel.with_post(post);
+  }
+  if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !kernel.packed() && on_units &&
+      op.scale.size() == static_cast<size_t>(units))
+    // y * scale + shift = x . (kernel * scale) + (bias * scale + shift), unit by unit.
+    return kernel.with_scale_shift(op.scale, op.shift);
+  return std::nullopt;
+}
+
+// The kernel with a following Add taken in (its result added onto the addend), or nothing.
+template <class Kernel>
+std::optional<Kernel> kernel_adding(const Kernel& kernel, const Activation& after) {
+  auto post = kernel.post();
+  if (post.sum || !post.activation.is_linear() || !after.is_linear()) return std::nullopt;
+  post.sum = true;
+  return kernel.with_post(post);
 }
 
 // A static input shape with batch 1, as a typical shape to pack weights for (kAnyDim kept

@@ -34,11 +34,11 @@ std::string layer_of_cell(const std::string& cell_class) {
 
 int state_count_of(const std::string& cell_class) { return cell_class == "LSTMCell" ? 2 : 1; }
 
-// Runs `layer` on `inputs`, writing `outputs`, with `scratch` (at least its scratch_floats).
-void run_layer(const Layer& layer, const std::vector<ConstTensor>& inputs,
-               const std::vector<MutTensor>& outputs, float* scratch) {
-  layer.run({inputs, outputs, scratch});
-}
+// The cells' prepared states (their projection primitives), made once per plan. The cells run
+// one after the other, so their scratch is shared, after the cells' own scratch.
+struct EveryCell final : Prepared {
+  std::vector<std::shared_ptr<const Prepared>> cells;
+};
 
 class StackedRnn final : public Layer {
  public:
@@ -80,7 +80,18 @@ class StackedRnn final : public Layer {
                                inner);
   }
 
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    auto every = std::make_shared<EveryCell>();
+    for_each_cell(inputs, [&](size_t c, const std::vector<Dims>& in, const std::vector<Dims>&) {
+      every->cells.push_back(cells_[c].layer->prepare(in));
+      if (const Prepared* p = every->cells.back().get())
+        every->scratch_floats = std::max(every->scratch_floats, p->scratch_floats);
+    });
+    return every;
+  }
+
   void run(const RunContext& ctx) const override {
+    const auto* every = static_cast<const EveryCell*>(ctx.prepared);
     std::vector<Dims> shapes;
     for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
     const size_t regular = 1 + static_cast<size_t>(initial_states_);
@@ -121,7 +132,7 @@ class StackedRnn final : public Layer {
       std::vector<MutTensor> outputs{{first, out[0]}};
       for (size_t s = 1; s < out.size(); ++s)
         outputs.push_back({ctx.outputs[state_output++].data, out[s]});
-      run_layer(*cell.layer, inputs, outputs, inner_scratch);
+      cell.layer->run({inputs, outputs, inner_scratch, every ? every->cells[c].get() : nullptr});
       previous = first;
       if (initial_states_ > 0) state_input += static_cast<size_t>(cell.states);
     });

@@ -146,15 +146,18 @@ std::vector<Dims> RecurrentLayer::output_shapes(std::span<const Dims> inputs) co
 }
 
 size_t RecurrentLayer::scratch_floats(std::span<const Dims> inputs) const {
-  const int64_t batch = inputs[0][0], steps = inputs[0][1];
+  const bool masked = inputs.size() > 1 + static_cast<size_t>(options_.initial_states);
+  return static_cast<size_t>(own_scratch_floats(inputs[0][0], inputs[0][1], masked));
+}
+
+int64_t RecurrentLayer::own_scratch_floats(int64_t batch, int64_t steps, bool masked) const {
   const int64_t rows = mul_dim(batch, steps);
   const int64_t projected = aligned_floats(mul_dim(rows, width_));
   const int64_t states = state_count_ * aligned_floats(mul_dim(batch, state_floats()));
-  const bool masked = inputs.size() > 1 + static_cast<size_t>(options_.initial_states);
   const int64_t kept_states = masked ? states + aligned_floats(batch) : 0;
   const int64_t work =
       std::max(aligned_floats(project_scratch_floats(rows)), step_scratch_floats(batch));
-  return static_cast<size_t>(projected + states + kept_states + work);
+  return projected + states + kept_states + work;
 }
 
 // Keras semantics: states start at zero or at the given initial states; with go_backwards the
@@ -195,9 +198,8 @@ void RecurrentLayer::run(const RunContext& ctx) const {
   float* work = next;
 
   if (dense_cell_) {
-    std::vector<Dims> shapes;
-    for (const ConstTensor& t : ctx.inputs) shapes.emplace_back(t.shape.begin(), t.shape.end());
-    with_prepared(*this, ctx, scratch_floats(shapes), [&](const Prepared& p, float* scratch) {
+    const auto own = static_cast<size_t>(own_scratch_floats(batch, steps, mask != nullptr));
+    with_prepared(*this, ctx, own, [&](const Prepared& p, float* scratch) {
       projection_.run(p, in.data, projected, scratch);
     });
   } else {

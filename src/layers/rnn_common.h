@@ -90,6 +90,8 @@ class RecurrentLayer : public Layer {
 
  private:
   int64_t state_floats() const;  // per sample
+  // scratch_floats(): the projections, the states (and their masked copies), the cell's work.
+  int64_t own_scratch_floats(int64_t batch, int64_t steps, bool masked) const;
 
   RnnOptions options_;
   Dims step_input_, state_;

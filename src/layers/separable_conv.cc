@@ -70,27 +70,15 @@ class SeparableConv final : public Layer {
   }
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    const PostOps& post = pointwise_.post();
-    if (!post.activation.is_linear() || !after_.is_linear()) return nullptr;
-    if (op.kind == FusibleOp::Kind::kActivation) {
-      PostOps next = post;
-      next.activation = op.activation;
-      return with(depthwise_, pointwise_.with_post(next));
-    }
-    if (op.kind == FusibleOp::Kind::kChannelAffine && !post.sum && !pointwise_.packed() &&
-        op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
-        static_cast<size_t>(op.axis) == spec_.layout.channel_axis() &&
-        op.scale.size() == static_cast<size_t>(pointwise_.config().filters))
-      return with(depthwise_, pointwise_.with_scale_shift(op.scale, op.shift));
-    return nullptr;
+    const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+                             static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
+    auto fused = kernel_fusing(pointwise_, after_, op, on_channels, pointwise_.config().filters);
+    return fused ? with(depthwise_, std::move(*fused)) : nullptr;
   }
 
   std::shared_ptr<const Layer> fuse_add() const override {
-    const PostOps& post = pointwise_.post();
-    if (post.sum || !post.activation.is_linear() || !after_.is_linear()) return nullptr;
-    PostOps next = post;
-    next.sum = true;
-    return with(depthwise_, pointwise_.with_post(next));
+    auto fused = kernel_adding(pointwise_, after_);
+    return fused ? with(depthwise_, std::move(*fused)) : nullptr;
   }
 
   std::shared_ptr<const Layer> packed() const override {
