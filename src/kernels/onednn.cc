@@ -226,13 +226,14 @@ Kernel PrimitiveKernel<Kernel>::detached() const {
 
 template <class Kernel>
 Kernel PrimitiveKernel<Kernel>::packed_as(PrimitiveState& state) const {
-  Kernel out = detached();
-  if (state.empty) return out;  // no primitive to pick a layout
+  if (state.empty) return detached();  // no primitive to pick a layout
+  Kernel out = static_cast<const Kernel&>(*this);
   if (!state.own_weights.empty()) {
     out.weights_ = SharedFloats::owning(std::move(state.own_weights));
     out.weights_desc_ = state.weights;
     out.weight_scale_ = nullptr;
   }
+  out.weights_ = out.weights_.detached();  // when the primitive takes Keras's layout as it is
   out.packed_ = true;
   return out;
 }
