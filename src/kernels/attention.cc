@@ -3,21 +3,32 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/gemm.h"
+#include "kernels/onednn.h"
 
 namespace kerasrt {
 
-void dot_scores(const AttentionDims& d, float scale, const float* q, const float* k,
-                float* scores) {
-  if (d.tq == 0 || d.sk == 0) return;
-  for (int64_t o = 0; o < d.outer; ++o)
-    for (int64_t h = 0; h < d.heads; ++h) {
-      const float* qs = q + (o * d.tq * d.heads + h) * d.dk;
-      const float* ks = k + (o * d.sk * d.heads + h) * d.dk;
-      float* out = scores + (o * d.heads + h) * d.tq * d.sk;
-      sgemm(false, true, d.tq, d.sk, d.dk, scale, qs, d.heads * d.dk, ks, d.heads * d.dk, 0.0f, out,
-            d.sk);
-    }
+std::shared_ptr<const AttentionProducts> prepare_attention(const AttentionDims& d,
+                                                           bool dot_product_scores, float scale) {
+  // Per (outer, head): a head's rows are `heads * depth` floats apart in q, k, v and the result.
+  const int64_t qk_row = d.heads * d.dk, v_row = d.heads * d.dv;
+  auto products = std::make_shared<AttentionProducts>();
+  if (dot_product_scores)
+    products->scores = prepare_batched_matmul(
+        {{d.outer, d.heads, d.tq, d.dk}, {d.tq * qk_row, d.dk, qk_row, 1}},
+        {{d.outer, d.heads, d.dk, d.sk}, {d.sk * qk_row, d.dk, 1, qk_row}},
+        {{d.outer, d.heads, d.tq, d.sk}, {d.heads * d.tq * d.sk, d.tq * d.sk, d.sk, 1}}, scale);
+  products->values = prepare_batched_matmul(
+      {{d.outer, d.heads, d.tq, d.sk}, {d.heads * d.tq * d.sk, d.tq * d.sk, d.sk, 1}},
+      {{d.outer, d.heads, d.sk, d.dv}, {d.sk * v_row, d.dv, v_row, 1}},
+      {{d.outer, d.heads, d.tq, d.dv}, {d.tq * v_row, d.dv, v_row, 1}}, 1.0f);
+  for (const auto& p : {products->scores, products->values})
+    if (p) products->scratch_floats = std::max(products->scratch_floats, p->scratch_floats);
+  return products;
+}
+
+void dot_scores(const AttentionProducts& products, const float* q, const float* k, float* scores,
+                float* scratch) {
+  run_batched_matmul(*products.scores, q, k, scores, scratch);
 }
 
 void additive_scores(const AttentionDims& d, float weight, const float* scale, float inner,
@@ -58,21 +69,9 @@ void masked_softmax_rows(float* data, int64_t rows, int64_t cols, const float* m
   }
 }
 
-void weighted_values(const AttentionDims& d, const float* probs, const float* v, float* out) {
-  if (d.tq == 0 || d.dv == 0) return;
-  for (int64_t o = 0; o < d.outer; ++o)
-    for (int64_t h = 0; h < d.heads; ++h) {
-      const float* p = probs + (o * d.heads + h) * d.tq * d.sk;
-      const float* vs = v + (o * d.sk * d.heads + h) * d.dv;
-      float* os = out + (o * d.tq * d.heads + h) * d.dv;
-      if (d.sk == 0) {
-        for (int64_t i = 0; i < d.tq; ++i)
-          std::fill(os + i * d.heads * d.dv, os + i * d.heads * d.dv + d.dv, 0.0f);
-        continue;
-      }
-      sgemm(false, false, d.tq, d.dv, d.sk, 1.0f, p, d.sk, vs, d.heads * d.dv, 0.0f, os,
-            d.heads * d.dv);
-    }
+void weighted_values(const AttentionProducts& products, const float* probs, const float* v,
+                     float* out, float* scratch) {
+  run_batched_matmul(*products.values, probs, v, out, scratch);
 }
 
 }  // namespace kerasrt

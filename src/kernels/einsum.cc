@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "kernels/gemm.h"
 #include "kernels/transpose.h"
 
 namespace kerasrt {
@@ -76,15 +75,17 @@ EinsumGemm::EinsumGemm(const std::string& x, const std::string& w, const std::st
   for (char c : y) product_to_y_.push_back(static_cast<int>(product_letters.find(c)));
   y_in_order_ = is_identity(product_to_y_);
 
-  k_ = num_elements(contracted_dims_);
-  n_ = num_elements(col_dims_);
   if (static_cast<int64_t>(w_values.size()) != num_elements(w_shape))
     throw Error("the kernel holds " + std::to_string(w_values.size()) + " values for shape " +
                 to_string(w_shape));
   std::vector<int> w_perm;
   for (char c : contracted + cols) w_perm.push_back(static_cast<int>(w.find(c)));
-  packed_.resize(w_values.size());
-  transpose(w_values.data(), w_shape, w_perm, packed_.data());
+  std::vector<float> matrix(w_values.size());
+  transpose(w_values.data(), w_shape, w_perm, matrix.data());
+  // The packed layout does not depend on the number of rows: any serves every shape.
+  product_ = MatmulKernel(num_elements(contracted_dims_), num_elements(col_dims_),
+                          SharedFloats::owning(std::move(matrix)), {})
+                 .packed_for(1);
 }
 
 Dims EinsumGemm::output_shape(std::span<const int64_t> x_shape) const {
@@ -113,18 +114,26 @@ size_t EinsumGemm::scratch_floats(std::span<const int64_t> x_shape) const {
   return floats;
 }
 
-void EinsumGemm::run(const float* x, std::span<const int64_t> x_shape, float* y,
-                     float* scratch) const {
+int64_t EinsumGemm::rows(std::span<const int64_t> x_shape) const {
   int64_t m = 1;
   for (size_t a : row_axes_) m *= x_shape[a];
-  const float* rows = x;
+  return m;
+}
+
+std::shared_ptr<const Prepared> EinsumGemm::prepare(std::span<const int64_t> x_shape) const {
+  return product_.prepare(rows(x_shape));
+}
+
+void EinsumGemm::run(const Prepared& prepared, const float* x, std::span<const int64_t> x_shape,
+                     float* y, float* scratch, float* product_scratch) const {
+  const float* matrix = x;
   if (!x_in_order_) {
     transpose(x, x_shape, x_to_rows_, scratch);
-    rows = scratch;
+    matrix = scratch;
     scratch += num_elements(x_shape);
   }
   float* product = y_in_order_ ? y : scratch;
-  sgemm(false, false, m, n_, k_, 1.0f, rows, k_, packed_.data(), n_, 0.0f, product, n_);
+  product_.run(prepared, matrix, product, product_scratch);
   if (y_in_order_) return;
   Dims product_shape;
   for (size_t a : row_axes_) product_shape.push_back(x_shape[a]);

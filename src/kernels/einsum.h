@@ -2,7 +2,8 @@
 // appearing at most once per operand, lowered to one GEMM: x's letters shared with y (rows)
 // and with w (the contraction), w's letters shared with y (columns). x and the product are
 // transposed around the GEMM only when their letters are not already in that order; w is
-// rearranged once, at construction. This is the form Keras's EinsumDense takes.
+// rearranged once, at construction, and packed for the matrix product primitive
+// (kernels/onednn.h) that runs the GEMM. This is the form Keras's EinsumDense takes.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "kernels/onednn.h"
 
 namespace kerasrt {
 
@@ -27,10 +29,14 @@ class EinsumGemm {
   // The shape of y for an x of shape `x_shape` (dims may be kAnyDim). Throws Error on a rank or
   // contracted-dimension mismatch.
   Dims output_shape(std::span<const int64_t> x_shape) const;
-  // Scratch floats run() needs for concrete x shape `x_shape`.
+  // Scratch floats run() needs for concrete x shape `x_shape` (for the transposes).
   size_t scratch_floats(std::span<const int64_t> x_shape) const;
+  // The GEMM's primitive for concrete x shape `x_shape`; its scratch_floats is what run()'s
+  // `product_scratch` needs.
+  std::shared_ptr<const Prepared> prepare(std::span<const int64_t> x_shape) const;
   // y = einsum(x, w); `scratch` has scratch_floats() floats.
-  void run(const float* x, std::span<const int64_t> x_shape, float* y, float* scratch) const;
+  void run(const Prepared& prepared, const float* x, std::span<const int64_t> x_shape, float* y,
+           float* scratch, float* product_scratch) const;
 
  private:
   size_t x_rank_ = 0;
@@ -42,8 +48,10 @@ class EinsumGemm {
   bool y_in_order_ = true;
   std::vector<size_t> contracted_axes_;  // axes of x contracted, in x order
   Dims contracted_dims_;
-  int64_t k_ = 1, n_ = 1;
-  std::vector<float> packed_;  // w as a k x n matrix (contracted letters in x order, columns)
+  int64_t rows(std::span<const int64_t> x_shape) const;
+
+  // w as a k x n matrix (contracted letters in x order, columns).
+  MatmulKernel product_;
 };
 
 }  // namespace kerasrt

@@ -43,7 +43,7 @@ Error onednn_error(const char* what, const dnnl::error& e) {
 // concurrent executions may share).
 struct Execution {
   dnnl::stream stream;
-  memory src, dst, scratchpad;
+  memory src, weights, dst, scratchpad;  // weights: only when they come with each call
   dnnl_exec_arg_t args[5] = {};
   int count = 0;
 };
@@ -74,9 +74,11 @@ struct PrimitiveState final : Prepared {
   dnnl::primitive primitive;
   memory::desc src, weights, bias, dst, scratchpad;
   int64_t dst_elements = 0;
-  std::vector<float> own_weights;      // when the primitive wants the weights in another layout
-  bool empty = false;                  // nothing to compute (a zero-sized output)
-  memory weights_memory, bias_memory;  // bias_memory empty without a bias
+  std::vector<float> own_weights;  // when the primitive wants the weights in another layout
+  bool empty = false;              // nothing to compute (a zero-sized output)
+  // The constant arguments (bias_memory empty without a bias; weights_memory empty when the
+  // weights come with each call).
+  memory weights_memory, bias_memory;
   mutable ExecutionPool executions;
 };
 
@@ -128,7 +130,8 @@ std::unique_ptr<Execution> make_execution(const PrimitiveState& state) {
   e->src = memory(state.src, engine, nullptr);
   e->dst = memory(state.dst, engine, nullptr);
   add(DNNL_ARG_SRC, e->src);
-  add(DNNL_ARG_WEIGHTS, state.weights_memory);
+  if (!state.weights_memory) e->weights = memory(state.weights, engine, nullptr);
+  add(DNNL_ARG_WEIGHTS, state.weights_memory ? state.weights_memory : e->weights);
   if (state.bias_memory) add(DNNL_ARG_BIAS, state.bias_memory);
   add(DNNL_ARG_DST, e->dst);
   if (state.scratchpad.get_size() > 0) {
@@ -138,11 +141,13 @@ std::unique_ptr<Execution> make_execution(const PrimitiveState& state) {
   return e;
 }
 
+// `weights` only for a state without constant weights.
 void execute(const PrimitiveState& state, const float* in, float* out, float* scratch,
-             const char* what) {
+             const char* what, const float* weights = nullptr) {
   std::unique_ptr<Execution> e = state.executions.take();
   if (!e) e = make_execution(state);
   e->src.set_data_handle(const_cast<float*>(in));
+  if (e->weights) e->weights.set_data_handle(const_cast<float*>(weights));
   e->dst.set_data_handle(out);
   if (e->scratchpad) e->scratchpad.set_data_handle(scratch);
   // The C API takes the arguments as the array the execution keeps; the C++ one would build an
@@ -151,6 +156,11 @@ void execute(const PrimitiveState& state, const float* in, float* out, float* sc
       dnnl_primitive_execute(state.primitive.get(), e->stream.get(), e->count, e->args), what);
   e->stream.wait();
   state.executions.give(std::move(e));
+}
+
+void set_scratchpad(PrimitiveState& state, const dnnl::primitive_desc_base& pd) {
+  state.scratchpad = pd.scratchpad_desc();
+  state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
 }
 
 // y = x * scale + shift folded into the bias: bias * scale + shift, rounded once.
@@ -246,8 +256,7 @@ void PrimitiveKernel<Kernel>::complete(PrimitiveState& state,
   state.weights = pd.weights_desc();
   state.own_weights = reorder_weights(weights_.span(), weights_desc_, state.weights,
                                       weight_scale_.get(), unit_axes_);
-  state.scratchpad = pd.scratchpad_desc();
-  state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
+  set_scratchpad(state, pd);
   if (!primitive) return;
   state.primitive = Primitive(pd);
   // Read-only arguments, the same for every call: concurrent executions share them.
@@ -443,6 +452,51 @@ void MatmulKernel::run(const Prepared& prepared, const float* in, float* out,
   }
   if (!post_.fuses_activation() || state.empty)
     apply_pointwise(post_.activation, out, state.dst_elements);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batched matrix products of two operands given per call
+
+std::shared_ptr<const Prepared> prepare_batched_matmul(const StridedMatrices& a,
+                                                       const StridedMatrices& b,
+                                                       const StridedMatrices& out, float scale) {
+  auto state = std::make_shared<PrimitiveState>();
+  state->dst_elements = 1;
+  for (const int64_t d : out.dims) state->dst_elements *= d;
+  const int64_t inner = a.dims.back();
+  // oneDNN takes no empty product; with nothing to sum over, run() writes the zeros itself.
+  if (state->dst_elements == 0 || inner == 0) {
+    state->empty = true;
+    return state;
+  }
+  const auto desc = [](const StridedMatrices& m) {
+    return memory::desc(m.dims, memory::data_type::f32, m.strides);
+  };
+  state->src = desc(a);
+  state->weights = desc(b);
+  state->dst = desc(out);
+  try {
+    const std::lock_guard lock(primitive_creation_mutex());
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (scale != 1.0f) attr.set_output_scales(0, {scale});
+    const dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(state->src, state->weights, state->dst), attr, cpu_engine());
+    set_scratchpad(*state, pd);
+    state->primitive = dnnl::matmul(pd);
+  } catch (const dnnl::error& e) {
+    throw onednn_error("set up this batched matrix product", e);
+  }
+  return state;
+}
+
+void run_batched_matmul(const Prepared& prepared, const float* a, const float* b, float* out,
+                        float* scratch) {
+  const auto& state = static_cast<const PrimitiveState&>(prepared);
+  if (state.empty)
+    std::fill_n(out, state.dst_elements, 0.0f);
+  else
+    execute(state, a, out, scratch, "could not execute a batched matrix product", b);
 }
 
 }  // namespace kerasrt

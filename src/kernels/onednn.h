@@ -144,4 +144,20 @@ class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
   int64_t k_ = 0, n_ = 0;
 };
 
+// Matrices at any place in a buffer: dims (batch axes..., rows, columns) and each axis's stride
+// in floats, so that attention reads its heads in place.
+struct StridedMatrices {
+  dnnl::memory::dims dims, strides;
+};
+
+// out = scale * a . b for each pair of a batch of matrices, with both operands given per call
+// (attention's scores and weighted sums), on one oneDNN matmul primitive made per shape: unlike
+// sgemm it allocates nothing per call, and it runs the whole batch in one call. `out` must
+// cover its buffer (an empty product fills it with zeros).
+std::shared_ptr<const Prepared> prepare_batched_matmul(const StridedMatrices& a,
+                                                       const StridedMatrices& b,
+                                                       const StridedMatrices& out, float scale);
+void run_batched_matmul(const Prepared& prepared, const float* a, const float* b, float* out,
+                        float* scratch);
+
 }  // namespace kerasrt

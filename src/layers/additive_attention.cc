@@ -10,7 +10,7 @@ namespace {
 class AdditiveAttention final : public DenseAttention {
  public:
   AdditiveAttention(AttentionCall call, bool causal, std::vector<float> scale)
-      : DenseAttention(call, causal), scale_(std::move(scale)) {}
+      : DenseAttention(call, causal, std::nullopt), scale_(std::move(scale)) {}
 
  protected:
   void scores(const AttentionDims& d, const float* q, const float* k, float* out) const override {

@@ -10,18 +10,16 @@ namespace {
 class Attention final : public DenseAttention {
  public:
   Attention(AttentionCall call, bool causal, bool concat, float scale, float weight)
-      : DenseAttention(call, causal), concat_(concat), scale_(scale), weight_(weight) {}
+      : DenseAttention(call, causal, concat ? std::nullopt : std::optional<float>(scale)),
+        scale_(scale),
+        weight_(weight) {}
 
  protected:
   void scores(const AttentionDims& d, const float* q, const float* k, float* out) const override {
-    if (concat_) return additive_scores(d, weight_, nullptr, scale_, q, k, out);
-    AttentionDims one_head = d;
-    one_head.heads = 1;
-    dot_scores(one_head, scale_, q, k, out);
+    additive_scores(d, weight_, nullptr, scale_, q, k, out);  // score_mode "concat"
   }
 
  private:
-  bool concat_;
   float scale_, weight_;
 };
 

@@ -50,26 +50,50 @@ std::vector<Dims> DenseAttention::output_shapes(std::span<const Dims> inputs) co
   return out;
 }
 
+AttentionDims DenseAttention::dims(std::span<const int64_t> query, std::span<const int64_t> value) {
+  AttentionDims d;
+  d.outer = query[0];
+  d.tq = query[1];
+  d.sk = value[1];
+  d.dk = query[2];
+  d.dv = value[2];
+  return d;
+}
+
+size_t DenseAttention::own_scratch_floats(const AttentionDims& d) const {
+  const auto weights = static_cast<size_t>(d.outer * d.tq * d.sk);
+  return (call_.return_scores ? 0 : weights) + weights;
+}
+
 size_t DenseAttention::scratch_floats(std::span<const Dims> inputs) const {
-  const Dims &q = inputs[0], &v = inputs[1];
-  const size_t weights = static_cast<size_t>(q[0] * q[1] * v[1]);
-  return (call_.return_scores ? 0 : weights) + weights;  // the weights, and the mask
+  return own_scratch_floats(dims(inputs[0], inputs[1]));
+}
+
+std::shared_ptr<const Prepared> DenseAttention::prepare(std::span<const Dims> inputs) const {
+  return prepare_attention(dims(inputs[0], inputs[1]), dot_scale_.has_value(),
+                           dot_scale_.value_or(1.0f));
 }
 
 void DenseAttention::run(const RunContext& ctx) const {
+  with_prepared(*this, ctx, own_scratch_floats(dims(ctx.inputs[0].shape, ctx.inputs[1].shape)),
+                [&](const Prepared& prepared, float* products_scratch) {
+                  attend(ctx, static_cast<const AttentionProducts&>(prepared), products_scratch);
+                });
+}
+
+void DenseAttention::attend(const RunContext& ctx, const AttentionProducts& products,
+                            float* products_scratch) const {
   const size_t n = call_.has_key ? 3 : 2;
   const ConstTensor &q = ctx.inputs[0], &v = ctx.inputs[1], &k = ctx.inputs[n - 1];
-  AttentionDims d;
-  d.outer = q.shape[0];
-  d.tq = q.shape[1];
-  d.sk = v.shape[1];
-  d.dk = q.shape[2];
-  d.dv = v.shape[2];
+  const AttentionDims d = dims(q.shape, v.shape);
   const int64_t count = d.outer * d.tq * d.sk;
   float* scratch = ctx.scratch;
   float* weights = call_.return_scores ? ctx.outputs[1].data : scratch;
   if (!call_.return_scores) scratch += count;
-  scores(d, q.data, k.data, weights);
+  if (dot_scale_)
+    dot_scores(products, q.data, k.data, weights, products_scratch);
+  else
+    scores(d, q.data, k.data, weights);
 
   const bool with_masks = ctx.inputs.size() == 2 * n;
   const float* query_mask = with_masks ? ctx.inputs[n].data : nullptr;
@@ -84,7 +108,7 @@ void DenseAttention::run(const RunContext& ctx) const {
   }
   masked_softmax_rows(weights, d.outer * d.tq, d.sk, mask, false);
   float* out = ctx.outputs[0].data;
-  weighted_values(d, weights, v.data, out);
+  weighted_values(products, weights, v.data, out, products_scratch);
   if (query_mask)
     for (int64_t r = 0; r < d.outer * d.tq; ++r)
       if (query_mask[r] == 0.0f) std::fill(out + r * d.dv, out + (r + 1) * d.dv, 0.0f);

@@ -2,6 +2,8 @@
 // reader put in the config (spec/attention_calls.h), and Keras's masks for sequences.
 #pragma once
 
+#include <optional>
+
 #include "kernels/attention.h"
 #include "layers/layer.h"
 
@@ -30,10 +32,13 @@ void and_sequence_masks(const float* query_mask, const float* value_mask, const 
 // masks; output 0 keeps the query's mask, output 1 (return_attention_scores) is the weights.
 class DenseAttention : public Layer {
  public:
-  DenseAttention(AttentionCall call, bool causal) : call_(call), causal_(causal) {}
+  // `dot_scale`: scores are dot_scale * query . key; without it, scores() computes them.
+  DenseAttention(AttentionCall call, bool causal, std::optional<float> dot_scale)
+      : call_(call), causal_(causal), dot_scale_(dot_scale) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override;
   size_t scratch_floats(std::span<const Dims> inputs) const override;
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override;
   void run(const RunContext& ctx) const override;
   bool consumes_masks() const override { return true; }
   MaskRule output_mask(size_t output) const override {
@@ -41,12 +46,21 @@ class DenseAttention : public Layer {
   }
 
  protected:
-  // scores [batch, tq, sk] of q [batch, tq, dk] and k [batch, sk, dk].
-  virtual void scores(const AttentionDims& d, const float* q, const float* k, float* out) const = 0;
+  // scores [batch, tq, sk] of q [batch, tq, dk] and k [batch, sk, dk], when they are not a
+  // scaled dot product.
+  virtual void scores(const AttentionDims& /*d*/, const float* /*q*/, const float* /*k*/,
+                      float* /*out*/) const {}
 
  private:
+  void attend(const RunContext& ctx, const AttentionProducts& products,
+              float* products_scratch) const;
+  static AttentionDims dims(std::span<const int64_t> query, std::span<const int64_t> value);
+  // The weights (unless they are output 1) and the mask.
+  size_t own_scratch_floats(const AttentionDims& d) const;
+
   AttentionCall call_;
   bool causal_;
+  std::optional<float> dot_scale_;
 };
 
 // The (query, value[, key]) shapes a DenseAttention factory checks: rank 3, known last axes.

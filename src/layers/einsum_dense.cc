@@ -17,8 +17,16 @@ class EinsumDense final : public Layer {
   size_t scratch_floats(std::span<const Dims> inputs) const override {
     return projection_.scratch_floats(inputs[0]);
   }
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return projection_.prepare(inputs[0]);
+  }
   void run(const RunContext& ctx) const override {
-    projection_.run(ctx.inputs[0].data, ctx.inputs[0].shape, ctx.outputs[0].data, ctx.scratch);
+    const ConstTensor& in = ctx.inputs[0];
+    with_prepared(*this, ctx, projection_.scratch_floats(in.shape),
+                  [&](const Prepared& prepared, float* product_scratch) {
+                    projection_.run(prepared, in.data, in.shape, ctx.outputs[0].data, ctx.scratch,
+                                    product_scratch);
+                  });
   }
 
  private:

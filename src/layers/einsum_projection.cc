@@ -123,9 +123,10 @@ EinsumProjection::EinsumProjection(const std::string& equation, const Dims& outp
   }
 }
 
-void EinsumProjection::run(const float* in, std::span<const int64_t> in_shape, float* out,
-                           float* scratch) const {
-  gemm_->run(in, in_shape, out, scratch);
+void EinsumProjection::run(const Prepared& prepared, const float* in,
+                           std::span<const int64_t> in_shape, float* out, float* scratch,
+                           float* product_scratch) const {
+  gemm_->run(prepared, in, in_shape, out, scratch, product_scratch);
   if (!bias_.empty()) {
     const int64_t count = num_elements(gemm_->output_shape(in_shape));
     const int64_t block = static_cast<int64_t>(bias_.size());

@@ -27,8 +27,13 @@ class EinsumProjection {
   size_t scratch_floats(std::span<const int64_t> input) const {
     return gemm_->scratch_floats(input);
   }
-  // out = activation(einsum(in, kernel) + bias); `scratch` has scratch_floats() floats.
-  void run(const float* in, std::span<const int64_t> in_shape, float* out, float* scratch) const;
+  std::shared_ptr<const Prepared> prepare(std::span<const int64_t> input) const {
+    return gemm_->prepare(input);
+  }
+  // out = activation(einsum(in, kernel) + bias); `scratch` has scratch_floats() floats,
+  // `product_scratch` the prepared state's.
+  void run(const Prepared& prepared, const float* in, std::span<const int64_t> in_shape, float* out,
+           float* scratch, float* product_scratch) const;
 
  private:
   std::shared_ptr<const EinsumGemm> gemm_;

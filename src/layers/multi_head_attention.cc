@@ -47,6 +47,13 @@ Dims proj_output_shape(size_t rank, const Dims& known) {
   return out;
 }
 
+// The projections' and the attention's primitives for one set of input shapes. They run one
+// after the other, so they share one scratch.
+struct AttentionPrimitives final : Prepared {
+  std::shared_ptr<const Prepared> query, key, value, output;
+  std::shared_ptr<const AttentionProducts> attention;
+};
+
 class MultiHeadAttention final : public Layer {
  public:
   struct Setup {
@@ -148,9 +155,42 @@ class MultiHeadAttention final : public Layer {
     return floats + projection;
   }
 
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    const Geometry g = geometry(inputs);
+    auto all = std::make_shared<AttentionPrimitives>();
+    all->query = query_.prepare(inputs[0]);
+    all->key = key_.prepare(key_input(inputs));
+    all->value = value_.prepare(inputs[1]);
+    all->output = output_.prepare(g.context_shape);
+    all->attention = prepare_attention(g.dims, /*dot_product_scores=*/true, score_scale());
+    for (const Prepared* p : {all->query.get(), all->key.get(), all->value.get(), all->output.get(),
+                              static_cast<const Prepared*>(all->attention.get())})
+      all->scratch_floats = std::max(all->scratch_floats, p->scratch_floats);
+    return all;
+  }
+
   void run(const RunContext& ctx) const override {
     std::vector<Dims> shapes;
     for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
+    with_prepared(*this, ctx, scratch_floats(shapes), [&](const Prepared& p, float* shared) {
+      attend(ctx, shapes, static_cast<const AttentionPrimitives&>(p), shared);
+    });
+  }
+
+ private:
+  struct Geometry {
+    Dims q_proj, k_proj, v_proj, context_shape;
+    AttentionDims dims;
+    int64_t q_size = 0, k_size = 0, v_size = 0, c_size = 0, scores_size = 0, mask_size = 0;
+    bool masked = false;
+    int64_t mask_heads = 1;
+  };
+
+  float score_scale() const { return 1.0f / std::sqrt(static_cast<float>(s_.key_dim)); }
+
+  // run() with the primitives for these shapes, and their scratch.
+  void attend(const RunContext& ctx, const std::vector<Dims>& shapes,
+              const AttentionPrimitives& primitives, float* shared) const {
     const Geometry g = geometry(shapes);
     const size_t n = regular_inputs();
     const ConstTensor &q = ctx.inputs[0], &v = ctx.inputs[1],
@@ -171,9 +211,9 @@ class MultiHeadAttention final : public Layer {
     float* moved = moved_ ? take(std::max({g.q_size, g.k_size, g.v_size, g.c_size})) : nullptr;
     float* work = scratch;  // projections' own scratch
 
-    query_.run(q.data, q.shape, qp, work);
-    key_.run(k.data, k.shape, kp, work);
-    value_.run(v.data, v.shape, vp, work);
+    query_.run(*primitives.query, q.data, q.shape, qp, work, shared);
+    key_.run(*primitives.key, k.data, k.shape, kp, work, shared);
+    value_.run(*primitives.value, v.data, v.shape, vp, work, shared);
     if (moved_) {
       move_to_groups(qp, g.q_proj, moved);
       move_to_groups(kp, g.k_proj, moved);
@@ -181,7 +221,7 @@ class MultiHeadAttention final : public Layer {
     }
     if (mask) build_mask(ctx, g, shapes, n, mask);
 
-    dot_scores(g.dims, 1.0f / std::sqrt(static_cast<float>(s_.key_dim)), qp, kp, probs);
+    dot_scores(*primitives.attention, qp, kp, probs, shared);
     if (g.mask_heads == g.dims.heads || !mask) {
       masked_softmax_rows(probs, g.dims.outer * g.dims.heads * g.dims.tq, g.dims.sk, mask,
                           s_.zero_masked_rows);
@@ -192,23 +232,14 @@ class MultiHeadAttention final : public Layer {
           masked_softmax_rows(probs + (o * g.dims.heads + h) * block, g.dims.tq, g.dims.sk,
                               mask + o * block, s_.zero_masked_rows);
     }
-    weighted_values(g.dims, probs, vp, cp);
+    weighted_values(*primitives.attention, probs, vp, cp, shared);
     if (moved_) {
       const Dims grouped = permuted_shape(g.context_shape, to_groups_);
       transpose(cp, grouped, from_groups_, moved);
       std::copy(moved, moved + g.c_size, cp);
     }
-    output_.run(cp, g.context_shape, ctx.outputs[0].data, work);
+    output_.run(*primitives.output, cp, g.context_shape, ctx.outputs[0].data, work, shared);
   }
-
- private:
-  struct Geometry {
-    Dims q_proj, k_proj, v_proj, context_shape;
-    AttentionDims dims;
-    int64_t q_size = 0, k_size = 0, v_size = 0, c_size = 0, scores_size = 0, mask_size = 0;
-    bool masked = false;
-    int64_t mask_heads = 1;
-  };
 
   bool is_attention_axis(size_t a) const {
     return std::find(s_.attention_axes.begin(), s_.attention_axes.end(), a) !=
