@@ -4,18 +4,18 @@
 // along their contracted axes first (cosine similarity).
 #include <array>
 
-#include "kernels/gemm.h"
 #include "kernels/normalize.h"
+#include "kernels/onednn.h"
 #include "kernels/transpose.h"
 #include "layers/layer.h"
 
 namespace kerasrt {
 namespace {
 
-// One operand of the per-sample matrix product, as laid out for sgemm.
-struct Operand {
-  const float* data;
-  bool transposed;  // stored as [K, M] rather than [M, K] (first) / [N, K] rather than [K, N]
+// The per-sample products' sizes: x is M x K, y is K x N (the products of their other
+// non-batch dims).
+struct Product {
+  int64_t batch, m, k, n;
 };
 
 class Dot final : public Layer {
@@ -44,36 +44,45 @@ class Dot final : public Layer {
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
     const auto [ax, ay] = resolve(inputs[0].size(), inputs[1].size());
-    size_t floats = 0;
-    if (needs_copy(ax, inputs[0].size())) floats += static_cast<size_t>(num_elements(inputs[0]));
-    if (needs_copy(ay, inputs[1].size())) floats += static_cast<size_t>(num_elements(inputs[1]));
-    return floats;
+    return scratch_floats(inputs[0], inputs[1], ax, ay);
+  }
+
+  // The batched matrix product for these shapes (none for a plain dot product per sample).
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    const Dims &x = inputs[0], &y = inputs[1];
+    const auto [ax, ay] = resolve(x.size(), y.size());
+    const Product p = product_of(x, y, ax, ay);
+    if (p.m == 1 && p.n == 1) return nullptr;
+    // Each operand is a batch of row-major matrices, or of transposed ones.
+    const auto matrices = [&](int64_t rows, int64_t cols, bool transposed) {
+      return StridedMatrices{{p.batch, rows, cols},
+                             {rows * cols, transposed ? 1 : cols, transposed ? rows : 1}};
+    };
+    return prepare_batched_matmul(matrices(p.m, p.k, transposed(ax, x.size(), true)),
+                                  matrices(p.k, p.n, transposed(ay, y.size(), false)),
+                                  matrices(p.m, p.n, false), 1.0f);
   }
 
   void run(const RunContext& ctx) const override {
     const ConstTensor &x = ctx.inputs[0], &y = ctx.inputs[1];
     const auto [ax, ay] = resolve(x.shape.size(), y.shape.size());
-    const int64_t batch = x.shape[0], k = x.shape[ax];
-    // Per sample: x is M x K, y is K x N (the products of their other non-batch dims).
-    const int64_t m = product(x.shape, 1, ax) * product(x.shape, ax + 1, x.shape.size());
-    const int64_t n = product(y.shape, 1, ay) * product(y.shape, ay + 1, y.shape.size());
+    const Product p = product_of(x.shape, y.shape, ax, ay);
     float* scratch = ctx.scratch;
-    const Operand a = as_operand(x, ax, true, scratch);
-    const Operand b = as_operand(y, ay, false, scratch);
+    const float* a = as_operand(x, ax, scratch);
+    const float* b = as_operand(y, ay, scratch);
     float* out = ctx.outputs[0].data;
-    for (int64_t s = 0; s < batch; ++s) {
-      const float* as = a.data + s * m * k;
-      const float* bs = b.data + s * k * n;
-      float* os = out + s * m * n;
-      if (m == 1 && n == 1) {  // a plain dot product per sample (the common (B, K) . (B, K))
+    if (p.m == 1 && p.n == 1) {  // a plain dot product per sample (the common (B, K) . (B, K))
+      for (int64_t s = 0; s < p.batch; ++s) {
         float sum = 0.0f;
-        for (int64_t i = 0; i < k; ++i) sum += as[i] * bs[i];
-        os[0] = sum;
-      } else {
-        sgemm(a.transposed, b.transposed, m, n, k, 1.0f, as, a.transposed ? m : k, bs,
-              b.transposed ? k : n, 0.0f, os, n);
+        for (int64_t i = 0; i < p.k; ++i) sum += a[s * p.k + i] * b[s * p.k + i];
+        out[s] = sum;
       }
+      return;
     }
+    with_prepared(*this, ctx, scratch_floats(x.shape, y.shape, ax, ay),
+                  [&](const Prepared& product, float* product_scratch) {
+                    run_batched_matmul(product, a, b, out, product_scratch);
+                  });
   }
 
  private:
@@ -95,6 +104,20 @@ class Dot final : public Layer {
     return {one(axes_[0], x_rank), one(axes_[1], y_rank)};
   }
 
+  static Product product_of(std::span<const int64_t> x, std::span<const int64_t> y, size_t ax,
+                            size_t ay) {
+    return {x[0], product(x, 1, ax) * product(x, ax + 1, x.size()), x[ax],
+            product(y, 1, ay) * product(y, ay + 1, y.size())};
+  }
+
+  size_t scratch_floats(std::span<const int64_t> x, std::span<const int64_t> y, size_t ax,
+                        size_t ay) const {
+    size_t floats = 0;
+    if (needs_copy(ax, x.size())) floats += static_cast<size_t>(num_elements(x));
+    if (needs_copy(ay, y.size())) floats += static_cast<size_t>(num_elements(y));
+    return floats;
+  }
+
   // Whether an input must be copied (moved so its contracted axis is last, and normalised)
   // before the product: only an input contracted on its first or last non-batch axis can be used
   // in place, and only without normalisation.
@@ -102,14 +125,20 @@ class Dot final : public Layer {
     return normalize_ || (axis != 1 && axis != rank - 1);
   }
 
-  // The first input as [M, K] (or [K, M]) per sample, the second as [K, N] (or [N, K]).
-  Operand as_operand(const ConstTensor& in, size_t axis, bool first, float*& scratch) const {
+  // Whether an operand reaches the product transposed: the first input stored as [K, M] rather
+  // than [M, K], the second as [N, K] rather than [K, N].
+  bool transposed(size_t axis, size_t rank, bool first) const {
+    // A copy has rows of K: [M, K] for the first input, [N, K] for the second.
+    if (needs_copy(axis, rank)) return !first;
+    // In place, the first input contracted last is [M, K], on axis 1 [K, M]; the second
+    // contracted on axis 1 is [K, N], last [N, K] (rank 2 satisfies both; untransposed is used).
+    return first ? axis != rank - 1 : axis != 1;
+  }
+
+  // An input as the product reads it (see transposed()): in place, or moved and normalised.
+  const float* as_operand(const ConstTensor& in, size_t axis, float*& scratch) const {
     const size_t rank = in.shape.size();
-    if (!needs_copy(axis, rank)) {
-      // First input: contracted last is [M, K], on axis 1 [K, M]. Second input: contracted on
-      // axis 1 is [K, N], last [N, K]. (Rank 2 satisfies both; the untransposed form is used.)
-      return {in.data, first ? axis != rank - 1 : axis != 1};
-    }
+    if (!needs_copy(axis, rank)) return in.data;
     std::vector<int> perm;
     for (size_t d = 0; d < rank; ++d)
       if (d != axis) perm.push_back(static_cast<int>(d));
@@ -119,7 +148,7 @@ class Dot final : public Layer {
     transpose(in.data, in.shape, perm, moved);
     const int64_t k = in.shape[axis];
     if (normalize_ && k > 0) l2_normalize_rows(moved, moved, in.size() / k, k, min_norm_);
-    return {moved, !first};  // rows of K: [M, K] for the first input, [N, K] for the second
+    return moved;
   }
 
   std::array<int64_t, 2> axes_;
