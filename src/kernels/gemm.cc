@@ -57,6 +57,9 @@ KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const Pack
     const float* panel = b.data.data() + j * b.k;
     const int64_t cols = std::min(kPanel, b.n - j);
     int64_t r = 0;
+    // Six rows share each panel load (24 accumulators, 4 weight and 1 broadcast registers).
+    for (; r + 6 <= m; r += 6)
+      panel_avx512<6>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
     for (; r + 4 <= m; r += 4)
       panel_avx512<4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
     for (; r < m; ++r) panel_avx512<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
