@@ -1,4 +1,4 @@
-// Stress: 64 threads on 4 models for a bounded time (10 s; 3 s under sanitizers; override with
+// Stress: 64 threads on 6 models for a bounded time (10 s; 3 s under sanitizers; override with
 // KERASRT_STRESS_SECONDS), random batch sizes (and sequence lengths), valid and invalid inputs
 // mixed. Every valid result must be bit-identical to the single-threaded result, every invalid
 // one a kerasrt::Error with the expected message, and memory must stay flat after warm-up
@@ -61,12 +61,15 @@ struct Case {
 
 enum class Bad { kWrongDim, kWrongRank, kTooFew, kTooMany, kUnknownName, kCount };
 
-TEST(Stress, SixtyFourThreadsFourModelsMixedInputs) {
+TEST(Stress, SixtyFourThreadsSixModelsMixedInputs) {
   const std::vector<std::string> paths = {
       (source_dir() / "examples/models/mnist_cnn.h5").string(),
       (source_dir() / "examples/models/mlp.keras").string(),
       (fixtures_dir() / "graph_multi_io/model.h5").string(),
       (fixtures_dir() / "lstm_variable_length/model.keras").string(),
+      // Batched matrix products whose operands both come with the call (attention, Dot).
+      (fixtures_dir() / "mha_causal/model.h5").string(),
+      (fixtures_dir() / "merge_dot_normalize/model.h5").string(),
   };
   std::vector<Model> models;
   for (const std::string& path : paths) models.push_back(Model::load(path));
