@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "kernels/onednn.h"
 #include "kernels/transpose.h"
 #include "layers/tf_op_lambda.h"
 
@@ -155,64 +156,46 @@ class MatMul final : public Layer {
     return {out};
   }
 
+  // One batched matrix product per shape, its operands read in place.
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    const Dims out = output_shapes(inputs)[0];
+    return prepare_batched_matmul(matrices(shape_of(a_, inputs), a_.transposed, out.size()),
+                                  matrices(shape_of(b_, inputs), b_.transposed, out.size()),
+                                  matrices(out, false, out.size()), 1.0f);
+  }
+
   void run(const RunContext& ctx) const override {
-    const Dims as = concrete(a_, ctx), bs = concrete(b_, ctx);
-    const float* ad =
-        a_.input >= 0 ? ctx.inputs[static_cast<size_t>(a_.input)].data : a_.constant.values.data();
-    const float* bd =
-        b_.input >= 0 ? ctx.inputs[static_cast<size_t>(b_.input)].data : b_.constant.values.data();
-    const int64_t m = as[as.size() - (a_.transposed ? 1 : 2)];
-    const int64_t k = as[as.size() - (a_.transposed ? 2 : 1)];
-    const int64_t n = bs[bs.size() - (b_.transposed ? 2 : 1)];
-    const std::span<const int64_t> out_shape = ctx.outputs[0].shape;
-    const size_t batch_rank = out_shape.size() - 2;
-    // Matrix strides of each operand over the output's batch axes (0 where broadcast).
-    const auto strides = [&](const Dims& s) {
-      std::vector<int64_t> st(batch_rank, 0);
-      int64_t stride = s[s.size() - 1] * s[s.size() - 2];
-      for (size_t i = s.size() - 2; i-- > 0;) {
-        st[i + batch_rank - (s.size() - 2)] = s[i] == 1 ? 0 : stride;
-        stride *= s[i];
-      }
-      return st;
-    };
-    const std::vector<int64_t> sa = strides(as), sb = strides(bs);
-    int64_t batches = 1;
-    for (size_t i = 0; i < batch_rank; ++i) batches *= out_shape[i];
-    std::vector<int64_t> index(batch_rank, 0);
-    int64_t oa = 0, ob = 0;
-    float* out = ctx.outputs[0].data;
-    for (int64_t bi = 0; bi < batches; ++bi) {
-      const float* A = ad + oa;
-      const float* B = bd + ob;
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          double acc = 0;
-          for (int64_t p = 0; p < k; ++p)
-            acc += static_cast<double>(a_.transposed ? A[p * m + i] : A[i * k + p]) *
-                   (b_.transposed ? B[j * k + p] : B[p * n + j]);
-          out[i * n + j] = static_cast<float>(acc);
-        }
-      out += m * n;
-      for (size_t i = batch_rank; i-- > 0;) {
-        oa += sa[i];
-        ob += sb[i];
-        if (++index[i] < out_shape[i]) break;
-        oa -= sa[i] * index[i];
-        ob -= sb[i] * index[i];
-        index[i] = 0;
-      }
-    }
+    with_prepared(*this, ctx, [&](const Prepared& product, float* scratch) {
+      run_batched_matmul(product, data_of(a_, ctx), data_of(b_, ctx), ctx.outputs[0].data, scratch);
+    });
   }
 
  private:
   static Dims shape_of(const MatOperand& op, std::span<const Dims> inputs) {
     return op.input >= 0 ? inputs[static_cast<size_t>(op.input)] : op.constant.shape;
   }
-  static Dims concrete(const MatOperand& op, const RunContext& ctx) {
-    if (op.input < 0) return op.constant.shape;
-    const std::span<const int64_t> s = ctx.inputs[static_cast<size_t>(op.input)].shape;
-    return Dims(s.begin(), s.end());
+  static const float* data_of(const MatOperand& op, const RunContext& ctx) {
+    return op.input >= 0 ? ctx.inputs[static_cast<size_t>(op.input)].data
+                         : op.constant.values.data();
+  }
+  // An operand of row-major shape `s` as `rank`-dimensional matrices (batch axes..., rows,
+  // columns): batch axes it lacks are 1 (broadcast, as are its own axes of 1), and a transposed
+  // operand is read transposed in place.
+  static StridedMatrices matrices(const Dims& s, bool transposed, size_t rank) {
+    StridedMatrices m{Dims(rank, 1), Dims(rank, 0)};
+    const size_t lead = rank - s.size();
+    int64_t stride = 1;
+    for (size_t i = s.size(); i-- > 0;) {
+      m.dims[lead + i] = s[i];
+      m.strides[lead + i] = stride;
+      stride *= s[i];
+    }
+    for (size_t i = 0; i < lead; ++i) m.strides[i] = stride;
+    if (transposed) {
+      std::swap(m.dims[rank - 1], m.dims[rank - 2]);
+      std::swap(m.strides[rank - 1], m.strides[rank - 2]);
+    }
+    return m;
   }
   static Dims batch_shape(const std::string& function, const Dims& a, const Dims& b) {
     const Dims ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
