@@ -457,6 +457,24 @@ void MatmulKernel::run(const Prepared& prepared, const float* in, float* out,
 // ---------------------------------------------------------------------------------------------
 // Batched matrix products of two operands given per call
 
+StridedMatrices StridedMatrices::row_major(std::span<const int64_t> stored, bool transposed,
+                                           size_t rank) {
+  StridedMatrices m{Dims(rank, 1), Dims(rank, 0)};
+  const size_t lead = rank - stored.size();
+  int64_t stride = 1;
+  for (size_t i = stored.size(); i-- > 0;) {
+    m.dims[lead + i] = stored[i];
+    m.strides[lead + i] = stride;
+    stride *= stored[i];
+  }
+  for (size_t i = 0; i < lead; ++i) m.strides[i] = stride;
+  if (transposed) {
+    std::swap(m.dims[rank - 1], m.dims[rank - 2]);
+    std::swap(m.strides[rank - 1], m.strides[rank - 2]);
+  }
+  return m;
+}
+
 std::shared_ptr<const Prepared> prepare_batched_matmul(const StridedMatrices& a,
                                                        const StridedMatrices& b,
                                                        const StridedMatrices& out, float scale) {

@@ -148,6 +148,11 @@ class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
 // in floats, so that attention reads its heads in place.
 struct StridedMatrices {
   dnnl::memory::dims dims, strides;
+
+  // A row-major array of shape `stored` (batch axes..., rows, columns) as `rank`-dimensional
+  // matrices: batch axes it lacks are 1 (broadcast, as are its own axes of 1). `transposed`
+  // reads each stored matrix transposed, in place.
+  static StridedMatrices row_major(std::span<const int64_t> stored, bool transposed, size_t rank);
 };
 
 // out = scale * a . b for each pair of a batch of matrices, with both operands given per call

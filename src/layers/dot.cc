@@ -53,10 +53,10 @@ class Dot final : public Layer {
     const auto [ax, ay] = resolve(x.size(), y.size());
     const Product p = product_of(x, y, ax, ay);
     if (p.m == 1 && p.n == 1) return nullptr;
-    // Each operand is a batch of row-major matrices, or of transposed ones.
+    // Each operand is a batch of row-major (rows, cols) matrices, or stored as (cols, rows).
     const auto matrices = [&](int64_t rows, int64_t cols, bool transposed) {
-      return StridedMatrices{{p.batch, rows, cols},
-                             {rows * cols, transposed ? 1 : cols, transposed ? rows : 1}};
+      const Dims stored = transposed ? Dims{p.batch, cols, rows} : Dims{p.batch, rows, cols};
+      return StridedMatrices::row_major(stored, transposed, 3);
     };
     return prepare_batched_matmul(matrices(p.m, p.k, transposed(ax, x.size(), true)),
                                   matrices(p.k, p.n, transposed(ay, y.size(), false)),

@@ -159,9 +159,12 @@ class MatMul final : public Layer {
   // One batched matrix product per shape, its operands read in place.
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
     const Dims out = output_shapes(inputs)[0];
-    return prepare_batched_matmul(matrices(shape_of(a_, inputs), a_.transposed, out.size()),
-                                  matrices(shape_of(b_, inputs), b_.transposed, out.size()),
-                                  matrices(out, false, out.size()), 1.0f);
+    const auto matrices = [&](const Dims& stored, bool transposed) {
+      return StridedMatrices::row_major(stored, transposed, out.size());
+    };
+    return prepare_batched_matmul(matrices(shape_of(a_, inputs), a_.transposed),
+                                  matrices(shape_of(b_, inputs), b_.transposed),
+                                  matrices(out, false), 1.0f);
   }
 
   void run(const RunContext& ctx) const override {
@@ -177,25 +180,6 @@ class MatMul final : public Layer {
   static const float* data_of(const MatOperand& op, const RunContext& ctx) {
     return op.input >= 0 ? ctx.inputs[static_cast<size_t>(op.input)].data
                          : op.constant.values.data();
-  }
-  // An operand of row-major shape `s` as `rank`-dimensional matrices (batch axes..., rows,
-  // columns): batch axes it lacks are 1 (broadcast, as are its own axes of 1), and a transposed
-  // operand is read transposed in place.
-  static StridedMatrices matrices(const Dims& s, bool transposed, size_t rank) {
-    StridedMatrices m{Dims(rank, 1), Dims(rank, 0)};
-    const size_t lead = rank - s.size();
-    int64_t stride = 1;
-    for (size_t i = s.size(); i-- > 0;) {
-      m.dims[lead + i] = s[i];
-      m.strides[lead + i] = stride;
-      stride *= s[i];
-    }
-    for (size_t i = 0; i < lead; ++i) m.strides[i] = stride;
-    if (transposed) {
-      std::swap(m.dims[rank - 1], m.dims[rank - 2]);
-      std::swap(m.strides[rank - 1], m.strides[rank - 2]);
-    }
-    return m;
   }
   static Dims batch_shape(const std::string& function, const Dims& a, const Dims& b) {
     const Dims ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
