@@ -105,46 +105,6 @@ void depthwise_conv_forward(const Window& w, int64_t multiplier, const float* in
   if (bias) add_bias(out, rows, out_channels, bias);
 }
 
-size_t conv_transpose_scratch_floats(const Window& window, int64_t filters) {
-  const int64_t columns = window.kernel_positions() * filters;
-  return static_cast<size_t>(chunk_rows(window, columns) * columns);
-}
-
-void conv_transpose_forward(const Window& w, int64_t in_channels, int64_t filters, const float* in,
-                            const float* packed_kernel, const float* bias, float* out,
-                            float* scratch) {
-  const int64_t rows = output_rows(w);  // input positions of the transposed convolution
-  const int64_t columns = w.kernel_positions() * filters;
-  const int64_t step = chunk_rows(w, columns);
-  std::fill_n(out, w.in.elements(), 0.0f);
-  for (int64_t begin = 0; begin < rows; begin += step) {
-    const int64_t end = std::min(rows, begin + step);
-    sgemm(false, false, end - begin, columns, in_channels, 1.0f, in + begin * in_channels,
-          in_channels, packed_kernel, columns, 0.0f, scratch, columns);
-    OutputCursor at(w, begin);
-    for (int64_t row = begin; row < end; ++row, at.next(w)) {
-      const float* contributions = scratch + (row - begin) * columns;
-      for_each_tap(w, at, [&](int64_t tap, int64_t offset) {
-        const float* c = contributions + tap * filters;
-        float* o = out + offset;
-        for (int64_t f = 0; f < filters; ++f) o[f] += c[f];
-      });
-    }
-  }
-  if (bias) add_bias(out, w.in.batch * w.in.positions(), filters, bias);
-}
-
-std::vector<float> pack_conv_transpose_kernel(const std::vector<float>& kernel, int64_t taps,
-                                              int64_t filters, int64_t in_channels) {
-  std::vector<float> packed(kernel.size());
-  for (int64_t tap = 0; tap < taps; ++tap)
-    for (int64_t f = 0; f < filters; ++f)
-      for (int64_t c = 0; c < in_channels; ++c)
-        packed[static_cast<size_t>(c * taps * filters + tap * filters + f)] =
-            kernel[static_cast<size_t>((tap * filters + f) * in_channels + c)];
-  return packed;
-}
-
 void channels_first_to_last(const float* in, int64_t batch, int64_t channels, int64_t positions,
                             float* out) {
   for (int64_t n = 0; n < batch; ++n) {

@@ -24,19 +24,6 @@ void conv_forward(const Window& window, int64_t groups, int64_t filters, const f
 void depthwise_conv_forward(const Window& window, int64_t multiplier, const float* in,
                             const float* kernel, const float* bias, float* out);
 
-// Transposed convolution: out[batch, window.in.size..., filters] (window from
-// make_transpose_window) where input position i adds in[i] . kernel[tap] to output position
-// i * stride - pad_before + tap * dilation (+ bias when not null). Runs as one sgemm per chunk
-// of input positions against the packed kernel, then a scatter (col2im).
-size_t conv_transpose_scratch_floats(const Window& window, int64_t filters);
-void conv_transpose_forward(const Window& window, int64_t in_channels, int64_t filters,
-                            const float* in, const float* packed_kernel, const float* bias,
-                            float* out, float* scratch);
-// Packs a Keras transposed-convolution kernel (taps..., filters, in_channels) into the
-// [in_channels x taps * filters] matrix conv_transpose_forward multiplies by.
-std::vector<float> pack_conv_transpose_kernel(const std::vector<float>& kernel, int64_t taps,
-                                              int64_t filters, int64_t in_channels);
-
 // Layout changes between [batch, channels, positions] and [batch, positions, channels].
 void channels_first_to_last(const float* in, int64_t batch, int64_t channels, int64_t positions,
                             float* out);

@@ -163,24 +163,14 @@ void set_scratchpad(PrimitiveState& state, const dnnl::primitive_desc_base& pd) 
   state.scratch_floats = (state.scratchpad.get_size() + sizeof(float) - 1) / sizeof(float);
 }
 
-// y = x * scale + shift folded into the bias: bias * scale + shift, rounded once.
+}  // namespace
+
 void fold_bias(std::vector<float>& bias, int64_t units, std::span<const float> scale,
                std::span<const float> shift) {
   if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
   for (size_t u = 0; u < bias.size(); ++u)
     bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);
 }
-
-// weights[..., u] *= scale[u], for per-unit scales on the fastest axis (Keras's kernel layouts).
-void scale_units(std::vector<float>& weights, int64_t units, std::span<const float> scale) {
-  // Row by row, so it vectorises (a modulo per value was a tenth of ResNet50's load). A float
-  // product is rounded once either way: the exact product of two floats fits in a double.
-  const size_t n = static_cast<size_t>(units);
-  for (size_t row = 0; row + n <= weights.size(); row += n)
-    for (size_t u = 0; u < n; ++u) weights[row + u] *= scale[u];
-}
-
-}  // namespace
 
 bool PostOps::fuses_activation() const {
   if (activation.kind == ActKind::kLinear) return true;
@@ -204,19 +194,24 @@ PrimitiveKernel<Kernel>::PrimitiveKernel(SharedFloats weights, memory::desc layo
 template <class Kernel>
 Kernel PrimitiveKernel<Kernel>::with_scale_shift(std::span<const float> scale,
                                                  std::span<const float> shift) const {
-  if (packed_) throw Error("internal: a packed kernel cannot fold a scale");
-  Kernel out = static_cast<const Kernel&>(*this);
-  if (weight_scale_) {
-    // A second folded scale: the first is applied now, so each product is rounded as before.
-    std::vector<float> weights = copy_values(weights_.span());
-    scale_units(weights, units_, *weight_scale_);
-    out.weights_ = SharedFloats::owning(std::move(weights));
-  }
-  // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
-  out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
+  Kernel out = with_unit_scale(scale);
   std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
   fold_bias(bias, units_, scale, shift);
   out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
+  return out;
+}
+
+template <class Kernel>
+Kernel PrimitiveKernel<Kernel>::with_unit_scale(std::span<const float> scale) const {
+  if (packed_) throw Error("internal: a packed kernel cannot fold a scale");
+  Kernel out = static_cast<const Kernel&>(*this);
+  if (weight_scale_)
+    // A second folded scale: the first is applied now (in the layout held, whichever axis the
+    // units are on), so each product is rounded as before.
+    out.weights_ = SharedFloats::owning(reorder_weights(
+        weights_.span(), weights_desc_, weights_desc_, weight_scale_.get(), unit_axes_));
+  // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
+  out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
   return out;
 }
 
@@ -391,13 +386,16 @@ void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, f
 // ---------------------------------------------------------------------------------------------
 // Matrix product
 
-MatmulKernel::MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias)
+MatmulKernel::MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias,
+                           bool transposed)
     // A folded scale is per column: axis 1.
     : PrimitiveKernel(std::move(weights),
-                      memory::desc({k, n}, memory::data_type::f32, memory::format_tag::ab),
+                      memory::desc({k, n}, memory::data_type::f32,
+                                   transposed ? memory::format_tag::ba : memory::format_tag::ab),
                       std::move(bias), n, 0b10),
       k_(k),
-      n_(n) {}
+      n_(n),
+      transposed_(transposed) {}
 
 MatmulKernel MatmulKernel::packed_for(int64_t typical_rows) const {
   return packed_as(*make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false));
@@ -425,9 +423,10 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     dnnl::matmul::primitive_desc pd(
         dnnl::matmul::desc(state->src, any_weights, state->bias, state->dst), attr, cpu_engine());
     // The packed layout pads the columns to the kernel's block: a narrow product (a Dense(1) over
-    // 4,096 inputs) would hold 1 MB instead of 16 KB. Such products run as fast on Keras's
-    // layout, so it is kept when packing would more than double the weights.
-    const memory::desc plain({k_, n_}, memory::data_type::f32, memory::format_tag::ab);
+    // 4,096 inputs) would hold 1 MB instead of 16 KB. Such products run as fast on the layout
+    // held, so it is kept when packing would more than double the weights.
+    const memory::desc plain({k_, n_}, memory::data_type::f32,
+                             transposed_ ? memory::format_tag::ba : memory::format_tag::ab);
     if (pd.weights_desc().get_size() > 2 * plain.get_size())
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());

@@ -37,6 +37,11 @@ struct PostOps {
 
 struct PrimitiveState;
 
+// y = x * scale + shift folded into the bias (`units` zeros when it has none): bias * scale +
+// shift, rounded once.
+void fold_bias(std::vector<float>& bias, int64_t units, std::span<const float> scale,
+               std::span<const float> shift);
+
 // What a convolution and a matrix product hold alike: weights in Keras's layout (possibly a view
 // of the model file) until packed into the layout their primitive picks, a folded per-unit scale
 // not yet multiplied into them (it is in the same pass that packs them), a bias and post-ops.
@@ -52,6 +57,8 @@ class PrimitiveKernel {
   // Copies with a per-unit scale and shift folded in (y * scale + shift, only before packing),
   // or with other post-ops.
   Kernel with_scale_shift(std::span<const float> scale, std::span<const float> shift) const;
+  // A copy whose weights are scaled per unit (only before packing), its bias left as it is.
+  Kernel with_unit_scale(std::span<const float> scale) const;
   Kernel with_post(const PostOps& post) const;
   // A copy whose weights are in memory of its own, for a kernel that cannot be packed at load.
   Kernel detached() const;
@@ -124,9 +131,10 @@ class ConvKernel : public PrimitiveKernel<ConvKernel> {
 class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
  public:
   MatmulKernel() = default;
-  // `weights` row-major (k x n) as Keras stores a Dense kernel, possibly a view of the model file
-  // until packed_for(); `bias` has n values or none.
-  MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias);
+  // `weights` row-major (k x n) as Keras stores a Dense kernel, or (n x k) when `transposed`,
+  // possibly a view of the model file until packed_for(); `bias` has n values or none.
+  MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias,
+               bool transposed = false);
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
@@ -142,6 +150,7 @@ class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
   std::shared_ptr<PrimitiveState> make_state(int64_t rows, bool primitive) const;
 
   int64_t k_ = 0, n_ = 0;
+  bool transposed_ = false;  // Keras's layout of the weights is (n x k)
 };
 
 // Matrices at any place in a buffer: dims (batch axes..., rows, columns) and each axis's stride

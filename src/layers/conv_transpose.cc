@@ -2,50 +2,89 @@
 // position spreads its value over a kernel-sized output window), plus bias, then the
 // activation. The kernel is (kernel..., filters, in_channels). Output sizes follow Keras's
 // rules for padding and output_padding, and "same" padding is placed as TensorFlow does.
+// Runs on kernels/conv_transpose.h with the kernel packed at load; a following
+// BatchNormalization, activation and (channels_last) Add are fused in at load.
+#include "kernels/conv_transpose.h"
+
 #include "kernels/activation.h"
-#include "kernels/conv.h"
 #include "layers/conv_common.h"
+#include "layers/fused.h"
 
 namespace kerasrt {
 namespace {
 
 class ConvTranspose final : public Layer {
  public:
-  ConvTranspose(WindowSpec spec, Spatial output_padding, int64_t in_channels, int64_t filters,
-                std::vector<float> packed_kernel, std::vector<float> bias, Activation act)
+  // `after`: an activation the kernel does not apply itself (softmax over an axis).
+  ConvTranspose(WindowSpec spec, Spatial output_padding, ConvTransposeKernel kernel,
+                Activation after, Dims typical_input)
       : spec_(spec),
         output_padding_(output_padding),
-        in_channels_(in_channels),
-        filters_(filters),
-        packed_kernel_(std::move(packed_kernel)),
-        bias_(std::move(bias)),
-        act_(act) {}
+        kernel_(std::move(kernel)),
+        after_(after),
+        typical_input_(std::move(typical_input)) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
-    check_channels(spec_.layout, in, in_channels_);
-    return {spec_.layout.with_spatial(in, output_size(spec_.layout.spatial(in)), filters_)};
+    check_channels(spec_.layout, in, kernel_.in_channels());
+    Dims out =
+        spec_.layout.with_spatial(in, output_size(spec_.layout.spatial(in)), kernel_.filters());
+    if (kernel_.post().sum) check_addend(inputs, out);
+    return {out};
   }
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
     const Window window = transpose_window(inputs[0]);
-    return channels_last_scratch_floats(spec_.layout, input_volume(window), window.in) +
-           conv_transpose_scratch_floats(window, filters_);
+    return channels_last_scratch_floats(spec_.layout, input_volume(window), window.in);
   }
+
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return kernel_.prepare(transpose_window(inputs[0]));
+  }
+
+  int inplace_input() const override { return kernel_.post().sum ? 1 : -1; }
 
   void run(const RunContext& ctx) const override {
     const MutTensor& out = ctx.outputs[0];
     const Window window = transpose_window(ctx.inputs[0].shape);
-    run_channels_last(spec_.layout, input_volume(window), window.in, ctx.inputs[0].data, out.data,
-                      ctx.scratch, [&](const float* in, float* result, float* scratch) {
-                        conv_transpose_forward(
-                            window, in_channels_, filters_, in, packed_kernel_.data(),
-                            bias_.empty() ? nullptr : bias_.data(), result, scratch);
-                      });
-    apply_activation(act_, out.data, out.shape);
+    if (kernel_.post().sum) load_addend(ctx);
+    const size_t layout_floats =
+        channels_last_scratch_floats(spec_.layout, input_volume(window), window.in);
+    with_prepared(*this, ctx, layout_floats, [&](const Prepared& prepared, float* scratch) {
+      run_channels_last(spec_.layout, input_volume(window), window.in, ctx.inputs[0].data, out.data,
+                        ctx.scratch, [&](const float* in, float* result, float*) {
+                          kernel_.run(prepared, window, in, result, scratch);
+                        });
+    });
+    apply_activation(after_, out.data, out.shape);
+  }
+
+  std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
+    const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+                             static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
+    auto fused = kernel_fusing(kernel_, after_, op, on_channels, kernel_.filters());
+    return fused ? with(std::move(*fused)) : nullptr;
+  }
+
+  std::shared_ptr<const Layer> fuse_add() const override {
+    // channels_first results are transposed out of scratch, over where the addend would be.
+    if (spec_.layout.channels_first()) return nullptr;
+    auto fused = kernel_adding(kernel_, after_);
+    return fused ? with(std::move(*fused)) : nullptr;
+  }
+
+  std::shared_ptr<const Layer> packed() const override {
+    if (kernel_.packed()) return nullptr;
+    if (!is_known(typical_input_)) return kernel_.in_file() ? with(kernel_.detached()) : nullptr;
+    return with(kernel_.packed_for(transpose_window(typical_input_)));
   }
 
  private:
+  std::shared_ptr<const Layer> with(ConvTransposeKernel kernel) const {
+    return std::make_shared<ConvTranspose>(spec_, output_padding_, std::move(kernel), after_,
+                                           typical_input_);
+  }
+
   Spatial output_size(const Spatial& in) const {
     Spatial out;
     for (int a = 0; a < kMaxSpatialRank; ++a)
@@ -55,19 +94,19 @@ class ConvTranspose final : public Layer {
   }
   Window transpose_window(std::span<const int64_t> in_shape) const {
     const Volume in = spec_.layout.volume(in_shape);
-    const Volume out{in.batch, output_size(in.size), filters_};
+    const Volume out{in.batch, output_size(in.size), kernel_.filters()};
     return make_transpose_window(out, in.size, spec_.kernel, spec_.stride, spec_.dilation,
                                  spec_.padding);
   }
   Volume input_volume(const Window& window) const {
-    return {window.in.batch, window.out, in_channels_};
+    return {window.in.batch, window.out, kernel_.in_channels()};
   }
 
   WindowSpec spec_;
   Spatial output_padding_;  // per axis, -1 for Keras's None
-  int64_t in_channels_, filters_;
-  std::vector<float> packed_kernel_, bias_;
-  Activation act_;
+  ConvTransposeKernel kernel_;
+  Activation after_;
+  Dims typical_input_;  // the static input shape with batch 1: what weights are packed for
 };
 
 std::unique_ptr<Layer> make_conv_transpose(const BuildContext& ctx, int rank) {
@@ -98,13 +137,17 @@ std::unique_ptr<Layer> make_conv_transpose(const BuildContext& ctx, int rank) {
   Dims kernel_shape = spec.kernel_dims();
   kernel_shape.push_back(filters);
   kernel_shape.push_back(in_channels);
-  const auto kernel = ctx.weights.take("kernel", kernel_shape);
+  SharedFloats kernel = take_kernel(ctx, "kernel", kernel_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {filters});
   const int64_t taps = spec.kernel[0] * spec.kernel[1] * spec.kernel[2];
-  return std::make_unique<ConvTranspose>(
-      spec, output_padding, in_channels, filters,
-      pack_conv_transpose_kernel(kernel, taps, filters, in_channels), std::move(bias), act);
+  const ConvTransposeKernel transposed(in_channels, filters, taps, std::move(kernel),
+                                       std::move(bias));
+  PostOps post;
+  if (act.is_pointwise()) post.activation = act;
+  return std::make_unique<ConvTranspose>(spec, output_padding, transposed.with_post(post),
+                                         act.is_pointwise() ? Activation{} : act,
+                                         typical_input(ctx.input_shapes[0]));
 }
 
 }  // namespace

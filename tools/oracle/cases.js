@@ -766,6 +766,35 @@ add({name: 'graph_conv_bn_any_size', description: 'Conv2D and DepthwiseConv2D (m
     h = L.batchNormalization({name: 'batch_normalization_1'}).apply(h);
     return L.globalAveragePooling2d({name: 'global_average_pooling2d'}).apply(h);
   })});
+add({name: 'graph_conv_transpose_generator', description: 'DCGAN-like generator: Dense, Reshape, Conv2DTranspose (no bias) + BatchNormalization + ReLU; Conv2DTranspose + two BatchNormalizations + LeakyReLU; a residual Conv2DTranspose (stride 1) + Add; channels_first Conv2DTranspose + ReLU + Add (not fused: the result is transposed out of scratch); Conv2DTranspose tanh. Each BatchNormalization, activation and channels_last Add following a transposed convolution is fused into it at load.',
+  batch: 2,
+  build: (L, tf) => fn1(tf, L, 'model', [5], (x) => {
+    let h = L.dense({units: 3 * 3 * 8, name: 'dense'}).apply(x);
+    h = L.reshape({targetShape: [3, 3, 8], name: 'reshape'}).apply(h);
+    h = L.conv2dTranspose({filters: 6, kernelSize: 4, strides: 2, padding: 'same', useBias: false, name: 'conv2d_transpose'}).apply(h);
+    h = L.batchNormalization({name: 'batch_normalization'}).apply(h);
+    h = L.reLU({name: 're_lu'}).apply(h);
+    h = L.conv2dTranspose({filters: 4, kernelSize: 3, strides: 2, padding: 'same', name: 'conv2d_transpose_1'}).apply(h);
+    h = L.batchNormalization({name: 'batch_normalization_1'}).apply(h);
+    h = L.batchNormalization({name: 'batch_normalization_2'}).apply(h);
+    h = L.leakyReLU({alpha: 0.2, name: 'leaky_re_lu'}).apply(h);
+    const r = L.conv2dTranspose({filters: 4, kernelSize: 3, padding: 'same', name: 'conv2d_transpose_2'}).apply(h);
+    h = L.add({name: 'add'}).apply([r, h]);
+    const p = L.permute({dims: [3, 1, 2], name: 'permute'}).apply(h);
+    let c = L.conv2dTranspose({filters: 4, kernelSize: 3, padding: 'same', dataFormat: 'channelsFirst', name: 'conv2d_transpose_3'}).apply(p);
+    c = L.reLU({name: 're_lu_1'}).apply(c);
+    c = L.add({name: 'add_1'}).apply([c, p]);
+    return L.conv2dTranspose({filters: 3, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', dataFormat: 'channelsFirst', name: 'conv2d_transpose_4'}).apply(c);
+  })});
+add({name: 'graph_conv_transpose_bn_any_size', description: 'Conv1DTranspose (stride 2) and Conv2DTranspose (no bias) each followed by BatchNormalization, on inputs of any size: with no size known at load, the folded scale reaches the weights when they are laid out for the call\'s shape.',
+  batch: 2, inputs: [{shape: [5, 4, 3]}],
+  build: (L, tf) => fn1(tf, L, 'model', [null, null, 3], (x) => {
+    let h = L.conv2dTranspose({filters: 4, kernelSize: 3, strides: 2, useBias: false, name: 'conv2d_transpose'}).apply(x);
+    h = L.batchNormalization({name: 'batch_normalization'}).apply(h);
+    h = L.reLU({name: 're_lu'}).apply(h);
+    h = L.conv2dTranspose({filters: 2, kernelSize: [2, 3], strides: [1, 2], padding: 'same', name: 'conv2d_transpose_1'}).apply(h);
+    return L.batchNormalization({name: 'batch_normalization_1'}).apply(h);
+  })});
 add({name: 'graph_stacked_rnn', description: 'Stacked LSTM(return_sequences) -> GRU -> Dense, Sequential.', k3: '3.3.3',
   build: (L, tf) => seq(tf, 'sequential', [5, 3], [
     L.lstm(Object.assign({units: 4, returnSequences: true, name: 'lstm'}, REC)),
