@@ -102,4 +102,13 @@ void transpose(const float* in, std::span<const int64_t> in_shape, std::span<con
   });
 }
 
+void swap_inner_axes(const float* in, int64_t batch, int64_t rows, int64_t columns, float* out) {
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* src = in + n * rows * columns;
+    float* dst = out + n * rows * columns;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < columns; ++c) dst[c * rows + r] = src[r * columns + c];
+  }
+}
+
 }  // namespace kerasrt

@@ -1,4 +1,5 @@
-// Generic N-d axis permutation of row-major float tensors.
+// Axis permutations of row-major float tensors: generic N-d, and the channels_first /
+// channels_last layout changes.
 #pragma once
 
 #include <cstdint>
@@ -14,5 +15,18 @@ std::vector<int64_t> permuted_shape(std::span<const int64_t> shape, std::span<co
 // `perm` must be a permutation of 0..rank-1; `in` and `out` must not overlap.
 void transpose(const float* in, std::span<const int64_t> in_shape, std::span<const int> perm,
                float* out);
+
+// out[batch, columns, rows] = in[batch, rows, columns] transposed matrix by matrix.
+void swap_inner_axes(const float* in, int64_t batch, int64_t rows, int64_t columns, float* out);
+
+// Layout changes between [batch, channels, positions] and [batch, positions, channels].
+inline void channels_first_to_last(const float* in, int64_t batch, int64_t channels,
+                                   int64_t positions, float* out) {
+  swap_inner_axes(in, batch, channels, positions, out);
+}
+inline void channels_last_to_first(const float* in, int64_t batch, int64_t channels,
+                                   int64_t positions, float* out) {
+  swap_inner_axes(in, batch, positions, channels, out);
+}
 
 }  // namespace kerasrt

@@ -5,9 +5,9 @@
 #include <optional>
 #include <utility>
 
-#include "kernels/conv.h"
 #include "kernels/conv_geometry.h"
 #include "kernels/onednn.h"
+#include "kernels/transpose.h"
 #include "layers/layer.h"
 
 namespace kerasrt {

@@ -7,17 +7,24 @@
 // at every output position. The states are (out positions..., filters) volumes in the layer's
 // data_format. Outputs h (per step or last); return_state adds [h, c].
 // Runs on the generic recurrent driver (rnn_common.h): the input convolution of every timestep
-// at once, then one recurrent convolution and the LSTM gate math per timestep. Internally
-// everything is channels_last (what the convolution kernel takes); channels_first inputs are
-// transposed in and the outputs transposed back.
+// at once, then one recurrent convolution (onto the projected inputs, a fused sum) and the LSTM
+// gate math per timestep, both convolutions oneDNN primitives with their kernels packed at
+// load. Internally everything is channels_last; channels_first inputs are transposed in and the
+// outputs transposed back.
 #include <algorithm>
 
-#include "kernels/conv.h"
+#include "kernels/onednn.h"
 #include "layers/conv_common.h"
 #include "layers/rnn_common.h"
 
 namespace kerasrt {
 namespace {
+
+// The two convolutions' primitives for one call's shapes; they run one after the other, on
+// the same scratch.
+struct ConvLstmState final : Prepared {
+  std::shared_ptr<const Prepared> input, recurrent;
+};
 
 // A per-timestep shape: the input shape without its time axis (batch kept).
 Dims without_time(const Dims& in) {
@@ -28,10 +35,11 @@ Dims without_time(const Dims& in) {
 
 class ConvLstm final : public RecurrentLayer {
  public:
+  // `kernel`, `recurrent` in Keras's layouts (taps..., channels or filters, 4 * filters).
   ConvLstm(const RnnOptions& options, const WindowSpec& spec, Dims step_input, Spatial in_size,
-           Spatial out_size, int64_t channels, int64_t filters, Dims state,
-           std::vector<float> kernel, std::vector<float> recurrent, std::vector<float> bias,
-           Activation activation, Activation recurrent_activation)
+           Spatial out_size, int64_t channels, int64_t filters, Dims state, SharedFloats kernel,
+           SharedFloats recurrent, std::vector<float> bias, Activation activation,
+           Activation recurrent_activation)
       : RecurrentLayer(options, std::move(step_input), std::move(state),
                        4 * filters * out_size[0] * out_size[1] * out_size[2], /*state_count=*/2),
         spec_(spec),
@@ -39,11 +47,21 @@ class ConvLstm final : public RecurrentLayer {
         out_size_(out_size),
         channels_(channels),
         filters_(filters),
-        kernel_(std::move(kernel)),
-        recurrent_(std::move(recurrent)),
-        bias_(std::move(bias)),
         activation_(activation),
-        recurrent_activation_(recurrent_activation) {}
+        recurrent_activation_(recurrent_activation) {
+    // Packed here rather than by packed(), as for the dense cells (rnn_common.cc): wrappers
+    // build this layer too.
+    const int rank = spec.layout.rank();
+    input_ = ConvKernel({rank, false, channels, 4 * filters, 1, spec.kernel}, std::move(kernel),
+                        std::move(bias))
+                 .packed_for(input_window(1));
+    PostOps onto_projection;
+    onto_projection.sum = true;
+    recurrent_ =
+        ConvKernel({rank, false, filters, 4 * filters, 1, spec.kernel}, std::move(recurrent), {})
+            .with_post(onto_projection)
+            .packed_for(recurrent_window(1));
+  }
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     // A mask of a convolutional sequence would have spatial axes; Keras's recurrence only
@@ -98,47 +116,52 @@ class ConvLstm final : public RecurrentLayer {
     return rows * in_size_[0] * in_size_[1] * in_size_[2] * channels_;
   }
 
-  void project(const float* in, int64_t rows, float* out, float* scratch) const override {
+  std::shared_ptr<const Prepared> prepare_cell(int64_t batch, int64_t steps) const override {
+    auto state = std::make_shared<ConvLstmState>();
+    const Window input = input_window(mul_dim(batch, steps)), recurrent = recurrent_window(batch);
+    state->input = input_.prepare(input);
+    state->recurrent = recurrent_.prepare(recurrent);
+    state->scratch_floats =
+        std::max(state->input->scratch_floats, state->recurrent->scratch_floats);
+    return state;
+  }
+
+  void project(const CellState& cell, const float* in, int64_t rows, float* out,
+               float* scratch) const override {
     const Window window = input_window(rows);
     if (spec_.layout.channels_first()) {
       channels_first_to_last(in, rows, channels_, window.in.positions(), scratch);
       in = scratch;
-      scratch += aligned_floats(input_floats(rows));
     }
-    conv_forward(window, 1, 4 * filters_, in, kernel_.data(),
-                 bias_.empty() ? nullptr : bias_.data(), out, scratch);
+    const auto& state = static_cast<const ConvLstmState&>(cell.prepared);
+    input_.run(*state.input, window, in, out, cell.scratch);
   }
   int64_t project_scratch_floats(int64_t rows) const override {
-    const int64_t transposed =
-        spec_.layout.channels_first() ? aligned_floats(input_floats(rows)) : 0;
-    return transposed + static_cast<int64_t>(conv_scratch_floats(input_window(rows), 1));
+    return spec_.layout.channels_first() ? aligned_floats(input_floats(rows)) : 0;
   }
 
-  void step(int64_t batch, StepInputs x, float* const* states, float* scratch) const override {
+  void step(int64_t batch, StepInputs x, float* const* states, float* scratch,
+            const CellState& cell) const override {
     const Window window = recurrent_window(batch);
     const int64_t width = window.out_positions() * 4 * filters_;  // per sample
+    // z = the projected inputs, then the recurrent convolution is summed onto them.
     float* z = scratch;
-    conv_forward(window, 1, 4 * filters_, states[0], recurrent_.data(), nullptr, z,
-                 z + aligned_floats(batch * width));
-    for (int64_t b = 0; b < batch; ++b) {
-      float* row = z + b * width;
-      const float* projected = x.data + b * x.stride;
-      for (int64_t j = 0; j < width; ++j) row[j] += projected[j];
-    }
-    const CellParams cell{filters_, nullptr, nullptr, nullptr, activation_, recurrent_activation_};
-    lstm_gates(cell, batch * window.out_positions(), StepInputs{z, 4 * filters_}, states[0],
+    for (int64_t b = 0; b < batch; ++b) std::copy_n(x.data + b * x.stride, width, z + b * width);
+    const auto& state = static_cast<const ConvLstmState&>(cell.prepared);
+    recurrent_.run(*state.recurrent, window, states[0], z, cell.scratch);
+    const CellParams params{filters_, nullptr,     nullptr,
+                            nullptr,  activation_, recurrent_activation_};
+    lstm_gates(params, batch * window.out_positions(), StepInputs{z, 4 * filters_}, states[0],
                states[1]);
   }
   int64_t step_scratch_floats(int64_t batch) const override {
-    const Window window = recurrent_window(batch);
-    return aligned_floats(batch * window.out_positions() * 4 * filters_) +
-           static_cast<int64_t>(conv_scratch_floats(window, 1));
+    return aligned_floats(batch * recurrent_window(batch).out_positions() * 4 * filters_);
   }
 
   WindowSpec spec_;
   Spatial in_size_, out_size_;
   int64_t channels_, filters_;
-  std::vector<float> kernel_, recurrent_, bias_;  // Keras layouts
+  ConvKernel input_, recurrent_;  // packed; the input one adds the bias
   Activation activation_, recurrent_activation_;
 };
 
@@ -175,8 +198,8 @@ std::unique_ptr<Layer> make_conv_lstm(const BuildContext& ctx, int rank) {
   Dims recurrent_shape = kernel_shape;
   kernel_shape.insert(kernel_shape.end(), {channels, 4 * filters});
   recurrent_shape.insert(recurrent_shape.end(), {filters, 4 * filters});
-  auto kernel = ctx.weights.take("kernel", kernel_shape);
-  auto recurrent = ctx.weights.take("recurrent_kernel", recurrent_shape);
+  SharedFloats kernel = take_kernel(ctx, "kernel", kernel_shape);
+  SharedFloats recurrent = take_kernel(ctx, "recurrent_kernel", recurrent_shape);
   std::vector<float> bias;
   if (config.get_bool("use_bias", true)) bias = ctx.weights.take("bias", {4 * filters});
 

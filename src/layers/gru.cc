@@ -31,7 +31,8 @@ class Gru final : public RecurrentLayer {
         recurrent_activation_(recurrent_activation) {}
 
  private:
-  void step(int64_t batch, StepInputs x, float* const* states, float* scratch) const override {
+  void step(int64_t batch, StepInputs x, float* const* states, float* scratch,
+            const CellState&) const override {
     const CellParams cell{units(),
                           &recurrent_,
                           &recurrent_candidate_,

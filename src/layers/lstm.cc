@@ -18,7 +18,8 @@ class Lstm final : public RecurrentLayer {
         recurrent_activation_(recurrent_activation) {}
 
  private:
-  void step(int64_t batch, StepInputs x, float* const* states, float*) const override {
+  void step(int64_t batch, StepInputs x, float* const* states, float*,
+            const CellState&) const override {
     const CellParams cell{units(), &recurrent_, nullptr,
                           nullptr, activation_, recurrent_activation_};
     lstm_step(cell, batch, x, states[0], states[1]);

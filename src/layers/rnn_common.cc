@@ -94,12 +94,16 @@ RecurrentLayer::RecurrentLayer(const RnnOptions& options, Dims step_input, Dims 
 
 int64_t RecurrentLayer::state_floats() const { return num_elements(state_); }
 
-void RecurrentLayer::project(const float*, int64_t, float*, float*) const {
+void RecurrentLayer::project(const CellState&, const float*, int64_t, float*, float*) const {
   throw Error("internal: a recurrent cell without a projection");
 }
 
+std::shared_ptr<const Prepared> RecurrentLayer::prepare_cell(int64_t, int64_t) const {
+  return std::make_shared<Prepared>();
+}
+
 std::shared_ptr<const Prepared> RecurrentLayer::prepare(std::span<const Dims> inputs) const {
-  if (!dense_cell_) return nullptr;
+  if (!dense_cell_) return prepare_cell(inputs[0][0], inputs[0][1]);
   return projection_.prepare(mul_dim(inputs[0][0], inputs[0][1]));
 }
 
@@ -196,57 +200,57 @@ void RecurrentLayer::run(const RunContext& ctx) const {
     next += aligned_floats(batch);
   }
   float* work = next;
-
-  if (dense_cell_) {
-    const auto own = static_cast<size_t>(own_scratch_floats(batch, steps, mask != nullptr));
-    with_prepared(*this, ctx, own, [&](const Prepared& p, float* scratch) {
-      projection_.run(p, in.data, projected, scratch);
-    });
-  } else {
-    project(in.data, batch * steps, projected, work);
-  }
-
-  const auto unmasked = [&](int64_t b, int64_t t) { return !mask || mask[b * steps + t] != 0.0f; };
-  // Copies the masked samples' state rows between the states and `kept`.
-  const auto move_masked_rows = [&](int64_t t, bool save) {
-    for (int s = 0; s < state_count_; ++s)
-      for (int64_t b = 0; b < batch; ++b) {
-        if (unmasked(b, t)) continue;
-        float* state = states[s] + b * units;
-        float* copy = kept[s] + b * units;
-        save ? std::copy(state, state + units, copy) : std::copy(copy, copy + units, state);
-      }
-  };
-  // The output row of sample b at timestep t: h, or zero where masked with zero_output_for_mask
-  // or before the sample's first unmasked step.
-  const auto write_output = [&](int64_t b, int64_t t, float* row) {
-    const float* h = states[0] + b * units;
-    const bool zero =
-        mask && !unmasked(b, t) && (options_.zero_output_for_mask || started[b] == 0.0f);
-    if (zero)
-      std::fill(row, row + units, 0.0f);
+  const auto own = static_cast<size_t>(own_scratch_floats(batch, steps, mask != nullptr));
+  with_prepared(*this, ctx, own, [&](const Prepared& prepared, float* prepared_scratch) {
+    const CellState cell{prepared, prepared_scratch};
+    if (dense_cell_)
+      projection_.run(prepared, in.data, projected, prepared_scratch);
     else
-      std::copy(h, h + units, row);
-  };
+      project(cell, in.data, batch * steps, projected, work);
+    const auto unmasked = [&](int64_t b, int64_t t) {
+      return !mask || mask[b * steps + t] != 0.0f;
+    };
+    // Copies the masked samples' state rows between the states and `kept`.
+    const auto move_masked_rows = [&](int64_t t, bool save) {
+      for (int s = 0; s < state_count_; ++s)
+        for (int64_t b = 0; b < batch; ++b) {
+          if (unmasked(b, t)) continue;
+          float* state = states[s] + b * units;
+          float* copy = kept[s] + b * units;
+          save ? std::copy(state, state + units, copy) : std::copy(copy, copy + units, state);
+        }
+    };
+    // The output row of sample b at timestep t: h, or zero where masked with zero_output_for_mask
+    // or before the sample's first unmasked step.
+    const auto write_output = [&](int64_t b, int64_t t, float* row) {
+      const float* h = states[0] + b * units;
+      const bool zero =
+          mask && !unmasked(b, t) && (options_.zero_output_for_mask || started[b] == 0.0f);
+      if (zero)
+        std::fill(row, row + units, 0.0f);
+      else
+        std::copy(h, h + units, row);
+    };
 
-  float* out = ctx.outputs[0].data;
-  int64_t t = 0;
-  for (int64_t s = 0; s < steps; ++s) {
-    t = options_.go_backwards ? steps - 1 - s : s;
-    int64_t masked = 0;
-    for (int64_t b = 0; b < batch && mask; ++b) masked += unmasked(b, t) ? 0 : 1;
-    if (masked < batch) {  // a step every sample skips changes nothing
-      if (masked > 0) move_masked_rows(t, /*save=*/true);
-      step(batch, StepInputs{projected + t * width_, steps * width_}, states, work);
-      if (masked > 0) move_masked_rows(t, /*save=*/false);
+    float* out = ctx.outputs[0].data;
+    int64_t t = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      t = options_.go_backwards ? steps - 1 - s : s;
+      int64_t masked = 0;
+      for (int64_t b = 0; b < batch && mask; ++b) masked += unmasked(b, t) ? 0 : 1;
+      if (masked < batch) {  // a step every sample skips changes nothing
+        if (masked > 0) move_masked_rows(t, /*save=*/true);
+        step(batch, StepInputs{projected + t * width_, steps * width_}, states, work, cell);
+        if (masked > 0) move_masked_rows(t, /*save=*/false);
+      }
+      for (int64_t b = 0; b < batch && mask; ++b)
+        if (unmasked(b, t)) started[b] = 1.0f;
+      if (options_.return_sequences)
+        for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + (b * steps + s) * units);
     }
-    for (int64_t b = 0; b < batch && mask; ++b)
-      if (unmasked(b, t)) started[b] = 1.0f;
-    if (options_.return_sequences)
-      for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + (b * steps + s) * units);
-  }
-  if (!options_.return_sequences)  // the last step's output: t is the last timestep consumed
-    for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + b * units);
+    if (!options_.return_sequences)  // the last step's output: t is the last timestep consumed
+      for (int64_t b = 0; b < batch; ++b) write_output(b, t, out + b * units);
+  });
   if (options_.return_state)
     for (int s = 0; s < state_count_; ++s)
       std::copy(states[s], states[s] + state_size, ctx.outputs[1 + s].data);

@@ -54,6 +54,13 @@ Activation read_activation(const BuildContext& ctx, const char* key, const char*
 // mask per input.
 class RecurrentLayer : public Layer {
  public:
+  // What prepare() made for a call's shapes, and the scratch that state needs: a dense cell's
+  // projection primitive, or what a cell of another kind prepares (prepare_cell()).
+  struct CellState {
+    const Prepared& prepared;
+    float* scratch;
+  };
+
   // A dense cell: the input projection is x . kernel (+ input_bias), `gates` blocks of `units`
   // columns; each state is `units` floats.
   RecurrentLayer(const RnnOptions& options, int64_t gates, int state_count,
@@ -61,7 +68,7 @@ class RecurrentLayer : public Layer {
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override;
   size_t scratch_floats(std::span<const Dims> inputs) const override;
-  // A dense cell's projection primitive for batch * steps rows (nothing for other cells).
+  // A dense cell's projection primitive for batch * steps rows, or prepare_cell().
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override;
   void run(const RunContext& ctx) const override;
   bool consumes_masks() const final { return true; }
@@ -79,13 +86,18 @@ class RecurrentLayer : public Layer {
   int64_t units() const { return options_.units; }
   const RnnOptions& options() const { return options_; }
   const Dims& state_shape() const { return state_; }
+  // For cells that are not dense: their state for a call on `batch` sequences of `steps`
+  // timesteps (an empty one unless overridden).
+  virtual std::shared_ptr<const Prepared> prepare_cell(int64_t batch, int64_t steps) const;
   // Writes the projections [rows, projected_width] of `rows` timestep inputs; overridden by cells
   // that are not dense (a dense cell's runs on its prepared primitive instead).
-  virtual void project(const float* in, int64_t rows, float* out, float* scratch) const;
+  virtual void project(const CellState& cell, const float* in, int64_t rows, float* out,
+                       float* scratch) const;
   virtual int64_t project_scratch_floats(int64_t /*rows*/) const { return 0; }
   // Advances `batch` sequences by one timestep: `x` holds that timestep's projected inputs
   // (input bias included), `states` the state_count state tensors [batch, state] to update.
-  virtual void step(int64_t batch, StepInputs x, float* const* states, float* scratch) const = 0;
+  virtual void step(int64_t batch, StepInputs x, float* const* states, float* scratch,
+                    const CellState& cell) const = 0;
   virtual int64_t step_scratch_floats(int64_t /*batch*/) const { return 0; }
 
  private:

@@ -13,7 +13,8 @@ class SimpleRnn final : public RecurrentLayer {
         activation_(activation) {}
 
  private:
-  void step(int64_t batch, StepInputs x, float* const* states, float*) const override {
+  void step(int64_t batch, StepInputs x, float* const* states, float*,
+            const CellState&) const override {
     simple_rnn_step({units(), &recurrent_, nullptr, nullptr, activation_, {}}, batch, x, states[0]);
   }
 
