@@ -1,16 +1,12 @@
-// Single-precision matrix products: oneDNN's sgemm (JIT, CPU features chosen at run time), and a
-// kernel of our own for products with few rows against a matrix packed once (recurrent steps:
-// oneDNN 2.6's sgemm takes an SSE4.1 path for one row).
+// A single-precision matrix product kernel of our own for products with few rows against a
+// matrix packed once (recurrent steps: oneDNN 2.6's sgemm takes an SSE4.1 path for one row).
+// Every other product runs on oneDNN primitives (kernels/onednn.h).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 namespace kerasrt {
-
-// C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major; op(X) = X or X^T.
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // A k x n matrix packed for packed_matmul_accumulate: column panels of kPackedPanel columns,
 // each k rows of kPackedPanel floats, the last panel padded with zeros. The panels stream
