@@ -10,8 +10,11 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <new>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "core/limits.h"
@@ -26,6 +29,39 @@ namespace {
 constexpr size_t kMaxCachedSchedules = 64;
 // Idle workspaces kept for reuse; beyond that, a finished call frees its memory.
 constexpr size_t kMaxPooledWorkspaces = 256;
+
+// Half of one core's share of the last-level cache (the other half left to weights and
+// whatever else runs), from sysfs; 8 MB when it does not say. (sysconf's cache sizes are the
+// host's on a VM.)
+int64_t cache_share() {
+  static const int64_t bytes = [] {
+    int64_t best = int64_t{8} << 20;
+    for (int index = 0, level = 0;; ++index) {
+      const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index);
+      std::ifstream level_file(dir + "/level"), size_file(dir + "/size"),
+          shared_file(dir + "/shared_cpu_list");
+      int this_level = 0;
+      int64_t kib = 0;
+      std::string unit, shared;
+      if (!(level_file >> this_level) || !(size_file >> kib >> unit) || !(shared_file >> shared))
+        break;
+      if (this_level < level || unit != "K") continue;
+      // "0-1,4" -> 3 CPUs sharing the cache.
+      int64_t cpus = 0;
+      std::istringstream ranges(shared);
+      for (std::string range; std::getline(ranges, range, ',');) {
+        const size_t dash = range.find('-');
+        cpus += dash == std::string::npos
+                    ? 1
+                    : std::stoll(range.substr(dash + 1)) - std::stoll(range.substr(0, dash)) + 1;
+      }
+      level = this_level;
+      best = kib * 1024 / std::max<int64_t>(cpus, 1) / 2;
+    }
+    return best;
+  }();
+  return bytes;
+}
 
 int usable_cores() {
   cpu_set_t set;
@@ -192,6 +228,31 @@ class Helpers {
   int sleeping_ = 0;                       // helpers waiting on wake_; under mutex_
 };
 
+// The number of slices a batch is split into over `threads` cores: one per core, unless the
+// model's largest layer (its inputs and outputs) for a core's share of the samples would not
+// stay in a core's share of the last-level cache. Then each core gets as many slices as it takes
+// for them to fit (down to one sample each), and the cores take them in turn: every layer then
+// works in cache, where a large slice streams each layer's activations through memory. Measured
+// at batch 32 on 2 cores (AMD EPYC, 32 MB L3): MobileNetV2 438 -> 558 samples/s with 1-sample
+// slices, ResNet50 55.0 -> 57.1. Models whose layers are small (MLP, MNIST CNN, LSTM) keep one
+// slice per core: smaller slices would only re-read their weights more often (the MLP's
+// throughput halves with 4-sample slices).
+int64_t slice_count(const Graph& graph, const Plan& whole, int64_t batch, int threads) {
+  int64_t largest = 0;  // bytes a layer reads and writes for the whole batch
+  for (const Node& node : graph.nodes) {
+    int64_t bytes = 0;
+    for (const auto* ids : {&node.inputs, &node.outputs})
+      for (const int t : *ids)
+        bytes += num_elements(whole.shapes[static_cast<size_t>(t)]) * int64_t{sizeof(float)};
+    largest = std::max(largest, bytes);
+  }
+  const int64_t per_sample = std::max<int64_t>(largest / batch, 1);
+  const int64_t fitting = std::max<int64_t>(cache_share() / per_sample, 1);  // samples
+  const int64_t share = (batch + threads - 1) / threads;
+  const int64_t per_core = (share + fitting - 1) / fitting;
+  return std::min(batch, threads * per_core);
+}
+
 // A plan's memory against the limits, before any of it is allocated.
 void check_plan_limits(const Graph& graph, const Plan& plan, const Limits& limits) {
   for (const Node& node : graph.nodes)
@@ -276,19 +337,19 @@ std::shared_ptr<const Runtime::Schedule> Runtime::make_schedule(
                          [&](const Dims& s) { return !s.empty() && s[0] == rows; });
     };
     if (rows_of(schedule->output_shapes, batch)) {
-      const int64_t count = std::min<int64_t>(threads, batch);
+      const int64_t count = slice_count(graph_, whole, batch, threads);
       IntraOpThreads one(1);
       std::map<int64_t, std::shared_ptr<const Plan>> plans;  // by slice size
       bool ok = true;
       for (int64_t s = 0, begin = 0; s < count && ok; ++s) {
-        const int64_t rows = batch / count + (s < batch % count ? 1 : 0);
-        auto& plan = plans[rows];
+        const int64_t size = batch / count + (s < batch % count ? 1 : 0);
+        auto& plan = plans[size];
         if (!plan) {
-          plan = std::make_shared<const Plan>(make_plan(graph_, with_batch(shapes, rows)));
-          ok = rows_of(output_shapes(*plan), rows);
+          plan = std::make_shared<const Plan>(make_plan(graph_, with_batch(shapes, size)));
+          ok = rows_of(output_shapes(*plan), size);
         }
-        schedule->slices.push_back({begin, rows, plan});
-        begin += rows;
+        schedule->slices.push_back({begin, size, plan});
+        begin += size;
       }
       if (ok) {
         schedule->threads = 1;

@@ -6,7 +6,9 @@
 // - N = 1 (the default, throughput mode): a call runs on its caller's thread alone, with
 //   OpenMP (oneDNN) limited to that one thread, so many concurrent callers each use one core.
 // - N > 1 and a batch of 2 or more samples (latency mode): the batch is cut into min(N, batch)
-//   slices of fixed sizes; each slice runs the whole model single-threaded on its own workspace.
+//   slices of fixed sizes, or a multiple of N smaller ones when a model's largest layer would
+//   not otherwise stay in cache (slice_count in runtime.cc); each slice runs the whole model
+//   single-threaded on its own workspace.
 //   The caller runs slices itself, and kerasrt's process-wide helper threads (cores - 1 of them,
 //   sleeping when idle; no spinning) take the others while fewer kerasrt threads are busy than
 //   the machine has cores: with many concurrent callers the caller simply runs its slices
