@@ -23,6 +23,9 @@ struct MutTensor {
   int64_t size() const { return num_elements(shape); }
 };
 
+// Rounds a float count up to whole 64-byte lines, so scratch regions stay aligned.
+constexpr int64_t aligned_floats(int64_t floats) { return (floats + 15) / 16 * 16; }
+
 // An owned copy of `values`, in memory prepared as large buffers are (core/large_buffer.h).
 inline std::vector<float> copy_values(std::span<const float> values) {
   std::vector<float> copy;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -50,10 +51,9 @@ int64_t cache_share() {
       int64_t cpus = 0;
       std::istringstream ranges(shared);
       for (std::string range; std::getline(ranges, range, ',');) {
-        const size_t dash = range.find('-');
-        cpus += dash == std::string::npos
-                    ? 1
-                    : std::stoll(range.substr(dash + 1)) - std::stoll(range.substr(0, dash)) + 1;
+        long first = 0, last = 0;
+        const int read = std::sscanf(range.c_str(), "%ld-%ld", &first, &last);
+        cpus += read == 2 && last >= first ? last - first + 1 : 1;
       }
       level = this_level;
       best = kib * 1024 / std::max<int64_t>(cpus, 1) / 2;

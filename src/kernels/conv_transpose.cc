@@ -8,8 +8,6 @@ namespace {
 // The contributions of one chunk stay under 4 MB whatever the batch and image size.
 constexpr int64_t kChunkFloats = int64_t{1} << 20;
 
-constexpr int64_t aligned(int64_t floats) { return (floats + 15) / 16 * 16; }
-
 // The products of a whole chunk and of the last, shorter one (null when there is none).
 struct ConvTransposeState final : Prepared {
   int64_t chunk = 0;
@@ -40,9 +38,7 @@ ConvTransposeKernel ConvTransposeKernel::with_scale_shift(std::span<const float>
     column_scale.insert(column_scale.end(), scale.begin(), scale.end());
   ConvTransposeKernel out = *this;
   out.product_ = product_.with_unit_scale(column_scale);
-  std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
-  fold_bias(bias, filters_, scale, shift);
-  out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
+  out.bias_ = folded_bias(bias_.get(), filters_, scale, shift);
   return out;
 }
 
@@ -76,7 +72,7 @@ std::shared_ptr<const Prepared> ConvTransposeKernel::prepare(const Window& windo
   state->whole = product_.prepare(state->chunk);
   if (rows % state->chunk != 0) state->last = product_.prepare(rows % state->chunk);
   state->scratch_floats =
-      static_cast<size_t>(aligned(state->chunk * columns())) +
+      static_cast<size_t>(aligned_floats(state->chunk * columns())) +
       std::max(state->whole->scratch_floats, state->last ? state->last->scratch_floats : size_t{0});
   return state;
 }
@@ -87,7 +83,7 @@ void ConvTransposeKernel::run(const Prepared& prepared, const Window& w, const f
   const int64_t rows = input_rows(w), columns = this->columns(), in_channels = this->in_channels();
   const int64_t out_elements = w.in.elements();
   float* contributions = scratch;
-  float* product_scratch = scratch + aligned(state.chunk * columns);
+  float* product_scratch = scratch + aligned_floats(state.chunk * columns);
   if (!post_.sum) std::fill_n(out, out_elements, 0.0f);
   for (int64_t begin = 0; begin < rows; begin += state.chunk) {
     const int64_t end = std::min(rows, begin + state.chunk);

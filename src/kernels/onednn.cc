@@ -165,11 +165,13 @@ void set_scratchpad(PrimitiveState& state, const dnnl::primitive_desc_base& pd) 
 
 }  // namespace
 
-void fold_bias(std::vector<float>& bias, int64_t units, std::span<const float> scale,
-               std::span<const float> shift) {
-  if (bias.empty()) bias.assign(static_cast<size_t>(units), 0.0f);
-  for (size_t u = 0; u < bias.size(); ++u)
-    bias[u] = static_cast<float>(static_cast<double>(bias[u]) * scale[u] + shift[u]);
+std::shared_ptr<const std::vector<float>> folded_bias(const std::vector<float>* bias, int64_t units,
+                                                      std::span<const float> scale,
+                                                      std::span<const float> shift) {
+  std::vector<float> out = bias ? *bias : std::vector<float>(static_cast<size_t>(units), 0.0f);
+  for (size_t u = 0; u < out.size(); ++u)
+    out[u] = static_cast<float>(static_cast<double>(out[u]) * scale[u] + shift[u]);
+  return std::make_shared<const std::vector<float>>(std::move(out));
 }
 
 bool PostOps::fuses_activation() const {
@@ -195,9 +197,7 @@ template <class Kernel>
 Kernel PrimitiveKernel<Kernel>::with_scale_shift(std::span<const float> scale,
                                                  std::span<const float> shift) const {
   Kernel out = with_unit_scale(scale);
-  std::vector<float> bias = bias_ ? *bias_ : std::vector<float>();
-  fold_bias(bias, units_, scale, shift);
-  out.bias_ = std::make_shared<const std::vector<float>>(std::move(bias));
+  out.bias_ = folded_bias(bias_.get(), units_, scale, shift);
   return out;
 }
 

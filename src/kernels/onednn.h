@@ -37,10 +37,11 @@ struct PostOps {
 
 struct PrimitiveState;
 
-// y = x * scale + shift folded into the bias (`units` zeros when it has none): bias * scale +
-// shift, rounded once.
-void fold_bias(std::vector<float>& bias, int64_t units, std::span<const float> scale,
-               std::span<const float> shift);
+// A bias of `units` values (`bias`, or zeros when null) with y = x * scale + shift folded in:
+// bias * scale + shift, rounded once.
+std::shared_ptr<const std::vector<float>> folded_bias(const std::vector<float>* bias, int64_t units,
+                                                      std::span<const float> scale,
+                                                      std::span<const float> shift);
 
 // What a convolution and a matrix product hold alike: weights in Keras's layout (possibly a view
 // of the model file) until packed into the layout their primitive picks, a folded per-unit scale

@@ -174,7 +174,8 @@ class Layer {
 // state and its scratch are made here, for this call only.
 template <typename F>
 void with_prepared(const Layer& layer, const RunContext& ctx, size_t own_scratch_floats, F&& f) {
-  if (ctx.prepared) return f(*ctx.prepared, ctx.scratch + (own_scratch_floats + 15) / 16 * 16);
+  if (ctx.prepared)
+    return f(*ctx.prepared, ctx.scratch + aligned_floats(static_cast<int64_t>(own_scratch_floats)));
   std::vector<Dims> shapes;
   for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
   const std::shared_ptr<const Prepared> prepared = layer.prepare(shapes);

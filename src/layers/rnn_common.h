@@ -128,7 +128,4 @@ std::unique_ptr<Layer> build_inner_layer(const BuildContext& wrapper, const std:
                                          const InnerLayerSpec& inner,
                                          std::span<const Dims> input_shapes);
 
-// Rounds a float count up to whole 64-byte lines, so scratch regions stay aligned.
-inline int64_t aligned_floats(int64_t floats) { return (floats + 15) / 16 * 16; }
-
 }  // namespace kerasrt

@@ -19,8 +19,6 @@ struct SeparablePrepared final : Prepared {
   int64_t middle_floats = 0;  // the depthwise result, at the start of the scratch
 };
 
-int64_t aligned16(int64_t floats) { return (floats + 15) / 16 * 16; }
-
 class SeparableConv final : public Layer {
  public:
   SeparableConv(WindowSpec spec, ConvKernel depthwise, ConvKernel pointwise, Activation after,
@@ -46,7 +44,7 @@ class SeparableConv final : public Layer {
     state->depthwise = depthwise_.prepare(window);
     state->pointwise = pointwise_.prepare(pointwise_window(window));
     state->middle_floats =
-        aligned16(window.in.batch * window.out_positions() * depthwise_.config().filters);
+        aligned_floats(window.in.batch * window.out_positions() * depthwise_.config().filters);
     state->scratch_floats =
         static_cast<size_t>(state->middle_floats) +
         std::max(state->depthwise->scratch_floats, state->pointwise->scratch_floats);
