@@ -386,13 +386,22 @@ void ConvKernel::run(const Prepared& prepared, const Window&, const float* in, f
 // ---------------------------------------------------------------------------------------------
 // Matrix product
 
+namespace {
+
+// The weights of a matrix product as Keras stores them: row-major (k x n), or (n x k) read
+// transposed.
+memory::desc keras_matmul_layout(int64_t k, int64_t n, bool transposed) {
+  return memory::desc({k, n}, memory::data_type::f32,
+                      transposed ? memory::format_tag::ba : memory::format_tag::ab);
+}
+
+}  // namespace
+
 MatmulKernel::MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vector<float> bias,
                            bool transposed)
     // A folded scale is per column: axis 1.
-    : PrimitiveKernel(std::move(weights),
-                      memory::desc({k, n}, memory::data_type::f32,
-                                   transposed ? memory::format_tag::ba : memory::format_tag::ab),
-                      std::move(bias), n, 0b10),
+    : PrimitiveKernel(std::move(weights), keras_matmul_layout(k, n, transposed), std::move(bias), n,
+                      0b10),
       k_(k),
       n_(n),
       transposed_(transposed) {}
@@ -425,8 +434,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     // The packed layout pads the columns to the kernel's block: a narrow product (a Dense(1) over
     // 4,096 inputs) would hold 1 MB instead of 16 KB. Such products run as fast on the layout
     // held, so it is kept when packing would more than double the weights.
-    const memory::desc plain({k_, n_}, memory::data_type::f32,
-                             transposed_ ? memory::format_tag::ba : memory::format_tag::ab);
+    const memory::desc plain = keras_matmul_layout(k_, n_, transposed_);
     if (pd.weights_desc().get_size() > 2 * plain.get_size())
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
