@@ -107,6 +107,29 @@ TEST(IntraOpThreads, LargeLayersRunInOneSampleSlices) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
+// Winograd convolutions (kernels/winograd.h) share a call's tiles out between OpenMP threads;
+// every output is computed the same way whichever thread has its tile, so the result does not
+// depend on the thread count, bit for bit. Every layer of this model runs that kernel.
+TEST(IntraOpThreads, WinogradConvolutionsGiveTheSameBitsOnAnyThreadCount) {
+  const fs::path path = fixtures_dir() / "graph_conv_winograd" / "model.h5";
+  LoadOptions two;
+  two.intra_op_threads = 2;
+  const Model parallel = Model::load(path.string(), two);
+  const Model serial = Model::load(path.string());
+#if defined(__SANITIZE_THREAD__)
+  // Batch 1 runs inside OpenMP threads, invisible to TSan (see above): only sliced batches.
+  const std::vector<int64_t> batches = {3};
+#else
+  const std::vector<int64_t> batches = {1, 3};
+#endif
+  for (int64_t batch : batches) {
+    const std::vector<Tensor> inputs = {
+        random_input(serial.inputs()[0], batch, static_cast<uint32_t>(batch))};
+    EXPECT_TRUE(identical(parallel.predict(inputs)[0], serial.predict(inputs)[0]))
+        << "batch " << batch;
+  }
+}
+
 TEST(IntraOpThreads, LimitsHoldForSplitCalls) {
   const std::vector<std::string> paths = example_models();
   ASSERT_FALSE(paths.empty());

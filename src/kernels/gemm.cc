@@ -20,10 +20,11 @@ namespace {
 
 constexpr int64_t kPanel = PackedMatrix::kPanel;
 
-// R rows of C, one panel (64 columns, the first `cols` of them real): 4 zmm per row.
+// R rows of C, one panel (64 columns, the first `cols` of them real): 4 zmm per row; C's values
+// are the starting sums when `accumulate`, zero otherwise.
 template <int R>
 KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
-                             int64_t ldc, int64_t cols) {
+                             int64_t ldc, int64_t cols, bool accumulate) {
   __mmask16 mask[4];
   for (int v = 0; v < 4; ++v) {
     const int64_t lanes = std::clamp<int64_t>(cols - 16 * v, 0, 16);
@@ -31,7 +32,9 @@ KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float
   }
   __m512 acc[R][4];
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < 4; ++v) acc[r][v] = _mm512_maskz_loadu_ps(mask[v], c + r * ldc + 16 * v);
+    for (int v = 0; v < 4; ++v)
+      acc[r][v] =
+          accumulate ? _mm512_maskz_loadu_ps(mask[v], c + r * ldc + 16 * v) : _mm512_setzero_ps();
   for (int64_t i = 0; i < k; ++i) {
     const float* row = panel + i * kPanel;
     const __m512 w0 = _mm512_loadu_ps(row), w1 = _mm512_loadu_ps(row + 16),
@@ -49,28 +52,29 @@ KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float
 }
 
 KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
-                              float* c, int64_t ldc) {
+                              float* c, int64_t ldc, bool accumulate) {
   for (int64_t j = 0; j < b.n; j += kPanel) {
     const float* panel = b.data.data() + j * b.k;
     const int64_t cols = std::min(kPanel, b.n - j);
     int64_t r = 0;
     // Six rows share each panel load (24 accumulators, 4 weight and 1 broadcast registers).
     for (; r + 6 <= m; r += 6)
-      panel_avx512<6>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
+      panel_avx512<6>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, accumulate);
     for (; r + 4 <= m; r += 4)
-      panel_avx512<4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
-    for (; r < m; ++r) panel_avx512<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols);
+      panel_avx512<4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, accumulate);
+    for (; r < m; ++r)
+      panel_avx512<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, accumulate);
   }
 }
 
 // R rows of C, half a panel (32 columns, the first `cols` of them real): 4 ymm per row.
 template <int R>
 KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
-                              int64_t ldc, int64_t cols) {
+                              int64_t ldc, int64_t cols, bool accumulate) {
   alignas(32) float buffer[R][32];
   __m256 acc[R][4];
   for (int r = 0; r < R; ++r) {
-    for (int64_t j = 0; j < 32; ++j) buffer[r][j] = j < cols ? c[r * ldc + j] : 0.0f;
+    for (int64_t j = 0; j < 32; ++j) buffer[r][j] = accumulate && j < cols ? c[r * ldc + j] : 0.0f;
     for (int v = 0; v < 4; ++v) acc[r][v] = _mm256_load_ps(buffer[r] + 8 * v);
   }
   for (int64_t i = 0; i < k; ++i) {
@@ -92,16 +96,18 @@ KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const floa
 }
 
 KRT_AVX2 void packed_avx2(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
-                          int64_t ldc) {
+                          int64_t ldc, bool accumulate) {
   for (int64_t j = 0; j < b.n; j += kPanel) {
     for (int64_t half = 0; half < kPanel && j + half < b.n; half += 32) {
       const float* panel = b.data.data() + j * b.k + half;
       const int64_t cols = std::min<int64_t>(32, b.n - j - half);
       int64_t r = 0;
       for (; r + 2 <= m; r += 2)
-        half_panel_avx2<2>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols);
+        half_panel_avx2<2>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols,
+                           accumulate);
       for (; r < m; ++r)
-        half_panel_avx2<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols);
+        half_panel_avx2<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j + half, ldc, cols,
+                           accumulate);
     }
   }
 }
@@ -122,24 +128,38 @@ PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   return packed;
 }
 
-void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
-                              float* c, int64_t ldc) {
+namespace {
+
+void packed_product(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
+                    int64_t ldc, bool accumulate) {
   if (m <= 0 || b.n <= 0) return;
   switch (vec::isa()) {
     case vec::Isa::kAvx512:
-      return packed_avx512(a, m, lda, b, c, ldc);
+      return packed_avx512(a, m, lda, b, c, ldc, accumulate);
     case vec::Isa::kAvx2:
-      return packed_avx2(a, m, lda, b, c, ldc);
+      return packed_avx2(a, m, lda, b, c, ldc, accumulate);
     case vec::Isa::kScalar:
       break;
   }
   for (int64_t r = 0; r < m; ++r)
     for (int64_t j = 0; j < b.n; ++j) {
       const float* column = b.data.data() + (j / kPanel) * kPanel * b.k + j % kPanel;
-      float sum = c[r * ldc + j];
+      float sum = accumulate ? c[r * ldc + j] : 0.0f;
       for (int64_t i = 0; i < b.k; ++i) sum += a[r * lda + i] * column[i * kPanel];
       c[r * ldc + j] = sum;
     }
+}
+
+}  // namespace
+
+void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
+                              float* c, int64_t ldc) {
+  packed_product(a, m, lda, b, c, ldc, /*accumulate=*/true);
+}
+
+void packed_matmul(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
+                   int64_t ldc) {
+  packed_product(a, m, lda, b, c, ldc, /*accumulate=*/false);
 }
 
 }  // namespace kerasrt

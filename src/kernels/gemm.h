@@ -23,5 +23,8 @@ PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
 // on nothing but the values (not on m, the row's position, alignment or threads).
 void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
                               float* c, int64_t ldc);
+// C[m x n] = A[m x k] . B: the same sums started from zero, C's values before unread.
+void packed_matmul(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
+                   int64_t ldc);
 
 }  // namespace kerasrt

@@ -216,6 +216,12 @@ Kernel PrimitiveKernel<Kernel>::with_unit_scale(std::span<const float> scale) co
 }
 
 template <class Kernel>
+std::span<const float> PrimitiveKernel<Kernel>::keras_weights() const {
+  if (packed_) throw Error("internal: a packed kernel's weights are not in Keras's layout");
+  return weights_.span();
+}
+
+template <class Kernel>
 Kernel PrimitiveKernel<Kernel>::with_post(const PostOps& post) const {
   Kernel out = static_cast<const Kernel&>(*this);
   out.post_ = post;

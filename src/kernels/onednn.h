@@ -54,6 +54,11 @@ class PrimitiveKernel {
   bool packed() const { return packed_; }
   // Whether the weights are still a view of the model file (packing and detached() end it).
   bool in_file() const { return weights_.in_file; }
+  // Before packing, for a kernel of our own built from this one: the weights in Keras's layout,
+  // the folded per-unit scale not yet multiplied into them (or null) and the bias (or null).
+  std::span<const float> keras_weights() const;
+  const std::vector<float>* weight_scale() const { return weight_scale_.get(); }
+  const std::vector<float>* bias() const { return bias_.get(); }
 
   // Copies with a per-unit scale and shift folded in (y * scale + shift, only before packing),
   // or with other post-ops.

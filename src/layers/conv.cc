@@ -1,22 +1,31 @@
 // Conv1D, Conv2D, Conv3D: activation(cross-correlation of the input with `kernel` + bias).
 // The kernel is (kernel..., in_channels / groups, filters); input channels and filters are split
 // into `groups` groups, group g of the filters seeing only group g of the input channels.
-// Runs as a oneDNN convolution primitive (kernels/onednn.h) on the layout the model uses; a
-// following BatchNormalization, Add and ReLU-family activation can be fused in at load.
+// Runs as a oneDNN convolution primitive (kernels/onednn.h) on the layout the model uses, or
+// for 3x3 stride-1 windows over large enough images by Winograd's F(2x2, 3x3)
+// (kernels/winograd.h); a following BatchNormalization, Add and ReLU-family activation can be
+// fused in at load.
+#include <type_traits>
+
 #include "kernels/activation.h"
 #include "kernels/onednn.h"
+#include "kernels/winograd.h"
 #include "layers/conv_common.h"
 #include "layers/fused.h"
 
 namespace kerasrt {
 namespace {
 
-// A convolution layer (Conv, and DepthwiseConv as a grouped convolution) on a ConvKernel.
+// A convolution layer (Conv, and DepthwiseConv as a grouped convolution) on a ConvKernel, which
+// becomes a WinogradKernel when packed if that is faster for the typical input.
+template <class Kernel>
 class Conv final : public Layer {
+  static constexpr bool kFusible = std::is_same_v<Kernel, ConvKernel>;  // not packed yet
+
  public:
   // `after`: an activation the kernel cannot apply itself (softmax over an axis). `pad_before`,
   // `pad_after`: zeros around the input (a ZeroPadding fused in), on top of the padding mode.
-  Conv(WindowSpec spec, ConvKernel kernel, Activation after, Dims typical_input,
+  Conv(WindowSpec spec, Kernel kernel, Activation after, Dims typical_input,
        Spatial pad_before = {0, 0, 0}, Spatial pad_after = {0, 0, 0})
       : spec_(spec),
         kernel_(std::move(kernel)),
@@ -51,44 +60,63 @@ class Conv final : public Layer {
   }
 
   std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
-                             static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
-    auto fused = kernel_fusing(kernel_, after_, op, on_channels, kernel_.config().filters);
-    return fused ? with(std::move(*fused)) : nullptr;
+    if constexpr (!kFusible) {
+      return nullptr;
+    } else {
+      const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+                               static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
+      auto fused = kernel_fusing(kernel_, after_, op, on_channels, kernel_.config().filters);
+      return fused ? with(std::move(*fused)) : nullptr;
+    }
   }
 
   std::shared_ptr<const Layer> fuse_add() const override {
-    auto fused = kernel_adding(kernel_, after_);
-    return fused ? with(std::move(*fused)) : nullptr;
+    if constexpr (!kFusible) {
+      return nullptr;
+    } else {
+      auto fused = kernel_adding(kernel_, after_);
+      return fused ? with(std::move(*fused)) : nullptr;
+    }
   }
 
   std::shared_ptr<const Layer> fuse_input(const FusibleOp& op) const override {
-    if (op.kind != FusibleOp::Kind::kZeroPadding ||
-        op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
-        op.channels_first != spec_.layout.channels_first() || pad_before_ != Spatial{0, 0, 0} ||
-        pad_after_ != Spatial{0, 0, 0})
+    if constexpr (!kFusible) {
       return nullptr;
-    // The typical input is now the unpadded one.
-    Dims typical = typical_input_;
-    for (int i = 0; i < spec_.layout.rank(); ++i) {
-      int64_t& d = typical[spec_.layout.spatial_axis(i)];
-      const size_t slot = spatial_slot(spec_.layout.rank(), i);
-      if (d != kAnyDim) d -= op.pad_before[slot] + op.pad_after[slot];
+    } else {
+      if (op.kind != FusibleOp::Kind::kZeroPadding ||
+          op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
+          op.channels_first != spec_.layout.channels_first() || pad_before_ != Spatial{0, 0, 0} ||
+          pad_after_ != Spatial{0, 0, 0})
+        return nullptr;
+      // The typical input is now the unpadded one.
+      Dims typical = typical_input_;
+      for (int i = 0; i < spec_.layout.rank(); ++i) {
+        int64_t& d = typical[spec_.layout.spatial_axis(i)];
+        const size_t slot = spatial_slot(spec_.layout.rank(), i);
+        if (d != kAnyDim) d -= op.pad_before[slot] + op.pad_after[slot];
+      }
+      return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before,
+                                    op.pad_after);
     }
-    return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before,
-                                  op.pad_after);
   }
 
   std::shared_ptr<const Layer> packed() const override {
-    if (kernel_.packed()) return nullptr;
-    if (!is_known(typical_input_)) return kernel_.in_file() ? with(kernel_.detached()) : nullptr;
-    return with(kernel_.packed_for(window(typical_input_)));
+    if constexpr (!kFusible) {
+      return nullptr;
+    } else {
+      if (kernel_.packed()) return nullptr;
+      if (!is_known(typical_input_)) return kernel_.in_file() ? with(kernel_.detached()) : nullptr;
+      const Window typical = window(typical_input_);
+      if (WinogradKernel::suits(kernel_.config(), typical)) return with(WinogradKernel(kernel_));
+      return with(kernel_.packed_for(typical));
+    }
   }
 
  private:
-  std::shared_ptr<const Layer> with(ConvKernel kernel) const {
-    return std::make_shared<Conv>(spec_, std::move(kernel), after_, typical_input_, pad_before_,
-                                  pad_after_);
+  template <class Other>
+  std::shared_ptr<const Layer> with(Other kernel) const {
+    return std::make_shared<Conv<Other>>(spec_, std::move(kernel), after_, typical_input_,
+                                         pad_before_, pad_after_);
   }
 
   // The spatial sizes of `in` with the fused zero padding (kAnyDim stays unknown).
@@ -112,7 +140,7 @@ class Conv final : public Layer {
   }
 
   WindowSpec spec_;
-  ConvKernel kernel_;
+  Kernel kernel_;
   Activation after_;
   Dims typical_input_;  // the static input shape with batch 1: what weights are packed for
   Spatial pad_before_, pad_after_;
@@ -155,7 +183,8 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
 
 std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel,
                                               const Activation& after, Dims typical_input) {
-  return std::make_unique<Conv>(spec, std::move(kernel), after, std::move(typical_input));
+  return std::make_unique<Conv<ConvKernel>>(spec, std::move(kernel), after,
+                                            std::move(typical_input));
 }
 
 std::unique_ptr<Layer> make_conv1d(const BuildContext& ctx) { return make_conv(ctx, 1); }

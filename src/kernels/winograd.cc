@@ -1,0 +1,315 @@
+#include "kernels/winograd.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "core/tensor.h"
+#include "kernels/vecmath.h"
+
+// The transforms are written once on GCC vector types and compiled per instruction set below;
+// GCC notes that such types change the calling convention without AVX, which does not matter
+// for these inlined helpers.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace kerasrt {
+namespace {
+
+constexpr int kTile = 4;                // input tile side: 2 outputs + 3 taps - 1
+constexpr int kPoints = kTile * kTile;  // products per (channel, filter) per tile
+constexpr int64_t kLanes = 16;
+
+using Vec16 = float __attribute__((vector_size(64)));
+
+template <class V>
+[[gnu::always_inline]] inline V load(const float* p) {
+  if constexpr (std::is_same_v<V, float>) {
+    return *p;
+  } else {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+}
+template <class V>
+[[gnu::always_inline]] inline void store(float* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// Where a chunk of tiles reads its inputs and writes its outputs.
+struct Geometry {
+  const float* in;
+  float* out;
+  int64_t height, width, channels;         // input
+  int64_t out_height, out_width, filters;  // output
+  int64_t pad_top, pad_left;
+  int64_t tiles_high, tiles_wide;
+  const float* zeros;  // `channels` zeros: the input outside the image
+};
+
+// V = B^T d B for one tile's 4x4 inputs d at channels [c, c + lanes): rows, then columns, of
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+template <class V>
+[[gnu::always_inline]] inline void transform_input(const float* const* src, float* const* dst,
+                                                   int64_t c) {
+  V t[kTile][kTile];
+  for (int j = 0; j < kTile; ++j) {
+    const V d0 = load<V>(src[j] + c), d1 = load<V>(src[4 + j] + c), d2 = load<V>(src[8 + j] + c),
+            d3 = load<V>(src[12 + j] + c);
+    t[0][j] = d0 - d2;
+    t[1][j] = d1 + d2;
+    t[2][j] = d2 - d1;
+    t[3][j] = d1 - d3;
+  }
+  for (int i = 0; i < kTile; ++i) {
+    store(dst[4 * i + 0] + c, t[i][0] - t[i][2]);
+    store(dst[4 * i + 1] + c, t[i][1] + t[i][2]);
+    store(dst[4 * i + 2] + c, t[i][2] - t[i][1]);
+    store(dst[4 * i + 3] + c, t[i][1] - t[i][3]);
+  }
+}
+
+// Y = A^T M A + bias (+ the addend already in the output) for one tile's 16 products at filters
+// [k, k + lanes), with A^T = [1 1 1 0; 0 1 -1 -1]; writes the outputs that lie in the image.
+template <class V>
+[[gnu::always_inline]] inline void transform_output(const float* const* src, float* const* dst,
+                                                    int rows, int cols, const float* bias, bool sum,
+                                                    int64_t k) {
+  V r[2][kTile];
+  for (int j = 0; j < kTile; ++j) {
+    const V m0 = load<V>(src[j] + k), m1 = load<V>(src[4 + j] + k), m2 = load<V>(src[8 + j] + k),
+            m3 = load<V>(src[12 + j] + k);
+    r[0][j] = m0 + m1 + m2;
+    r[1][j] = m1 - m2 - m3;
+  }
+  const V b = load<V>(bias + k);
+  for (int i = 0; i < rows; ++i) {
+    const V y[2] = {r[i][0] + r[i][1] + r[i][2] + b, r[i][1] - r[i][2] - r[i][3] + b};
+    for (int j = 0; j < cols; ++j) {
+      float* to = dst[2 * i + j] + k;
+      store(to, sum ? y[j] + load<V>(to) : y[j]);
+    }
+  }
+}
+
+// Applies `transform` over `count` channels: whole vectors, then the rest one at a time.
+template <class Transform>
+[[gnu::always_inline]] inline void over_lanes(int64_t count, Transform&& transform) {
+  int64_t c = 0;
+  for (; c + kLanes <= count; c += kLanes) transform(Vec16{}, c);
+  for (; c < count; ++c) transform(0.0f, c);
+}
+
+struct Chunk {
+  int64_t first, count;  // tiles, numbered over the batch row by row
+  float* transformed;    // kPoints x count x channels
+  float* products;       // kPoints x count x filters
+};
+
+// The input transform of every tile of a chunk into its 16 (tiles x channels) matrices.
+[[gnu::always_inline]] inline void transform_inputs(const Geometry& g, const Chunk& chunk) {
+  const int64_t per_image = g.tiles_high * g.tiles_wide;
+  for (int64_t i = 0; i < chunk.count; ++i) {
+    const int64_t t = chunk.first + i, image = t / per_image;
+    const int64_t y0 = (t % per_image) / g.tiles_wide * 2 - g.pad_top;
+    const int64_t x0 = (t % per_image) % g.tiles_wide * 2 - g.pad_left;
+    const float* src[kPoints];
+    float* dst[kPoints];
+    for (int p = 0; p < kPoints; ++p) {
+      const int64_t y = y0 + p / kTile, x = x0 + p % kTile;
+      const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
+      src[p] = inside ? g.in + ((image * g.height + y) * g.width + x) * g.channels : g.zeros;
+      dst[p] = chunk.transformed + (p * chunk.count + i) * g.channels;
+    }
+    over_lanes(
+        g.channels, [&](auto lanes, int64_t c) __attribute__((always_inline)) {
+          transform_input<decltype(lanes)>(src, dst, c);
+        });
+  }
+}
+
+// The output transform of every tile of a chunk, with the bias, a fused Add and the activation.
+[[gnu::always_inline]] inline void transform_outputs(const Geometry& g, const Chunk& chunk,
+                                                     const float* bias, const PostOps& post) {
+  const int64_t per_image = g.tiles_high * g.tiles_wide;
+  const bool activate = post.activation.kind != ActKind::kLinear;
+  for (int64_t i = 0; i < chunk.count; ++i) {
+    const int64_t t = chunk.first + i, image = t / per_image;
+    const int64_t y0 = (t % per_image) / g.tiles_wide * 2, x0 = (t % per_image) % g.tiles_wide * 2;
+    const int rows = static_cast<int>(std::min<int64_t>(2, g.out_height - y0));
+    const int cols = static_cast<int>(std::min<int64_t>(2, g.out_width - x0));
+    const float* src[kPoints];
+    for (int p = 0; p < kPoints; ++p) src[p] = chunk.products + (p * chunk.count + i) * g.filters;
+    float* dst[4];
+    for (int p = 0; p < 4; ++p)
+      dst[p] = g.out + ((image * g.out_height + y0 + p / 2) * g.out_width + x0 + p % 2) * g.filters;
+    over_lanes(
+        g.filters, [&](auto lanes, int64_t k) __attribute__((always_inline)) {
+          transform_output<decltype(lanes)>(src, dst, rows, cols, bias, post.sum, k);
+        });
+    // Both outputs of a row are adjacent in channels_last data.
+    if (activate)
+      for (int r = 0; r < rows; ++r) apply_pointwise(post.activation, dst[2 * r], cols * g.filters);
+  }
+}
+
+// One chunk from input to output; compiled once per instruction set below.
+[[gnu::always_inline]] inline void run_chunk_body(const Geometry& g, const Chunk& chunk,
+                                                  const std::vector<PackedMatrix>& filters,
+                                                  const float* bias, const PostOps& post) {
+  transform_inputs(g, chunk);
+  for (int p = 0; p < kPoints; ++p)
+    packed_matmul(chunk.transformed + p * chunk.count * g.channels, chunk.count, g.channels,
+                  filters[static_cast<size_t>(p)], chunk.products + p * chunk.count * g.filters,
+                  g.filters);
+  transform_outputs(g, chunk, bias, post);
+}
+
+#define KRT_WINOGRAD_CHUNK(name, target)                                        \
+  target void name(const Geometry& g, const Chunk& chunk,                       \
+                   const std::vector<PackedMatrix>& filters, const float* bias, \
+                   const PostOps& post) {                                       \
+    run_chunk_body(g, chunk, filters, bias, post);                              \
+  }
+KRT_WINOGRAD_CHUNK(run_chunk_avx512,
+                   __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))))
+KRT_WINOGRAD_CHUNK(run_chunk_avx2, __attribute__((target("avx2,fma"))))
+KRT_WINOGRAD_CHUNK(run_chunk_portable, )
+#undef KRT_WINOGRAD_CHUNK
+
+void run_chunk(const Geometry& g, const Chunk& chunk, const std::vector<PackedMatrix>& filters,
+               const float* bias, const PostOps& post) {
+  switch (vec::isa()) {
+    case vec::Isa::kAvx512:
+      return run_chunk_avx512(g, chunk, filters, bias, post);
+    case vec::Isa::kAvx2:
+      return run_chunk_avx2(g, chunk, filters, bias, post);
+    case vec::Isa::kScalar:
+      break;
+  }
+  run_chunk_portable(g, chunk, filters, bias, post);
+}
+
+int64_t tiles_along(int64_t outputs) { return (outputs + 1) / 2; }
+
+struct WinogradState final : Prepared {
+  int64_t tiles = 0;  // over the whole batch
+  int64_t chunk = 0;  // tiles per chunk
+  int threads = 1;
+  size_t thread_floats = 0;  // each thread's scratch
+};
+
+// Scratch for one chunk's transformed inputs and products: about half of a typical per-core
+// L2 cache, so that they stay there between the transforms and the products.
+constexpr int64_t kChunkBytes = 512 * 1024;
+// Tiles a chunk takes at the least: the products read each packed filter matrix once per chunk,
+// and these many rows keep that read a small share of their time when the filters do not fit
+// in the cache.
+constexpr int64_t kMinChunkTiles = 96;
+
+}  // namespace
+
+bool WinogradKernel::suits(const ConvKernel::Config& config, const Window& typical) {
+  if (config.rank != 2 || config.channels_first || config.groups != 1 ||
+      config.kernel != Spatial{1, 3, 3} || typical.stride != Spatial{1, 1, 1} ||
+      typical.dilation != Spatial{1, 1, 1})
+    return false;
+  // Narrow products spend their time on the transforms and on loading and storing the
+  // accumulators rather than on multiplications.
+  if (config.in_channels < 16 || config.filters < 16) return false;
+  const int64_t out_h = typical.out[1], out_w = typical.out[2];
+  const int64_t tiles = tiles_along(out_h) * tiles_along(out_w);
+  // 16 products per tile against 9 per output: at most half of the direct convolution's,
+  // which rules out small odd sizes (7x7 outputs need 4x4 tiles: 58%).
+  return out_h > 0 && out_w > 0 && kPoints * tiles * 2 <= 9 * out_h * out_w;
+}
+
+WinogradKernel::WinogradKernel(const ConvKernel& conv)
+    : config_(conv.config()), post_(conv.post()) {
+  const int64_t channels = config_.in_channels, filters = config_.filters;
+  const std::span<const float> g = conv.keras_weights();  // (3, 3, channels, filters)
+  const std::vector<float>* scale = conv.weight_scale();
+  bias_ = conv.bias() ? *conv.bias() : std::vector<float>(static_cast<size_t>(filters), 0.0f);
+  // U = G g G^T per (channel, filter), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], in double
+  // and rounded once (with a folded scale).
+  static constexpr double kG[kTile][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  std::vector<float> u(static_cast<size_t>(kPoints * channels * filters));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t k = 0; k < filters; ++k) {
+      double tap[3][3];
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b)
+          tap[a][b] = g[static_cast<size_t>(((a * 3 + b) * channels + c) * filters + k)];
+      const double s = scale ? (*scale)[static_cast<size_t>(k)] : 1.0;
+      for (int i = 0; i < kTile; ++i)
+        for (int j = 0; j < kTile; ++j) {
+          double sum = 0;
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) sum += kG[i][a] * tap[a][b] * kG[j][b];
+          u[static_cast<size_t>(((i * kTile + j) * channels + c) * filters + k)] =
+              static_cast<float>(sum * s);
+        }
+    }
+  transformed_.reserve(kPoints);
+  for (int p = 0; p < kPoints; ++p)
+    transformed_.push_back(
+        pack_matrix(u.data() + p * channels * filters, channels, filters, filters));
+}
+
+std::shared_ptr<const Prepared> WinogradKernel::prepare(const Window& w) const {
+  auto state = std::make_shared<WinogradState>();
+  state->tiles = w.in.batch * tiles_along(w.out[1]) * tiles_along(w.out[2]);
+  state->threads = std::max(1, omp_get_max_threads());
+  const int64_t per_tile = kPoints * (config_.in_channels + config_.filters);
+  int64_t chunk = std::max<int64_t>(kChunkBytes / static_cast<int64_t>(sizeof(float)) / per_tile,
+                                    kMinChunkTiles);
+  // With several threads, enough chunks for all of them.
+  chunk = std::min(chunk, (state->tiles + state->threads - 1) / state->threads);
+  state->chunk = std::max<int64_t>(chunk, 1);
+  state->thread_floats =
+      static_cast<size_t>(aligned_floats(state->chunk * kPoints * config_.in_channels) +
+                          aligned_floats(state->chunk * kPoints * config_.filters) +
+                          aligned_floats(config_.in_channels));
+  state->scratch_floats = state->thread_floats * static_cast<size_t>(state->threads);
+  return state;
+}
+
+void WinogradKernel::run(const Prepared& prepared, const Window& w, const float* in, float* out,
+                         float* scratch) const {
+  const auto& state = static_cast<const WinogradState&>(prepared);
+  if (state.tiles == 0) return;
+  const int64_t channels = config_.in_channels, filters = config_.filters;
+  const int threads = std::min(state.threads, std::max(1, omp_get_max_threads()));
+  const int64_t chunks = (state.tiles + state.chunk - 1) / state.chunk;
+  const Geometry g{.in = in,
+                   .out = out,
+                   .height = w.in.size[1],
+                   .width = w.in.size[2],
+                   .channels = channels,
+                   .out_height = w.out[1],
+                   .out_width = w.out[2],
+                   .filters = filters,
+                   .pad_top = w.pad_before[1],
+                   .pad_left = w.pad_before[2],
+                   .tiles_high = tiles_along(w.out[1]),
+                   .tiles_wide = tiles_along(w.out[2]),
+                   .zeros = nullptr};
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    // Each thread's scratch: transformed inputs, products, a row of zeros.
+    float* transformed = scratch + state.thread_floats * static_cast<size_t>(omp_get_thread_num());
+    float* products = transformed + aligned_floats(state.chunk * kPoints * channels);
+    float* zeros = products + aligned_floats(state.chunk * kPoints * filters);
+    std::fill_n(zeros, channels, 0.0f);
+    Geometry own = g;
+    own.zeros = zeros;
+    const int64_t first = c * state.chunk, count = std::min(state.chunk, state.tiles - first);
+    run_chunk(own, {first, count, transformed, products}, transformed_, bias_.data(), post_);
+  }
+}
+
+}  // namespace kerasrt
