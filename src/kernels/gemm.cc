@@ -20,35 +20,47 @@ namespace {
 
 constexpr int64_t kPanel = PackedMatrix::kPanel;
 
-// R rows of C, one panel (64 columns, the first `cols` of them real): 4 zmm per row; C's values
-// are the starting sums when `accumulate`, zero otherwise.
-template <int R>
+// R rows of C, the first V * 16 columns of one panel (the first `cols` of them real): V zmm per
+// row; C's values are the starting sums when `accumulate`, zero otherwise.
+template <int R, int V>
 KRT_AVX512 void panel_avx512(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
                              int64_t ldc, int64_t cols, bool accumulate) {
-  __mmask16 mask[4];
-  for (int v = 0; v < 4; ++v) {
+  __mmask16 mask[V];
+  for (int v = 0; v < V; ++v) {
     const int64_t lanes = std::clamp<int64_t>(cols - 16 * v, 0, 16);
     mask[v] = static_cast<__mmask16>((1u << lanes) - 1u);
   }
-  __m512 acc[R][4];
+  __m512 acc[R][V];
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < 4; ++v)
+    for (int v = 0; v < V; ++v)
       acc[r][v] =
           accumulate ? _mm512_maskz_loadu_ps(mask[v], c + r * ldc + 16 * v) : _mm512_setzero_ps();
   for (int64_t i = 0; i < k; ++i) {
     const float* row = panel + i * kPanel;
-    const __m512 w0 = _mm512_loadu_ps(row), w1 = _mm512_loadu_ps(row + 16),
-                 w2 = _mm512_loadu_ps(row + 32), w3 = _mm512_loadu_ps(row + 48);
+    __m512 w[V];
+    for (int v = 0; v < V; ++v) w[v] = _mm512_loadu_ps(row + 16 * v);
     for (int r = 0; r < R; ++r) {
       const __m512 x = _mm512_set1_ps(a[r * lda + i]);
-      acc[r][0] = _mm512_fmadd_ps(x, w0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(x, w1, acc[r][1]);
-      acc[r][2] = _mm512_fmadd_ps(x, w2, acc[r][2]);
-      acc[r][3] = _mm512_fmadd_ps(x, w3, acc[r][3]);
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(x, w[v], acc[r][v]);
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < 4; ++v) _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mask[v], acc[r][v]);
+    for (int v = 0; v < V; ++v) _mm512_mask_storeu_ps(c + r * ldc + 16 * v, mask[v], acc[r][v]);
+}
+
+// All rows of C against one panel, V zmm per row: blocks of 24 / V rows share each panel load
+// (24 accumulators, V weight and 1 broadcast registers), then smaller blocks for the rest.
+template <int V>
+KRT_AVX512 void rows_avx512(const float* a, int64_t m, int64_t lda, int64_t k, const float* panel,
+                            float* c, int64_t ldc, int64_t cols, bool accumulate) {
+  constexpr int kRows = 24 / V;
+  int64_t r = 0;
+  for (; r + kRows <= m; r += kRows)
+    panel_avx512<kRows, V>(a + r * lda, lda, k, panel, c + r * ldc, ldc, cols, accumulate);
+  for (; r + 4 <= m; r += 4)
+    panel_avx512<4, V>(a + r * lda, lda, k, panel, c + r * ldc, ldc, cols, accumulate);
+  for (; r < m; ++r)
+    panel_avx512<1, V>(a + r * lda, lda, k, panel, c + r * ldc, ldc, cols, accumulate);
 }
 
 KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
@@ -56,14 +68,12 @@ KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const Pack
   for (int64_t j = 0; j < b.n; j += kPanel) {
     const float* panel = b.data.data() + j * b.k;
     const int64_t cols = std::min(kPanel, b.n - j);
-    int64_t r = 0;
-    // Six rows share each panel load (24 accumulators, 4 weight and 1 broadcast registers).
-    for (; r + 6 <= m; r += 6)
-      panel_avx512<6>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, accumulate);
-    for (; r + 4 <= m; r += 4)
-      panel_avx512<4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, accumulate);
-    for (; r < m; ++r)
-      panel_avx512<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, accumulate);
+    // A last panel of at most 32 columns runs on half the registers per row, so twice the rows
+    // share each load and no multiplications go to its padding.
+    if (cols <= 32)
+      rows_avx512<2>(a, m, lda, b.k, panel, c + j, ldc, cols, accumulate);
+    else
+      rows_avx512<4>(a, m, lda, b.k, panel, c + j, ldc, cols, accumulate);
   }
 }
 
@@ -114,12 +124,17 @@ KRT_AVX2 void packed_avx2(const float* a, int64_t m, int64_t lda, const PackedMa
 
 }  // namespace
 
-PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
+PackedMatrix packed_zeros(int64_t k, int64_t n) {
   PackedMatrix packed;
   packed.k = k;
   packed.n = n;
+  packed.data.assign(static_cast<size_t>((n + kPanel - 1) / kPanel * kPanel * k), 0.0f);
+  return packed;
+}
+
+PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
+  PackedMatrix packed = packed_zeros(k, n);
   const int64_t panels = (n + kPanel - 1) / kPanel;
-  packed.data.assign(static_cast<size_t>(panels * kPanel * k), 0.0f);
   for (int64_t p = 0; p < panels; ++p) {
     const int64_t cols = std::min(kPanel, n - p * kPanel);
     float* panel = packed.data.data() + p * kPanel * k;

@@ -3,6 +3,7 @@
 // Every other product runs on oneDNN primitives (kernels/onednn.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -15,7 +16,14 @@ struct PackedMatrix {
   static constexpr int64_t kPanel = 64;
   int64_t k = 0, n = 0;
   std::vector<float> data;
+
+  // Element (i, j) of the matrix.
+  float& at(int64_t i, int64_t j) {
+    return data[static_cast<size_t>((j / kPanel * k + i) * kPanel + j % kPanel)];
+  }
 };
+// A k x n matrix of zeros, packed.
+PackedMatrix packed_zeros(int64_t k, int64_t n);
 // Packs w[k x n] (row-major, rows `ldw` apart).
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
 // C[m x n] += A[m x k] . B (rows of A `lda` apart, of C `ldc` apart). Each C element adds its k
