@@ -132,14 +132,14 @@ PackedMatrix packed_zeros(int64_t k, int64_t n) {
   return packed;
 }
 
+void PackedMatrix::set_row(int64_t i, const float* values) {
+  for (int64_t j = 0; j < n; j += kPanel)
+    std::copy_n(values + j, std::min(kPanel, n - j), data.data() + (j * k + i * kPanel));
+}
+
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   PackedMatrix packed = packed_zeros(k, n);
-  const int64_t panels = (n + kPanel - 1) / kPanel;
-  for (int64_t p = 0; p < panels; ++p) {
-    const int64_t cols = std::min(kPanel, n - p * kPanel);
-    float* panel = packed.data.data() + p * kPanel * k;
-    for (int64_t i = 0; i < k; ++i) std::copy_n(w + i * ldw + p * kPanel, cols, panel + i * kPanel);
-  }
+  for (int64_t i = 0; i < k; ++i) packed.set_row(i, w + i * ldw);
   return packed;
 }
 

@@ -17,10 +17,8 @@ struct PackedMatrix {
   int64_t k = 0, n = 0;
   std::vector<float> data;
 
-  // Element (i, j) of the matrix.
-  float& at(int64_t i, int64_t j) {
-    return data[static_cast<size_t>((j / kPanel * k + i) * kPanel + j % kPanel)];
-  }
+  // Sets row i to the n `values`.
+  void set_row(int64_t i, const float* values);
 };
 // A k x n matrix of zeros, packed.
 PackedMatrix packed_zeros(int64_t k, int64_t n);

@@ -245,6 +245,7 @@ WinogradKernel::WinogradKernel(const ConvKernel& conv)
   transformed_.resize(kPoints);
   for (PackedMatrix& m : transformed_) m = packed_zeros(channels, filters);
   std::vector<double> rows(static_cast<size_t>(kTile * 3 * filters));  // G g: 4 x 3 per filter
+  std::vector<float> values(static_cast<size_t>(kPoints * filters));   // G g G^T
   for (int64_t c = 0; c < channels; ++c) {
     const auto tap = [&](int a, int b) {
       return g.data() + ((a * 3 + b) * channels + c) * filters;
@@ -262,14 +263,18 @@ WinogradKernel::WinogradKernel(const ConvKernel& conv)
     }
     for (int i = 0; i < kTile; ++i) {
       const double* t = rows.data() + i * 3 * filters;
+      float* u = values.data() + i * kTile * filters;  // u[i][j] at u + j * filters
       for (int64_t k = 0; k < filters; ++k) {
         const double s = scale ? (*scale)[static_cast<size_t>(k)] : 1.0;
         const double t0 = t[k], t1 = t[filters + k], t2 = t[2 * filters + k];
-        const double u[kTile] = {t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2};
-        for (int j = 0; j < kTile; ++j)
-          transformed_[static_cast<size_t>(i * kTile + j)].at(c, k) = static_cast<float>(u[j] * s);
+        u[k] = static_cast<float>(t0 * s);
+        u[filters + k] = static_cast<float>(0.5 * (t0 + t1 + t2) * s);
+        u[2 * filters + k] = static_cast<float>(0.5 * (t0 - t1 + t2) * s);
+        u[3 * filters + k] = static_cast<float>(t2 * s);
       }
     }
+    for (int p = 0; p < kPoints; ++p)
+      transformed_[static_cast<size_t>(p)].set_row(c, values.data() + p * filters);
   }
 }
 
