@@ -12,10 +12,20 @@ namespace kerasrt {
 // A k x n matrix packed for packed_matmul_accumulate: column panels of kPackedPanel columns,
 // each k rows of kPackedPanel floats, the last panel padded with zeros. The panels stream
 // through the cache in order, which a row-major matrix with long rows does not.
+// Where a packed matrix's panels are: k rows of kPanel floats each (the first n columns of all
+// the panels real), a panel `panel_floats` after the previous one (k * kPanel, or more when the
+// rows are padded: oneDNN's BA16a64b weights layout is this layout with k rounded up to 16).
+struct PackedPanels {
+  const float* data = nullptr;
+  int64_t k = 0, n = 0, panel_floats = 0;
+};
+
 struct PackedMatrix {
   static constexpr int64_t kPanel = 64;
   int64_t k = 0, n = 0;
   std::vector<float> data;
+
+  PackedPanels panels() const { return {data.data(), k, n, k * kPanel}; }
 
   // Sets row i to the n `values`.
   void set_row(int64_t i, const float* values);
@@ -30,7 +40,9 @@ PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
 void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
                               float* c, int64_t ldc);
 // C[m x n] = A[m x k] . B: the same sums started from zero, C's values before unread.
-void packed_matmul(const float* a, int64_t m, int64_t lda, const PackedMatrix& b, float* c,
-                   int64_t ldc);
+// `streamed`: B is read once per call from beyond the L2 cache (a batch-1 Dense layer's
+// weights), so a product of one or two rows prefetches it ahead.
+void packed_matmul(const float* a, int64_t m, int64_t lda, const PackedPanels& b, float* c,
+                   int64_t ldc, bool streamed = false);
 
 }  // namespace kerasrt

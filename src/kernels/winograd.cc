@@ -164,8 +164,8 @@ struct Chunk {
   transform_inputs(g, chunk);
   for (int p = 0; p < kPoints; ++p)
     packed_matmul(chunk.transformed + p * chunk.count * g.channels, chunk.count, g.channels,
-                  filters[static_cast<size_t>(p)], chunk.products + p * chunk.count * g.filters,
-                  g.filters);
+                  filters[static_cast<size_t>(p)].panels(),
+                  chunk.products + p * chunk.count * g.filters, g.filters);
   transform_outputs(g, chunk, bias, post);
 }
 

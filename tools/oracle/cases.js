@@ -63,6 +63,10 @@ add({name: 'input_layer_flatten', description: 'Functional InputLayer (rank-3 in
   build: (L, tf) => fn1(tf, L, 'model', [2, 3], (x) => L.flatten({name: 'flatten'}).apply(x))});
 add({name: 'dense_relu', description: 'Sequential Dense with relu.', batch: 3,
   build: (L, tf) => seq(tf, 'sequential', [5], [L.dense({units: 4, activation: 'relu', name: 'dense'})])});
+add({name: 'dense_one_row', description: 'Batch 1 through Dense layers wide enough for packed weights, which a one-row product reads on the packed GEMM (kernels/gemm.h) instead of the oneDNN primitive: 40 inputs (rows padded to 48 in the packed layout) to 72 relu (a last panel of 8 columns); 72 to 48 tanh without bias.', batch: 1,
+  build: (L, tf) => seq(tf, 'sequential', [40], [
+    L.dense({units: 72, activation: 'relu', name: 'dense'}),
+    L.dense({units: 48, activation: 'tanh', useBias: false, name: 'dense_1'})])});
 add({name: 'dense_no_bias', description: 'Dense use_bias=False, linear, custom layer name.',
   build: (L, tf) => fn1(tf, L, 'model', [6], (x) => L.dense({units: 3, useBias: false, name: 'projection'}).apply(x))});
 add({name: 'dense_rank3_tanh', description: 'Dense with tanh applied to a rank-3 input (acts on the last axis).',
