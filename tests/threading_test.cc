@@ -130,6 +130,18 @@ TEST(IntraOpThreads, WinogradConvolutionsGiveTheSameBitsOnAnyThreadCount) {
   }
 }
 
+// ... and an empty batch, which has no tiles to share out, gives an empty result.
+TEST(IntraOpThreads, WinogradConvolutionsTakeAnEmptyBatch) {
+  const fs::path path = fixtures_dir() / "graph_conv_winograd" / "model.h5";
+  for (int threads : {1, 2}) {
+    LoadOptions options;
+    options.intra_op_threads = threads;
+    const Model model = Model::load(path.string(), options);
+    const std::vector<Tensor> out = model.predict({Tensor({0, 19, 12, 33})});
+    EXPECT_EQ(out.at(0).shape(), (std::vector<int64_t>{0, 17, 10, 72})) << threads << " threads";
+  }
+}
+
 TEST(IntraOpThreads, LimitsHoldForSplitCalls) {
   const std::vector<std::string> paths = example_models();
   ASSERT_FALSE(paths.empty());

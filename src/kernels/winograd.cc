@@ -281,6 +281,7 @@ WinogradKernel::WinogradKernel(const ConvKernel& conv)
 std::shared_ptr<const Prepared> WinogradKernel::prepare(const Window& w) const {
   auto state = std::make_shared<WinogradState>();
   state->tiles = w.in.batch * tiles_along(w.out[1]) * tiles_along(w.out[2]);
+  if (state->tiles == 0) return state;  // an empty batch: nothing to compute
   state->threads = std::max(1, omp_get_max_threads());
   const int64_t per_tile = kPoints * (config_.in_channels + config_.filters);
   const int64_t chunk = std::max<int64_t>(
