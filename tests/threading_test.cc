@@ -11,7 +11,12 @@
 namespace kerasrt::test {
 namespace {
 
-namespace fs = std::filesystem;
+// A fixture's model.h5 loaded with `threads` intra-op threads.
+Model load_fixture(const char* name, int threads) {
+  LoadOptions options;
+  options.intra_op_threads = threads;
+  return Model::load((fixtures_dir() / name / "model.h5").string(), options);
+}
 
 TEST(IntraOpThreads, ConcurrentCallsAreBitExactAndMatchOneThread) {
   const std::vector<std::string> paths = example_models();
@@ -73,11 +78,8 @@ TEST(IntraOpThreads, ConcurrentCallsAreBitExactAndMatchOneThread) {
 // (a 1024 x 1024 image: 12 MB in, 16 MB out) is cut into one-sample slices that the cores take in
 // turn: each sample's result is the one it has when predicted alone.
 TEST(IntraOpThreads, LargeLayersRunInOneSampleSlices) {
-  const fs::path path = fixtures_dir() / "graph_conv_bn_any_size" / "model.h5";
-  LoadOptions two;
-  two.intra_op_threads = 2;
-  const Model parallel = Model::load(path.string(), two);
-  const Model serial = Model::load(path.string());
+  const Model parallel = load_fixture("graph_conv_bn_any_size", 2);
+  const Model serial = load_fixture("graph_conv_bn_any_size", 1);
   constexpr int64_t kBatch = 5, kSide = 1024;
   Tensor batch({kBatch, kSide, kSide, 3});
   std::mt19937 rng(7);
@@ -111,11 +113,8 @@ TEST(IntraOpThreads, LargeLayersRunInOneSampleSlices) {
 // every output is computed the same way whichever thread has its tile, so the result does not
 // depend on the thread count, bit for bit. Every layer of this model runs that kernel.
 TEST(IntraOpThreads, WinogradConvolutionsGiveTheSameBitsOnAnyThreadCount) {
-  const fs::path path = fixtures_dir() / "graph_conv_winograd" / "model.h5";
-  LoadOptions two;
-  two.intra_op_threads = 2;
-  const Model parallel = Model::load(path.string(), two);
-  const Model serial = Model::load(path.string());
+  const Model parallel = load_fixture("graph_conv_winograd", 2);
+  const Model serial = load_fixture("graph_conv_winograd", 1);
 #if defined(__SANITIZE_THREAD__)
   // Batch 1 runs inside OpenMP threads, invisible to TSan (see above): only sliced batches.
   const std::vector<int64_t> batches = {3};
@@ -132,11 +131,8 @@ TEST(IntraOpThreads, WinogradConvolutionsGiveTheSameBitsOnAnyThreadCount) {
 
 // ... and an empty batch, which has no tiles to share out, gives an empty result.
 TEST(IntraOpThreads, WinogradConvolutionsTakeAnEmptyBatch) {
-  const fs::path path = fixtures_dir() / "graph_conv_winograd" / "model.h5";
   for (int threads : {1, 2}) {
-    LoadOptions options;
-    options.intra_op_threads = threads;
-    const Model model = Model::load(path.string(), options);
+    const Model model = load_fixture("graph_conv_winograd", threads);
     const std::vector<Tensor> out = model.predict({Tensor({0, 19, 12, 33})});
     EXPECT_EQ(out.at(0).shape(), (std::vector<int64_t>{0, 17, 10, 72})) << threads << " threads";
   }

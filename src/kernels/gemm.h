@@ -41,7 +41,8 @@ void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const Pack
                               float* c, int64_t ldc);
 // C[m x n] = A[m x k] . B: the same sums started from zero, C's values before unread.
 // `streamed`: B is read once per call from beyond the L2 cache (a batch-1 Dense layer's
-// weights), so a product of one or two rows prefetches it ahead.
+// weights), so a product of one or two rows prefetches it ahead (on the AVX-512 path, the one
+// measured).
 void packed_matmul(const float* a, int64_t m, int64_t lda, const PackedPanels& b, float* c,
                    int64_t ldc, bool streamed = false);
 
