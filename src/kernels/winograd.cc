@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "core/tensor.h"
 #include "kernels/vecmath.h"
@@ -169,29 +170,79 @@ struct Chunk {
   transform_outputs(g, chunk, bias, post);
 }
 
-#define KRT_WINOGRAD_CHUNK(name, target)                                        \
-  target void name(const Geometry& g, const Chunk& chunk,                       \
-                   const std::vector<PackedMatrix>& filters, const float* bias, \
-                   const PostOps& post) {                                       \
-    run_chunk_body(g, chunk, filters, bias, post);                              \
+// U = G g G^T for one input channel and every filter, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2;
+// 0 0 1]: the rows of 3 taps (`rows`, 4 x 3 per filter), then the columns, in double over the
+// filters (contiguous in Keras's layout), each value rounded once, with its filter's scale, into
+// `values` (the 16 positions' rows of `filters` floats). `taps` points at tap (0, 0) of the
+// channel; tap (a, b) is (a * 3 + b) * tap_stride further. Compiled per instruction set
+// below, as the chunks are.
+[[gnu::always_inline]] inline void transform_filters_body(const float* taps, int64_t tap_stride,
+                                                          int64_t filters, const double* scale,
+                                                          double* rows, float* values) {
+  for (int b = 0; b < 3; ++b) {
+    double* t = rows + b * filters;  // t[i][b] at t + (i * 3) * filters
+    const float *g0 = taps + b * tap_stride, *g1 = taps + (3 + b) * tap_stride,
+                *g2 = taps + (6 + b) * tap_stride;
+    for (int64_t k = 0; k < filters; ++k) {
+      const double x0 = g0[k], x1 = g1[k], x2 = g2[k];
+      t[k] = x0;
+      t[3 * filters + k] = 0.5 * (x0 + x1 + x2);
+      t[6 * filters + k] = 0.5 * (x0 - x1 + x2);
+      t[9 * filters + k] = x2;
+    }
   }
-KRT_WINOGRAD_CHUNK(run_chunk_avx512,
-                   __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))))
-KRT_WINOGRAD_CHUNK(run_chunk_avx2, __attribute__((target("avx2,fma"))))
-KRT_WINOGRAD_CHUNK(run_chunk_portable, )
-#undef KRT_WINOGRAD_CHUNK
+  for (int i = 0; i < kTile; ++i) {
+    const double* t = rows + i * 3 * filters;
+    float* u = values + i * kTile * filters;  // u[i][j] at u + j * filters
+    for (int64_t k = 0; k < filters; ++k) {
+      const double t0 = t[k], t1 = t[filters + k], t2 = t[2 * filters + k], s = scale[k];
+      u[k] = static_cast<float>(t0 * s);
+      u[filters + k] = static_cast<float>(0.5 * (t0 + t1 + t2) * s);
+      u[2 * filters + k] = static_cast<float>(0.5 * (t0 - t1 + t2) * s);
+      u[3 * filters + k] = static_cast<float>(t2 * s);
+    }
+  }
+}
 
-void run_chunk(const Geometry& g, const Chunk& chunk, const std::vector<PackedMatrix>& filters,
-               const float* bias, const PostOps& post) {
+// The bodies above compiled for each instruction set.
+#define KRT_WINOGRAD_FOR(suffix, target)                                                         \
+  target void run_chunk_##suffix(const Geometry& g, const Chunk& chunk,                          \
+                                 const std::vector<PackedMatrix>& filters, const float* bias,    \
+                                 const PostOps& post) {                                          \
+    run_chunk_body(g, chunk, filters, bias, post);                                               \
+  }                                                                                              \
+  target void transform_filters_##suffix(const float* taps, int64_t tap_stride, int64_t filters, \
+                                         const double* scale, double* rows, float* values) {     \
+    transform_filters_body(taps, tap_stride, filters, scale, rows, values);                      \
+  }
+KRT_WINOGRAD_FOR(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))))
+KRT_WINOGRAD_FOR(avx2, __attribute__((target("avx2,fma"))))
+KRT_WINOGRAD_FOR(portable, )
+#undef KRT_WINOGRAD_FOR
+
+// Calls the variant compiled for the instruction set in use.
+template <class Fn, class... Args>
+void for_isa(Fn avx512, Fn avx2, Fn portable, Args&&... args) {
   switch (vec::isa()) {
     case vec::Isa::kAvx512:
-      return run_chunk_avx512(g, chunk, filters, bias, post);
+      return avx512(std::forward<Args>(args)...);
     case vec::Isa::kAvx2:
-      return run_chunk_avx2(g, chunk, filters, bias, post);
+      return avx2(std::forward<Args>(args)...);
     case vec::Isa::kScalar:
       break;
   }
-  run_chunk_portable(g, chunk, filters, bias, post);
+  portable(std::forward<Args>(args)...);
+}
+
+void run_chunk(const Geometry& g, const Chunk& chunk, const std::vector<PackedMatrix>& filters,
+               const float* bias, const PostOps& post) {
+  for_isa(run_chunk_avx512, run_chunk_avx2, run_chunk_portable, g, chunk, filters, bias, post);
+}
+
+void transform_filters(const float* taps, int64_t tap_stride, int64_t filters, const double* scale,
+                       double* rows, float* values) {
+  for_isa(transform_filters_avx512, transform_filters_avx2, transform_filters_portable, taps,
+          tap_stride, filters, scale, rows, values);
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -236,43 +287,17 @@ WinogradKernel::WinogradKernel(const ConvKernel& conv)
     : config_(conv.config()), post_(conv.post()) {
   const int64_t channels = config_.in_channels, filters = config_.filters;
   const std::span<const float> g = conv.keras_weights();  // (3, 3, channels, filters)
-  const std::vector<float>* scale = conv.weight_scale();
   bias_ = conv.bias() ? *conv.bias() : std::vector<float>(static_cast<size_t>(filters), 0.0f);
-  // U = G g G^T per (channel, filter), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: its rows
-  // of 3 taps then its columns, in double over one channel's filters at a time (contiguous in
-  // Keras's layout), each value rounded once (with a folded scale) straight into its packed
-  // matrix.
+  std::vector<double> scale(static_cast<size_t>(filters), 1.0);
+  if (conv.weight_scale())
+    std::copy(conv.weight_scale()->begin(), conv.weight_scale()->end(), scale.begin());
   transformed_.resize(kPoints);
   for (PackedMatrix& m : transformed_) m = packed_zeros(channels, filters);
-  std::vector<double> rows(static_cast<size_t>(kTile * 3 * filters));  // G g: 4 x 3 per filter
-  std::vector<float> values(static_cast<size_t>(kPoints * filters));   // G g G^T
+  std::vector<double> rows(static_cast<size_t>(kTile * 3 * filters));
+  std::vector<float> values(static_cast<size_t>(kPoints * filters));
   for (int64_t c = 0; c < channels; ++c) {
-    const auto tap = [&](int a, int b) {
-      return g.data() + ((a * 3 + b) * channels + c) * filters;
-    };
-    for (int b = 0; b < 3; ++b) {
-      double* t = rows.data() + b * filters;  // t[i][b] at t + (i * 3) * filters
-      const float *g0 = tap(0, b), *g1 = tap(1, b), *g2 = tap(2, b);
-      for (int64_t k = 0; k < filters; ++k) {
-        const double x0 = g0[k], x1 = g1[k], x2 = g2[k];
-        t[k] = x0;
-        t[3 * filters + k] = 0.5 * (x0 + x1 + x2);
-        t[6 * filters + k] = 0.5 * (x0 - x1 + x2);
-        t[9 * filters + k] = x2;
-      }
-    }
-    for (int i = 0; i < kTile; ++i) {
-      const double* t = rows.data() + i * 3 * filters;
-      float* u = values.data() + i * kTile * filters;  // u[i][j] at u + j * filters
-      for (int64_t k = 0; k < filters; ++k) {
-        const double s = scale ? (*scale)[static_cast<size_t>(k)] : 1.0;
-        const double t0 = t[k], t1 = t[filters + k], t2 = t[2 * filters + k];
-        u[k] = static_cast<float>(t0 * s);
-        u[filters + k] = static_cast<float>(0.5 * (t0 + t1 + t2) * s);
-        u[2 * filters + k] = static_cast<float>(0.5 * (t0 - t1 + t2) * s);
-        u[3 * filters + k] = static_cast<float>(t2 * s);
-      }
-    }
+    transform_filters(g.data() + c * filters, channels * filters, filters, scale.data(),
+                      rows.data(), values.data());
     for (int p = 0; p < kPoints; ++p)
       transformed_[static_cast<size_t>(p)].set_row(c, values.data() + p * filters);
   }
