@@ -1,6 +1,7 @@
-// A single-precision matrix product kernel of our own for products with few rows against a
-// matrix packed once (recurrent steps: oneDNN 2.6's sgemm takes an SSE4.1 path for one row).
-// Every other product runs on oneDNN primitives (kernels/onednn.h).
+// A single-precision matrix product kernel of our own against a matrix packed once, for what
+// oneDNN's primitives (kernels/onednn.h) do not do as well: recurrent steps (few rows, every
+// step), a batch-1 Dense layer (one row, weights streamed from the last-level cache) and the 16
+// products of a Winograd convolution (kernels/winograd.h).
 #pragma once
 
 #include <cstddef>
@@ -9,9 +10,6 @@
 
 namespace kerasrt {
 
-// A k x n matrix packed for packed_matmul_accumulate: column panels of kPackedPanel columns,
-// each k rows of kPackedPanel floats, the last panel padded with zeros. The panels stream
-// through the cache in order, which a row-major matrix with long rows does not.
 // Where a packed matrix's panels are: k rows of kPanel floats each (the first n columns of all
 // the panels real), a panel `panel_floats` after the previous one (k * kPanel, or more when the
 // rows are padded: oneDNN's BA16a64b weights layout is this layout with k rounded up to 16).
@@ -20,6 +18,9 @@ struct PackedPanels {
   int64_t k = 0, n = 0, panel_floats = 0;
 };
 
+// A k x n matrix packed in memory of its own: column panels of kPanel columns, each k rows of
+// kPanel floats, the last panel padded with zeros. The panels stream through the cache in
+// order, which a row-major matrix with long rows does not.
 struct PackedMatrix {
   static constexpr int64_t kPanel = 64;
   int64_t k = 0, n = 0;
