@@ -11,9 +11,9 @@
 #include "kernels/vecmath.h"
 
 // The transforms are written once on GCC vector types and compiled per instruction set below;
-// GCC notes that such types change the calling convention without AVX, which does not matter
-// for these inlined helpers.
-#if defined(__GNUC__) && !defined(__clang__)
+// GCC and clang note that such types change the calling convention without AVX, which does not
+// matter for these inlined helpers.
+#if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
