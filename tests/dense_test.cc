@@ -39,7 +39,8 @@ std::vector<float> rows_input(int64_t rows) {
 TEST(Dense, PackedWeightsServeEveryRowCount) {
   // Packed for batch 1 at load, then run with 1, 5 and 64 rows, and over a rank-3 input.
   const auto layer = dense("relu", {kAnyDim, 3});
-  const auto packed = layer->packed();
+  WeightArena arena;
+  const auto packed = layer->packed(arena);
   ASSERT_NE(packed, nullptr);
   for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
     for (int64_t rows : {1, 5, 64})
@@ -63,7 +64,8 @@ TEST(Dense, WideProductsRunOnPackedWeights) {
             input[static_cast<size_t>(r * k + i)] * kernel[static_cast<size_t>(i * n + u)];
   const auto layer = build_layer("Dense", {{"units", n}, {"use_bias", false}}, {{kAnyDim, k}},
                                  {{"kernel", {k, n}, kernel}});
-  const auto packed = layer->packed();
+  WeightArena arena;
+  const auto packed = layer->packed(arena);
   for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
     EXPECT_EQ(run_layer(*l, {rows, k}, input), want);
 }
@@ -71,7 +73,8 @@ TEST(Dense, WideProductsRunOnPackedWeights) {
 TEST(Dense, ActivationOneDnnDoesNotRunIsAppliedAfter) {
   const auto layer = dense("sigmoid", {kAnyDim, 3});
   const std::vector<float> linear = expected(4, false);
-  const std::vector<float> out = run_layer(*layer->packed(), {4, 3}, rows_input(4));
+  WeightArena arena;
+  const std::vector<float> out = run_layer(*layer->packed(arena), {4, 3}, rows_input(4));
   ASSERT_EQ(out.size(), linear.size());
   for (size_t i = 0; i < out.size(); ++i)
     EXPECT_NEAR(out[i], 1.0f / (1.0f + std::exp(-linear[i])), 1e-6f) << i;
@@ -81,7 +84,8 @@ TEST(Dense, NoInputFeaturesGiveTheActivatedBias) {
   // oneDNN takes no product over zero features: the layer writes activation(bias) itself.
   const auto layer = build_layer("Dense", {{"units", 2}, {"activation", "relu"}}, {{kAnyDim, 0}},
                                  {{"kernel", {0, 2}, {}}, {"bias", {2}, {0.5f, -3}}});
-  const auto packed = layer->packed();
+  WeightArena arena;
+  const auto packed = layer->packed(arena);
   for (const Layer* l : {static_cast<const Layer*>(layer.get()), packed.get()})
     EXPECT_EQ(run_layer(*l, {3, 0}, {}), (std::vector<float>{0.5f, 0, 0.5f, 0, 0.5f, 0}));
 }

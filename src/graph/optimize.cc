@@ -135,12 +135,13 @@ Graph optimize_graph(Graph graph) {
     if (!rewriter.dead[n]) kept.push_back(std::move(graph.nodes[n]));
   graph.nodes = std::move(kept);
 
-  // Weights into their kernels' layout, once per layer object (shared layers stay shared); an
-  // unpacked layer is freed as soon as its nodes hold the packed one.
+  // Weights into their kernels' layout, once per layer object (shared layers stay shared), all
+  // in one arena; an unpacked layer is freed as soon as its nodes hold the packed one.
   std::map<const Layer*, std::vector<size_t>> nodes_of;
   for (size_t n = 0; n < graph.nodes.size(); ++n) nodes_of[graph.nodes[n].layer.get()].push_back(n);
+  WeightArena arena;
   for (const auto& [layer, nodes] : nodes_of) {
-    std::shared_ptr<const Layer> packed = graph.nodes[nodes.front()].layer->packed();
+    std::shared_ptr<const Layer> packed = graph.nodes[nodes.front()].layer->packed(arena);
     if (!packed) continue;
     for (size_t n : nodes) graph.nodes[n].layer = packed;
   }

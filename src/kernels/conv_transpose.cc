@@ -48,9 +48,9 @@ ConvTransposeKernel ConvTransposeKernel::with_post(const PostOps& post) const {
   return out;
 }
 
-ConvTransposeKernel ConvTransposeKernel::detached() const {
+ConvTransposeKernel ConvTransposeKernel::detached(WeightArena* arena) const {
   ConvTransposeKernel out = *this;
-  out.product_ = product_.detached();
+  out.product_ = product_.detached(arena);
   return out;
 }
 
@@ -58,9 +58,10 @@ int64_t ConvTransposeKernel::chunk_rows(const Window& window) const {
   return std::min(input_rows(window), std::max<int64_t>(kChunkFloats / columns(), 1));
 }
 
-ConvTransposeKernel ConvTransposeKernel::packed_for(const Window& typical) const {
+ConvTransposeKernel ConvTransposeKernel::packed_for(const Window& typical,
+                                                    WeightArena* arena) const {
   ConvTransposeKernel out = *this;
-  out.product_ = product_.packed_for(chunk_rows(typical));
+  out.product_ = product_.packed_for(chunk_rows(typical), arena);
   return out;
 }
 

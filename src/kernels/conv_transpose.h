@@ -38,8 +38,8 @@ class ConvTransposeKernel {
   ConvTransposeKernel with_scale_shift(std::span<const float> scale,
                                        std::span<const float> shift) const;
   ConvTransposeKernel with_post(const PostOps& post) const;
-  ConvTransposeKernel detached() const;
-  ConvTransposeKernel packed_for(const Window& typical) const;
+  ConvTransposeKernel detached(WeightArena* arena) const;
+  ConvTransposeKernel packed_for(const Window& typical, WeightArena* arena) const;
 
   // `window` is the forward window this is the transpose of (make_transpose_window): its `in`
   // is this kernel's output.

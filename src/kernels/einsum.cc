@@ -85,7 +85,7 @@ EinsumGemm::EinsumGemm(const std::string& x, const std::string& w, const std::st
   // The packed layout does not depend on the number of rows: any serves every shape.
   product_ = MatmulKernel(num_elements(contracted_dims_), num_elements(col_dims_),
                           SharedFloats::owning(std::move(matrix)), {})
-                 .packed_for(1);
+                 .packed_for(1, /*arena=*/nullptr);
 }
 
 Dims EinsumGemm::output_shape(std::span<const int64_t> x_shape) const {

@@ -136,21 +136,21 @@ KRT_AVX2 void packed_avx2(const float* a, int64_t m, int64_t lda, const PackedPa
 
 }  // namespace
 
-PackedMatrix packed_zeros(int64_t k, int64_t n) {
+PackedMatrix packed_zeros(int64_t k, int64_t n, WeightArena* arena) {
   PackedMatrix packed;
   packed.k = k;
   packed.n = n;
-  packed.data.assign(static_cast<size_t>((n + kPanel - 1) / kPanel * kPanel * k), 0.0f);
+  packed.data = zero_floats(static_cast<size_t>((n + kPanel - 1) / kPanel * kPanel * k), arena);
   return packed;
 }
 
 void PackedMatrix::set_row(int64_t i, const float* values) {
   for (int64_t j = 0; j < n; j += kPanel)
-    std::copy_n(values + j, std::min(kPanel, n - j), data.data() + (j * k + i * kPanel));
+    std::copy_n(values + j, std::min(kPanel, n - j), data.get() + (j * k + i * kPanel));
 }
 
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
-  PackedMatrix packed = packed_zeros(k, n);
+  PackedMatrix packed = packed_zeros(k, n, /*arena=*/nullptr);
   for (int64_t i = 0; i < k; ++i) packed.set_row(i, w + i * ldw);
   return packed;
 }

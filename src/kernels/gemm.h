@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
+
+#include "core/weight_arena.h"
 
 namespace kerasrt {
 
@@ -20,19 +22,20 @@ struct PackedPanels {
 
 // A k x n matrix packed in memory of its own: column panels of kPanel columns, each k rows of
 // kPanel floats, the last panel padded with zeros. The panels stream through the cache in
-// order, which a row-major matrix with long rows does not.
+// order, which a row-major matrix with long rows does not. Filled once, then read only: copies
+// share the values.
 struct PackedMatrix {
   static constexpr int64_t kPanel = 64;
   int64_t k = 0, n = 0;
-  std::vector<float> data;
+  std::shared_ptr<float> data;
 
-  PackedPanels panels() const { return {data.data(), k, n, k * kPanel}; }
+  PackedPanels panels() const { return {data.get(), k, n, k * kPanel}; }
 
   // Sets row i to the n `values`.
   void set_row(int64_t i, const float* values);
 };
-// A k x n matrix of zeros, packed.
-PackedMatrix packed_zeros(int64_t k, int64_t n);
+// A k x n matrix of zeros, packed (in `arena` when there is one).
+PackedMatrix packed_zeros(int64_t k, int64_t n, WeightArena* arena);
 // Packs w[k x n] (row-major, rows `ldw` apart).
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
 // C[m x n] += A[m x k] . B (rows of A `lda` apart, of C `ldc` apart). Each C element adds its k

@@ -77,8 +77,8 @@ struct PrimitiveState final : Prepared {
   dnnl::primitive primitive;
   memory::desc src, weights, bias, dst, scratchpad;
   int64_t dst_elements = 0;
-  std::vector<float> own_weights;  // when the primitive wants the weights in another layout
-  bool empty = false;              // nothing to compute (a zero-sized output)
+  SharedFloats own_weights;  // when the primitive wants the weights in another layout
+  bool empty = false;        // nothing to compute (a zero-sized output)
   // The constant arguments (bias_memory empty without a bias; weights_memory empty when the
   // weights come with each call).
   memory weights_memory, bias_memory;
@@ -108,18 +108,18 @@ dnnl::primitive_attr make_attr(const PostOps& post) {
 
 // `held` reordered into `wanted`, each filter's weights multiplied by its `scale` on the way when
 // there is one (a folded BatchNormalization: one pass over the weights instead of a scaled copy
-// and then a reorder; the product is the same float either way, rounded once). Nothing when the
-// weights already are in that layout, unscaled.
-std::vector<float> reorder_weights(std::span<const float> held, const memory::desc& held_desc,
-                                   const memory::desc& wanted, const std::vector<float>* scale,
-                                   int scale_mask) {
+// and then a reorder; the product is the same float either way, rounded once), into `arena` when
+// there is one. Nothing when the weights already are in that layout, unscaled.
+SharedFloats reorder_weights(std::span<const float> held, const memory::desc& held_desc,
+                             const memory::desc& wanted, const std::vector<float>* scale,
+                             int scale_mask, WeightArena* arena) {
   if (held_desc == wanted && !scale) return {};
+  // Zeros first: blocked layouts pad, and the reorder writes only the real values.
   const size_t count = (wanted.get_size() + sizeof(float) - 1) / sizeof(float);
-  std::vector<float> out;
-  reserve_large(out, count);
-  out.resize(count, 0.0f);
+  const std::shared_ptr<float> values = zero_floats(count, arena);
+  SharedFloats out{values, count, false};
   memory from(held_desc, cpu_engine(), const_cast<float*>(held.data()));
-  memory to(wanted, cpu_engine(), out.data());
+  memory to(wanted, cpu_engine(), values.get());
   dnnl::primitive_attr attr;
   if (scale) attr.set_output_scales(scale_mask, *scale);
   dnnl::stream stream(cpu_engine());
@@ -214,8 +214,8 @@ Kernel PrimitiveKernel<Kernel>::with_unit_scale(std::span<const float> scale) co
   if (weight_scale_)
     // A second folded scale: the first is applied now (in the layout held, whichever axis the
     // units are on), so each product is rounded as before.
-    out.weights_ = SharedFloats::owning(reorder_weights(
-        weights_.span(), weights_desc_, weights_desc_, weight_scale_.get(), unit_axes_));
+    out.weights_ = reorder_weights(weights_.span(), weights_desc_, weights_desc_,
+                                   weight_scale_.get(), unit_axes_, /*arena=*/nullptr);
   // The weights' scale is applied when they are packed (reorder_weights), in the same pass.
   out.weight_scale_ = std::make_shared<const std::vector<float>>(scale.begin(), scale.end());
   return out;
@@ -235,22 +235,24 @@ Kernel PrimitiveKernel<Kernel>::with_post(const PostOps& post) const {
 }
 
 template <class Kernel>
-Kernel PrimitiveKernel<Kernel>::detached() const {
+Kernel PrimitiveKernel<Kernel>::detached(WeightArena* arena) const {
   Kernel out = static_cast<const Kernel&>(*this);
-  out.weights_ = weights_.detached();
+  if (weights_.in_file) out.weights_ = owned_copy(weights_.span(), arena);
   return out;
 }
 
 template <class Kernel>
-Kernel PrimitiveKernel<Kernel>::packed_as(PrimitiveState& state) const {
-  if (state.empty) return detached();  // no primitive to pick a layout
-  Kernel out = static_cast<const Kernel&>(*this);
-  if (!state.own_weights.empty()) {
-    out.weights_ = SharedFloats::owning(std::move(state.own_weights));
-    out.weights_desc_ = state.weights;
-    out.weight_scale_ = nullptr;
+Kernel PrimitiveKernel<Kernel>::packed_as(PrimitiveState& state, WeightArena* arena) const {
+  if (state.empty) return detached(arena);  // no primitive to pick a layout
+  if (!state.own_weights.data) {            // the primitive takes Keras's layout as it is
+    Kernel out = detached(arena);
+    out.packed_ = true;
+    return out;
   }
-  out.weights_ = out.weights_.detached();  // when the primitive takes Keras's layout as it is
+  Kernel out = static_cast<const Kernel&>(*this);
+  out.weights_ = std::move(state.own_weights);
+  out.weights_desc_ = state.weights;
+  out.weight_scale_ = nullptr;
   out.packed_ = true;
   return out;
 }
@@ -258,16 +260,17 @@ Kernel PrimitiveKernel<Kernel>::packed_as(PrimitiveState& state) const {
 template <class Kernel>
 template <class Primitive>
 void PrimitiveKernel<Kernel>::complete(PrimitiveState& state,
-                                       const typename Primitive::primitive_desc& pd,
-                                       bool primitive) const {
+                                       const typename Primitive::primitive_desc& pd, bool primitive,
+                                       WeightArena* arena) const {
   state.weights = pd.weights_desc();
   state.own_weights = reorder_weights(weights_.span(), weights_desc_, state.weights,
-                                      weight_scale_.get(), unit_axes_);
+                                      weight_scale_.get(), unit_axes_, arena);
   set_scratchpad(state, pd);
   if (!primitive) return;
   state.primitive = Primitive(pd);
   // Read-only arguments, the same for every call: concurrent executions share them.
-  const float* weights = state.own_weights.empty() ? weights_.data.get() : state.own_weights.data();
+  const float* weights =
+      state.own_weights.data ? state.own_weights.data.get() : weights_.data.get();
   state.weights_memory = memory(state.weights, cpu_engine(), const_cast<float*>(weights));
   if (bias_)
     state.bias_memory = memory(state.bias, cpu_engine(), const_cast<float*>(bias_->data()));
@@ -333,17 +336,18 @@ memory::desc ConvKernel::data_desc(int64_t batch, int64_t channels, const Spatia
   return memory::desc(dims, memory::data_type::f32, config_.channels_first ? kFirst[r] : kLast[r]);
 }
 
-ConvKernel ConvKernel::packed_for(const Window& typical) const {
+ConvKernel ConvKernel::packed_for(const Window& typical, WeightArena* arena) const {
   // Only the primitive descriptor is needed here (the layout it wants): the primitive itself,
   // with its JIT-compiled code, is made per shape by prepare() at the first call.
-  return packed_as(*make_state(typical, /*primitive=*/false));
+  return packed_as(*make_state(typical, /*primitive=*/false, arena), arena);
 }
 
 std::shared_ptr<const Prepared> ConvKernel::prepare(const Window& w) const {
-  return make_state(w, /*primitive=*/true);
+  return make_state(w, /*primitive=*/true, /*arena=*/nullptr);
 }
 
-std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool primitive) const {
+std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool primitive,
+                                                       WeightArena* arena) const {
   auto state = std::make_shared<PrimitiveState>();
   state->dst_elements = w.in.batch * w.out_positions() * config_.filters;
   if (state->dst_elements == 0 || w.in.elements() == 0) {
@@ -380,7 +384,7 @@ std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool pri
                                                                dilates, pad_before, pad_after);
     }
     const dnnl::convolution_forward::primitive_desc pd(*desc, make_attr(post_), cpu_engine());
-    complete<dnnl::convolution_forward>(*state, pd, primitive);
+    complete<dnnl::convolution_forward>(*state, pd, primitive, arena);
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this convolution", e);
   }
@@ -418,15 +422,17 @@ MatmulKernel::MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vect
       n_(n),
       transposed_(transposed) {}
 
-MatmulKernel MatmulKernel::packed_for(int64_t typical_rows) const {
-  return packed_as(*make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false));
+MatmulKernel MatmulKernel::packed_for(int64_t typical_rows, WeightArena* arena) const {
+  return packed_as(*make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false, arena),
+                   arena);
 }
 
 std::shared_ptr<const Prepared> MatmulKernel::prepare(int64_t rows) const {
-  return make_state(rows, /*primitive=*/true);
+  return make_state(rows, /*primitive=*/true, /*arena=*/nullptr);
 }
 
-std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool primitive) const {
+std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool primitive,
+                                                         WeightArena* arena) const {
   auto state = std::make_shared<PrimitiveState>();
   state->dst_elements = rows * n_;
   // oneDNN takes no empty product; with k = 0, run() writes post(bias) itself.
@@ -450,7 +456,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     if (pd.weights_desc().get_size() > 2 * plain.get_size())
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
-    complete<dnnl::matmul>(*state, pd, primitive);
+    complete<dnnl::matmul>(*state, pd, primitive, arena);
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this matrix product", e);
   }

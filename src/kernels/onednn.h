@@ -20,6 +20,7 @@
 #include <span>
 #include <vector>
 
+#include "core/weight_arena.h"
 #include "kernels/activation.h"
 #include "kernels/conv_geometry.h"
 #include "layers/layer.h"
@@ -66,8 +67,9 @@ class PrimitiveKernel {
   // A copy whose weights are scaled per unit (only before packing), its bias left as it is.
   Kernel with_unit_scale(std::span<const float> scale) const;
   Kernel with_post(const PostOps& post) const;
-  // A copy whose weights are in memory of its own, for a kernel that cannot be packed at load.
-  Kernel detached() const;
+  // A copy whose weights are in memory of its own (in `arena` when there is one), for a kernel
+  // that cannot be packed at load.
+  Kernel detached(WeightArena* arena) const;
 
  protected:
   PrimitiveKernel() = default;
@@ -77,12 +79,13 @@ class PrimitiveKernel {
                   int64_t units, int unit_axes);
 
   // A copy holding the weights as the primitive of `state` (made for a typical shape) wants them.
-  Kernel packed_as(PrimitiveState& state) const;
-  // Completes `state` once its primitive descriptor is chosen: weights in the layout it wants,
-  // its scratchpad, and with `primitive` the primitive itself, bound to the weights and bias.
+  Kernel packed_as(PrimitiveState& state, WeightArena* arena) const;
+  // Completes `state` once its primitive descriptor is chosen: weights in the layout it wants
+  // (re-laid out into `arena` when there is one), its scratchpad, and with `primitive` the
+  // primitive itself, bound to the weights and bias.
   template <class Primitive>
-  void complete(PrimitiveState& state, const typename Primitive::primitive_desc& pd,
-                bool primitive) const;
+  void complete(PrimitiveState& state, const typename Primitive::primitive_desc& pd, bool primitive,
+                WeightArena* arena) const;
 
   SharedFloats weights_;
   dnnl::memory::desc weights_desc_;
@@ -114,8 +117,8 @@ class ConvKernel : public PrimitiveKernel<ConvKernel> {
   const Config& config() const { return config_; }
 
   // A copy with its weights reordered into the layout the primitive picks for `typical`, and
-  // in memory of its own.
-  ConvKernel packed_for(const Window& typical) const;
+  // in memory of its own: in `arena` when there is one (a model's load), else on the heap.
+  ConvKernel packed_for(const Window& typical, WeightArena* arena) const;
 
   // The primitive for one concrete window (batch included); its scratch_floats is what run() needs.
   std::shared_ptr<const Prepared> prepare(const Window& window) const;
@@ -126,7 +129,8 @@ class ConvKernel : public PrimitiveKernel<ConvKernel> {
 
  private:
   Config config_;
-  std::shared_ptr<PrimitiveState> make_state(const Window& window, bool primitive) const;
+  std::shared_ptr<PrimitiveState> make_state(const Window& window, bool primitive,
+                                             WeightArena* arena) const;
   dnnl::memory::dims spatial(const Spatial& s) const;  // the rank's slots of a Spatial
   dnnl::memory::desc data_desc(int64_t batch, int64_t channels, const Spatial& size) const;
 };
@@ -145,15 +149,17 @@ class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
 
-  // Weights packed for a typical number of rows, in memory of their own whatever the layout.
-  MatmulKernel packed_for(int64_t typical_rows) const;
+  // Weights packed for a typical number of rows, in memory of their own whatever the layout
+  // (in `arena` when there is one).
+  MatmulKernel packed_for(int64_t typical_rows, WeightArena* arena) const;
 
   std::shared_ptr<const Prepared> prepare(int64_t rows) const;
   // With post().sum, out must hold the addend on entry. Applies a non-fused activation itself.
   void run(const Prepared& prepared, const float* in, float* out, float* scratch) const;
 
  private:
-  std::shared_ptr<PrimitiveState> make_state(int64_t rows, bool primitive) const;
+  std::shared_ptr<PrimitiveState> make_state(int64_t rows, bool primitive,
+                                             WeightArena* arena) const;
 
   int64_t k_ = 0, n_ = 0;
   bool transposed_ = false;  // Keras's layout of the weights is (n x k)

@@ -283,7 +283,7 @@ bool WinogradKernel::suits(const ConvKernel::Config& config, const Window& typic
   return out_h > 0 && out_w > 0 && kPoints * tiles * 100 <= 56 * 9 * out_h * out_w;
 }
 
-WinogradKernel::WinogradKernel(const ConvKernel& conv)
+WinogradKernel::WinogradKernel(const ConvKernel& conv, WeightArena& arena)
     : config_(conv.config()), post_(conv.post()) {
   const int64_t channels = config_.in_channels, filters = config_.filters;
   const std::span<const float> g = conv.keras_weights();  // (3, 3, channels, filters)
@@ -292,7 +292,7 @@ WinogradKernel::WinogradKernel(const ConvKernel& conv)
   if (conv.weight_scale())
     std::copy(conv.weight_scale()->begin(), conv.weight_scale()->end(), scale.begin());
   transformed_.resize(kPoints);
-  for (PackedMatrix& m : transformed_) m = packed_zeros(channels, filters);
+  for (PackedMatrix& m : transformed_) m = packed_zeros(channels, filters, &arena);
   std::vector<double> rows(static_cast<size_t>(kTile * 3 * filters));
   std::vector<float> values(static_cast<size_t>(kPoints * filters));
   for (int64_t c = 0; c < channels; ++c) {

@@ -29,8 +29,9 @@ class WinogradKernel {
   // that the 2x2 tiles waste little past its edges.
   static bool suits(const ConvKernel::Config& config, const Window& typical);
 
-  // From a kernel in Keras's layout (not packed), with its folded scale, bias and post-ops.
-  explicit WinogradKernel(const ConvKernel& conv);
+  // From a kernel in Keras's layout (not packed), with its folded scale, bias and post-ops; the
+  // transformed filters in `arena`.
+  WinogradKernel(const ConvKernel& conv, WeightArena& arena);
 
   const ConvKernel::Config& config() const { return config_; }
   const PostOps& post() const { return post_; }

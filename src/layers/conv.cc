@@ -100,15 +100,17 @@ class Conv final : public Layer {
     }
   }
 
-  std::shared_ptr<const Layer> packed() const override {
+  std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if constexpr (!kFusible) {
       return nullptr;
     } else {
       if (kernel_.packed()) return nullptr;
-      if (!is_known(typical_input_)) return kernel_.in_file() ? with(kernel_.detached()) : nullptr;
+      if (!is_known(typical_input_))
+        return kernel_.in_file() ? with(kernel_.detached(&arena)) : nullptr;
       const Window typical = window(typical_input_);
-      if (WinogradKernel::suits(kernel_.config(), typical)) return with(WinogradKernel(kernel_));
-      return with(kernel_.packed_for(typical));
+      if (WinogradKernel::suits(kernel_.config(), typical))
+        return with(WinogradKernel(kernel_, arena));
+      return with(kernel_.packed_for(typical, &arena));
     }
   }
 

@@ -54,13 +54,13 @@ class ConvLstm final : public RecurrentLayer {
     const int rank = spec.layout.rank();
     input_ = ConvKernel({rank, false, channels, 4 * filters, 1, spec.kernel}, std::move(kernel),
                         std::move(bias))
-                 .packed_for(input_window(1));
+                 .packed_for(input_window(1), /*arena=*/nullptr);
     PostOps onto_projection;
     onto_projection.sum = true;
     recurrent_ =
         ConvKernel({rank, false, filters, 4 * filters, 1, spec.kernel}, std::move(recurrent), {})
             .with_post(onto_projection)
-            .packed_for(recurrent_window(1));
+            .packed_for(recurrent_window(1), /*arena=*/nullptr);
   }
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {

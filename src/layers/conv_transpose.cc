@@ -73,10 +73,11 @@ class ConvTranspose final : public Layer {
     return fused ? with(std::move(*fused)) : nullptr;
   }
 
-  std::shared_ptr<const Layer> packed() const override {
+  std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (kernel_.packed()) return nullptr;
-    if (!is_known(typical_input_)) return kernel_.in_file() ? with(kernel_.detached()) : nullptr;
-    return with(kernel_.packed_for(transpose_window(typical_input_)));
+    if (!is_known(typical_input_))
+      return kernel_.in_file() ? with(kernel_.detached(&arena)) : nullptr;
+    return with(kernel_.packed_for(transpose_window(typical_input_), &arena));
   }
 
  private:

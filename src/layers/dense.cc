@@ -56,9 +56,9 @@ class Dense final : public Layer {
     return fused ? with(std::move(*fused)) : nullptr;
   }
 
-  std::shared_ptr<const Layer> packed() const override {
+  std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (kernel_.packed()) return nullptr;
-    return with(kernel_.packed_for(rows(typical_input_)));
+    return with(kernel_.packed_for(rows(typical_input_), &arena));
   }
 
  private:

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/weight_arena.h"
 #include "kernels/activation.h"
 #include "layers/config.h"
 #include "layers/weights.h"
@@ -139,9 +140,9 @@ class Layer {
   // A new layer computing output 0 + an extra, last input of output 0's shape (a following Add
   // of two tensors); it names that input as inplace_input(). Null when it cannot.
   virtual std::shared_ptr<const Layer> fuse_add() const { return nullptr; }
-  // A copy with its weights in the layout its kernels run on (done once, after fusion); null
-  // when the layer is ready as it is.
-  virtual std::shared_ptr<const Layer> packed() const { return nullptr; }
+  // A copy with its weights in the layout its kernels run on, in `arena` (done once, after
+  // fusion); null when the layer is ready as it is.
+  virtual std::shared_ptr<const Layer> packed(WeightArena& /*arena*/) const { return nullptr; }
 
   // --- Strings (see StringEncoder). A layer that reads strings returns its encoder; when it
   // reads numbers too (Hashing), its float path is the ordinary one and numeric_input() says so.

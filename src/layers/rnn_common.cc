@@ -74,7 +74,7 @@ RecurrentLayer::RecurrentLayer(const RnnOptions& options, int64_t gates, int sta
   // layers too. The packed layout does not depend on the row count.
   projection_ = MatmulKernel(options.input_dim, width_, SharedFloats::owning(std::move(kernel)),
                              std::move(input_bias))
-                    .packed_for(1);
+                    .packed_for(1, /*arena=*/nullptr);
   dense_cell_ = true;
 }
 

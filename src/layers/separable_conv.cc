@@ -79,10 +79,11 @@ class SeparableConv final : public Layer {
     return fused ? with(depthwise_, std::move(*fused)) : nullptr;
   }
 
-  std::shared_ptr<const Layer> packed() const override {
+  std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (pointwise_.packed() || !is_known(typical_input_)) return nullptr;
     const Window window = spec_.window(spec_.layout.volume(typical_input_));
-    return with(depthwise_.packed_for(window), pointwise_.packed_for(pointwise_window(window)));
+    return with(depthwise_.packed_for(window, &arena),
+                pointwise_.packed_for(pointwise_window(window), &arena));
   }
 
  private:
