@@ -10,6 +10,7 @@
 #include "core/large_buffer.h"
 #include "core/shape.h"
 #include "kernels/gemm.h"
+#include "kernels/vecmath.h"
 
 namespace kerasrt {
 namespace {
@@ -481,17 +482,14 @@ void MatmulKernel::run(const Prepared& prepared, const float* in, float* out,
   bool activated = post_.fuses_activation();  // by the primitive
   if (state.one_row.data) {
     packed_matmul(in, 1, k_, state.one_row, out, n_, /*streamed=*/true);
-    if (bias_)
-      for (int64_t c = 0; c < n_; ++c) out[c] += (*bias_)[static_cast<size_t>(c)];
+    if (bias_) vec::add_bias_rows(out, 1, n_, bias_->data());
     activated = false;
   } else if (!state.empty) {
     execute(state, in, out, scratch, "could not execute a matrix product");
   } else if (state.dst_elements > 0) {  // k = 0: the product is zero
     const int64_t rows = state.dst_elements / n_;
     if (!post_.sum) std::fill_n(out, state.dst_elements, 0.0f);
-    if (bias_)
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < n_; ++c) out[r * n_ + c] += (*bias_)[static_cast<size_t>(c)];
+    if (bias_) vec::add_bias_rows(out, rows, n_, bias_->data());
     activated = false;
   }
   if (!activated) apply_pointwise(post_.activation, out, state.dst_elements);
