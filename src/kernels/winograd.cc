@@ -52,6 +52,15 @@ struct Geometry {
   const float* zeros;  // `channels` zeros: the input outside the image
 };
 
+// Tile t of the batch (numbered row by row): its image and the top-left output it computes.
+struct TileOrigin {
+  int64_t image, y, x;
+};
+[[gnu::always_inline]] inline TileOrigin tile_origin(const Geometry& g, int64_t t) {
+  const int64_t per_image = g.tiles_high * g.tiles_wide, in_image = t % per_image;
+  return {t / per_image, in_image / g.tiles_wide * 2, in_image % g.tiles_wide * 2};
+}
+
 // V = B^T d B for one tile's 4x4 inputs d at channels [c, c + lanes): rows, then columns, of
 // B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 template <class V>
@@ -113,11 +122,9 @@ struct Chunk {
 
 // The input transform of every tile of a chunk into its 16 (tiles x channels) matrices.
 [[gnu::always_inline]] inline void transform_inputs(const Geometry& g, const Chunk& chunk) {
-  const int64_t per_image = g.tiles_high * g.tiles_wide;
   for (int64_t i = 0; i < chunk.count; ++i) {
-    const int64_t t = chunk.first + i, image = t / per_image;
-    const int64_t y0 = (t % per_image) / g.tiles_wide * 2 - g.pad_top;
-    const int64_t x0 = (t % per_image) % g.tiles_wide * 2 - g.pad_left;
+    const TileOrigin tile = tile_origin(g, chunk.first + i);
+    const int64_t image = tile.image, y0 = tile.y - g.pad_top, x0 = tile.x - g.pad_left;
     const float* src[kPoints];
     float* dst[kPoints];
     for (int p = 0; p < kPoints; ++p) {
@@ -136,11 +143,10 @@ struct Chunk {
 // The output transform of every tile of a chunk, with the bias, a fused Add and the activation.
 [[gnu::always_inline]] inline void transform_outputs(const Geometry& g, const Chunk& chunk,
                                                      const float* bias, const PostOps& post) {
-  const int64_t per_image = g.tiles_high * g.tiles_wide;
   const bool activate = post.activation.kind != ActKind::kLinear;
   for (int64_t i = 0; i < chunk.count; ++i) {
-    const int64_t t = chunk.first + i, image = t / per_image;
-    const int64_t y0 = (t % per_image) / g.tiles_wide * 2, x0 = (t % per_image) % g.tiles_wide * 2;
+    const TileOrigin tile = tile_origin(g, chunk.first + i);
+    const int64_t image = tile.image, y0 = tile.y, x0 = tile.x;
     const int rows = static_cast<int>(std::min<int64_t>(2, g.out_height - y0));
     const int cols = static_cast<int>(std::min<int64_t>(2, g.out_width - x0));
     const float* src[kPoints];
