@@ -5,8 +5,6 @@
 // for 3x3 stride-1 windows over large enough images by Winograd's F(2x2, 3x3)
 // (kernels/winograd.h); a following BatchNormalization, Add and ReLU-family activation can be
 // fused in at load.
-#include <type_traits>
-
 #include "kernels/activation.h"
 #include "kernels/onednn.h"
 #include "kernels/winograd.h"
@@ -16,17 +14,15 @@
 namespace kerasrt {
 namespace {
 
-// A convolution layer (Conv, and DepthwiseConv as a grouped convolution) on a ConvKernel, which
-// becomes a WinogradKernel when packed if that is faster for the typical input.
+// A convolution on a given kernel, with a fused zero padding: what every convolution layer
+// runs, whether its kernel is oneDNN's (ConvKernel) or our Winograd one.
 template <class Kernel>
-class Conv final : public Layer {
-  static constexpr bool kFusible = std::is_same_v<Kernel, ConvKernel>;  // not packed yet
-
+class ConvOn : public Layer {
  public:
   // `after`: an activation the kernel cannot apply itself (softmax over an axis). `pad_before`,
   // `pad_after`: zeros around the input (a ZeroPadding fused in), on top of the padding mode.
-  Conv(WindowSpec spec, Kernel kernel, Activation after, Dims typical_input,
-       Spatial pad_before = {0, 0, 0}, Spatial pad_after = {0, 0, 0})
+  ConvOn(WindowSpec spec, Kernel kernel, Activation after, Dims typical_input,
+         Spatial pad_before = {0, 0, 0}, Spatial pad_after = {0, 0, 0})
       : spec_(spec),
         kernel_(std::move(kernel)),
         after_(after),
@@ -59,68 +55,7 @@ class Conv final : public Layer {
     apply_activation(after_, out.data, out.shape);
   }
 
-  std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
-    if constexpr (!kFusible) {
-      return nullptr;
-    } else {
-      const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
-                               static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
-      auto fused = kernel_fusing(kernel_, after_, op, on_channels, kernel_.config().filters);
-      return fused ? with(std::move(*fused)) : nullptr;
-    }
-  }
-
-  std::shared_ptr<const Layer> fuse_add() const override {
-    if constexpr (!kFusible) {
-      return nullptr;
-    } else {
-      auto fused = kernel_adding(kernel_, after_);
-      return fused ? with(std::move(*fused)) : nullptr;
-    }
-  }
-
-  std::shared_ptr<const Layer> fuse_input(const FusibleOp& op) const override {
-    if constexpr (!kFusible) {
-      return nullptr;
-    } else {
-      if (op.kind != FusibleOp::Kind::kZeroPadding ||
-          op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
-          op.channels_first != spec_.layout.channels_first() || pad_before_ != Spatial{0, 0, 0} ||
-          pad_after_ != Spatial{0, 0, 0})
-        return nullptr;
-      // The typical input is now the unpadded one.
-      Dims typical = typical_input_;
-      for (int i = 0; i < spec_.layout.rank(); ++i) {
-        int64_t& d = typical[spec_.layout.spatial_axis(i)];
-        const size_t slot = spatial_slot(spec_.layout.rank(), i);
-        if (d != kAnyDim) d -= op.pad_before[slot] + op.pad_after[slot];
-      }
-      return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before,
-                                    op.pad_after);
-    }
-  }
-
-  std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
-    if constexpr (!kFusible) {
-      return nullptr;
-    } else {
-      if (kernel_.packed()) return nullptr;
-      if (!is_known(typical_input_))
-        return kernel_.in_file() ? with(kernel_.detached(&arena)) : nullptr;
-      const Window typical = window(typical_input_);
-      if (WinogradKernel::suits(kernel_.config(), typical))
-        return with(WinogradKernel(kernel_, arena));
-      return with(kernel_.packed_for(typical, &arena));
-    }
-  }
-
- private:
-  template <class Other>
-  std::shared_ptr<const Layer> with(Other kernel) const {
-    return std::make_shared<Conv<Other>>(spec_, std::move(kernel), after_, typical_input_,
-                                         pad_before_, pad_after_);
-  }
-
+ protected:
   // The spatial sizes of `in` with the fused zero padding (kAnyDim stays unknown).
   Spatial padded_size(std::span<const int64_t> in) const {
     Spatial size = spec_.layout.spatial(in);
@@ -146,6 +81,60 @@ class Conv final : public Layer {
   Activation after_;
   Dims typical_input_;  // the static input shape with batch 1: what weights are packed for
   Spatial pad_before_, pad_after_;
+};
+
+// A convolution layer (Conv, and DepthwiseConv as a grouped convolution) as built: it takes the
+// load-time fusions, then is packed, becoming a WinogradKernel one when that is faster for the
+// typical input.
+class Conv final : public ConvOn<ConvKernel> {
+ public:
+  using ConvOn::ConvOn;
+
+  std::shared_ptr<const Layer> fuse(const FusibleOp& op) const override {
+    const bool on_channels = op.rank == static_cast<size_t>(spec_.layout.rank()) + 2 &&
+                             static_cast<size_t>(op.axis) == spec_.layout.channel_axis();
+    auto fused = kernel_fusing(kernel_, after_, op, on_channels, kernel_.config().filters);
+    return fused ? with(std::move(*fused)) : nullptr;
+  }
+
+  std::shared_ptr<const Layer> fuse_add() const override {
+    auto fused = kernel_adding(kernel_, after_);
+    return fused ? with(std::move(*fused)) : nullptr;
+  }
+
+  std::shared_ptr<const Layer> fuse_input(const FusibleOp& op) const override {
+    if (op.kind != FusibleOp::Kind::kZeroPadding ||
+        op.rank != static_cast<size_t>(spec_.layout.rank()) + 2 ||
+        op.channels_first != spec_.layout.channels_first() || pad_before_ != Spatial{0, 0, 0} ||
+        pad_after_ != Spatial{0, 0, 0})
+      return nullptr;
+    // The typical input is now the unpadded one.
+    Dims typical = typical_input_;
+    for (int i = 0; i < spec_.layout.rank(); ++i) {
+      int64_t& d = typical[spec_.layout.spatial_axis(i)];
+      const size_t slot = spatial_slot(spec_.layout.rank(), i);
+      if (d != kAnyDim) d -= op.pad_before[slot] + op.pad_after[slot];
+    }
+    return std::make_shared<Conv>(spec_, kernel_, after_, std::move(typical), op.pad_before,
+                                  op.pad_after);
+  }
+
+  std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
+    if (kernel_.packed()) return nullptr;
+    if (!is_known(typical_input_))
+      return kernel_.in_file() ? with(kernel_.detached(&arena)) : nullptr;
+    const Window typical = window(typical_input_);
+    if (WinogradKernel::suits(kernel_.config(), typical))
+      return std::make_shared<ConvOn<WinogradKernel>>(spec_, WinogradKernel(kernel_, arena), after_,
+                                                      typical_input_, pad_before_, pad_after_);
+    return with(kernel_.packed_for(typical, &arena));
+  }
+
+ private:
+  std::shared_ptr<const Layer> with(ConvKernel kernel) const {
+    return std::make_shared<Conv>(spec_, std::move(kernel), after_, typical_input_, pad_before_,
+                                  pad_after_);
+  }
 };
 
 std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
@@ -185,8 +174,7 @@ std::unique_ptr<Layer> make_conv(const BuildContext& ctx, int rank) {
 
 std::unique_ptr<Layer> make_convolution_layer(const WindowSpec& spec, ConvKernel kernel,
                                               const Activation& after, Dims typical_input) {
-  return std::make_unique<Conv<ConvKernel>>(spec, std::move(kernel), after,
-                                            std::move(typical_input));
+  return std::make_unique<Conv>(spec, std::move(kernel), after, std::move(typical_input));
 }
 
 std::unique_ptr<Layer> make_conv1d(const BuildContext& ctx) { return make_conv(ctx, 1); }
