@@ -1,6 +1,7 @@
 #include "format/hdf5.h"
 
 #include <hdf5.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <bit>
@@ -62,6 +63,42 @@ std::string join(const std::string& base, const std::string& relative) {
   return base + "/" + relative;
 }
 
+// The first `size` >= at where "GCOL" starts in data[0, size), or size. The global-heap check
+// below reads the whole file for it: memchr stops at every 'G' (one byte in 256 of random
+// weights) and ran at 18 GB/s; comparing 32 positions at once runs at memory speed (ResNet50's
+// 103 MB: 5.6 -> 3.4 ms).
+#define KRT_AVX2 __attribute__((target("avx2")))
+KRT_AVX2 inline __m256i bytes_equal(const char* data, size_t at, char byte) {
+  return _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + at)),
+                           _mm256_set1_epi8(byte));
+}
+
+KRT_AVX2 size_t find_collection_avx2(const char* data, size_t at, size_t size) {
+  for (; at + 32 + 3 <= size; at += 32) {
+    const __m256i gc = _mm256_and_si256(bytes_equal(data, at, 'G'), bytes_equal(data, at + 1, 'C'));
+    const __m256i ol =
+        _mm256_and_si256(bytes_equal(data, at + 2, 'O'), bytes_equal(data, at + 3, 'L'));
+    const uint32_t found = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_and_si256(gc, ol)));
+    if (found != 0) return at + static_cast<size_t>(std::countr_zero(found));
+  }
+  for (; at + 4 <= size; ++at)
+    if (std::memcmp(data + at, "GCOL", 4) == 0) return at;
+  return size;
+}
+#undef KRT_AVX2
+
+size_t find_collection(const char* data, size_t at, size_t size) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return find_collection_avx2(data, at, size);
+  for (; at < size; ++at) {
+    const void* found = std::memchr(data + at, 'G', size - at);
+    if (!found) return size;
+    at = static_cast<size_t>(static_cast<const char*>(found) - data);
+    if (size - at >= 4 && std::memcmp(data + at, "GCOL", 4) == 0) return at;
+  }
+  return size;
+}
+
 // HDF5 1.10 trusts the global heap (where variable-length strings live: Keras's model_config,
 // layer_names, ...): an object larger than its collection makes H5HG_read copy past the heap
 // buffer, a zero-sized free-space entry makes the collection loader loop forever, and a
@@ -82,14 +119,11 @@ void check_global_heaps(std::span<const std::byte> image) {
   if (length_size != 2 && length_size != 4 && length_size != 8)
     return;  // HDF5 refuses the file itself
   const size_t header = 8 + length_size, object_header = 8 + length_size;
-  static constexpr char kMagic[4] = {'G', 'C', 'O', 'L'};
   const char* data = reinterpret_cast<const char*>(image.data());
   for (size_t at = 0; at + header <= image.size(); ++at) {
-    const void* found = std::memchr(data + at, 'G', image.size() - at);
-    if (!found) break;
-    at = static_cast<size_t>(static_cast<const char*>(found) - data);
-    if (at + header > image.size() || std::memcmp(data + at, kMagic, 4) != 0 || byte(at + 4) != 1)
-      continue;
+    at = find_collection(data, at, image.size());
+    if (at + header > image.size()) break;
+    if (byte(at + 4) != 1) continue;
     const std::string where = "HDF5 global heap at byte " + std::to_string(at);
     const uint64_t size = decode(at + 8, length_size);
     if (size < header || size > image.size() - at)
