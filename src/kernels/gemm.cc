@@ -149,9 +149,25 @@ void PackedMatrix::set_row(int64_t i, const float* values) {
     std::copy_n(values + j, std::min(kPanel, n - j), data.get() + (j * k + i * kPanel));
 }
 
+void pack_panels(const float* w, int64_t ldw, const float* column_scale, float* out, int64_t k,
+                 int64_t n, int64_t panel_floats) {
+  for (int64_t j = 0; j < n; j += kPanel) {
+    const int64_t cols = std::min(kPanel, n - j);
+    float* panel = out + j / kPanel * panel_floats;
+    for (int64_t i = 0; i < k; ++i) {
+      const float* row = w + i * ldw + j;
+      float* to = panel + i * kPanel;
+      if (column_scale)
+        for (int64_t c = 0; c < cols; ++c) to[c] = row[c] * column_scale[j + c];
+      else
+        std::copy_n(row, cols, to);
+    }
+  }
+}
+
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   PackedMatrix packed = packed_zeros(k, n, /*arena=*/nullptr);
-  for (int64_t i = 0; i < k; ++i) packed.set_row(i, w + i * ldw);
+  pack_panels(w, ldw, nullptr, packed.data.get(), k, n, k * kPanel);
   return packed;
 }
 

@@ -34,6 +34,10 @@ struct PackedMatrix {
   // Sets row i to the n `values`.
   void set_row(int64_t i, const float* values);
 };
+// Writes w[k x n] (row-major, rows `ldw` apart), column j multiplied by column_scale[j] when
+// that is given, into panels laid out as `out` says; their padding is left as it is.
+void pack_panels(const float* w, int64_t ldw, const float* column_scale, float* out, int64_t k,
+                 int64_t n, int64_t panel_floats);
 // A k x n matrix of zeros, packed (in `arena` when there is one).
 PackedMatrix packed_zeros(int64_t k, int64_t n, WeightArena* arena);
 // Packs w[k x n] (row-major, rows `ldw` apart).

@@ -119,6 +119,18 @@ SharedFloats reorder_weights(std::span<const float> held, const memory::desc& he
   const size_t count = (wanted.get_size() + sizeof(float) - 1) / sizeof(float);
   const std::shared_ptr<float> values = zero_floats(count, arena);
   SharedFloats out{values, count, false};
+  // oneDNN's BA16a64b is our packed GEMM's panel layout with the rows padded to 16: packing a
+  // row-major matrix into it ourselves skips making a reorder primitive (JIT-compiled code; a
+  // quarter of the MLP's packing at its first load).
+  const memory::dims dims = held_desc.dims();
+  if (dims.size() == 2 &&
+      held_desc == memory::desc(dims, memory::data_type::f32, memory::format_tag::ab) &&
+      wanted == memory::desc(dims, memory::data_type::f32, memory::format_tag::BA16a64b) &&
+      (!scale || scale_mask == 0b10)) {
+    pack_panels(held.data(), dims[1], scale ? scale->data() : nullptr, values.get(), dims[0],
+                dims[1], wanted.data.padded_dims[0] * PackedMatrix::kPanel);
+    return out;
+  }
   memory from(held_desc, cpu_engine(), const_cast<float*>(held.data()));
   memory to(wanted, cpu_engine(), values.get());
   dnnl::primitive_attr attr;

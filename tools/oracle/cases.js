@@ -1389,5 +1389,12 @@ add({name: 'example_mlp', description: 'MLP classifier (784-128-64-10) for the R
     L.dense({units: 128, activation: 'relu', name: 'dense'}),
     L.dense({units: 64, activation: 'relu', name: 'dense_1'}),
     L.dense({units: 10, activation: 'softmax', name: 'dense_2'})])});
+add({name: 'dense_batch_normalization_packed', description: 'Dense layers wide enough for packed weights (oneDNN BA16a64b, which kerasrt packs itself), each followed by a BatchNormalization that is folded into its weights as a per-column scale: 40 to 72 (rows padded to 48, a last panel of 8 columns), relu, then 72 to 130 without bias (three panels, the last of 2 columns).',
+  build: (L, tf) => seq(tf, 'sequential', [40], [
+    L.dense({units: 72, name: 'dense'}),
+    L.batchNormalization({name: 'batch_normalization'}),
+    L.activation({activation: 'relu', name: 'activation'}),
+    L.dense({units: 130, useBias: false, name: 'dense_1'}),
+    L.batchNormalization({epsilon: 0.01, name: 'batch_normalization_1'})])});
 
 module.exports = {CASES};
