@@ -144,19 +144,14 @@ PackedMatrix packed_zeros(int64_t k, int64_t n, WeightArena* arena) {
   return packed;
 }
 
-void PackedMatrix::set_row(int64_t i, const float* values) {
-  for (int64_t j = 0; j < n; j += kPanel)
-    std::copy_n(values + j, std::min(kPanel, n - j), data.get() + (j * k + i * kPanel));
-}
-
-void pack_panels(const float* w, int64_t ldw, const float* column_scale, float* out, int64_t k,
-                 int64_t n, int64_t panel_floats) {
-  for (int64_t j = 0; j < n; j += kPanel) {
-    const int64_t cols = std::min(kPanel, n - j);
-    float* panel = out + j / kPanel * panel_floats;
+void pack_panels(const float* w, int64_t ldw, int64_t k, int64_t n, const float* column_scale,
+                 float* out, const PanelLayout& layout) {
+  for (int64_t j = 0; j < n; j += layout.width) {
+    const int64_t cols = std::min(layout.width, n - j);
+    float* panel = out + j / layout.width * layout.panel_floats;
     for (int64_t i = 0; i < k; ++i) {
       const float* row = w + i * ldw + j;
-      float* to = panel + i * kPanel;
+      float* to = panel + i * layout.row_floats;
       if (column_scale)
         for (int64_t c = 0; c < cols; ++c) to[c] = row[c] * column_scale[j + c];
       else
@@ -165,9 +160,13 @@ void pack_panels(const float* w, int64_t ldw, const float* column_scale, float* 
   }
 }
 
+void PackedMatrix::set_row(int64_t i, const float* values) {
+  pack_panels(values, n, 1, n, nullptr, data.get() + i * kPanel, {kPanel, kPanel, k * kPanel});
+}
+
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   PackedMatrix packed = packed_zeros(k, n, /*arena=*/nullptr);
-  pack_panels(w, ldw, nullptr, packed.data.get(), k, n, k * kPanel);
+  pack_panels(w, ldw, k, n, nullptr, packed.data.get(), {kPanel, kPanel, k * kPanel});
   return packed;
 }
 

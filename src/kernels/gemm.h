@@ -34,10 +34,16 @@ struct PackedMatrix {
   // Sets row i to the n `values`.
   void set_row(int64_t i, const float* values);
 };
+// Where a matrix's values go in a panel layout: column j of row i at
+// (j / width) * panel_floats + i * row_floats + j % width. Ours is {kPanel, kPanel, k * kPanel};
+// oneDNN's blocked weights layouts are others of the same form.
+struct PanelLayout {
+  int64_t width = 0, row_floats = 0, panel_floats = 0;
+};
 // Writes w[k x n] (row-major, rows `ldw` apart), column j multiplied by column_scale[j] when
-// that is given, into panels laid out as `out` says; their padding is left as it is.
-void pack_panels(const float* w, int64_t ldw, const float* column_scale, float* out, int64_t k,
-                 int64_t n, int64_t panel_floats);
+// that is given, into `out` laid out as `layout` says; its padding is left as it is.
+void pack_panels(const float* w, int64_t ldw, int64_t k, int64_t n, const float* column_scale,
+                 float* out, const PanelLayout& layout);
 // A k x n matrix of zeros, packed (in `arena` when there is one).
 PackedMatrix packed_zeros(int64_t k, int64_t n, WeightArena* arena);
 // Packs w[k x n] (row-major, rows `ldw` apart).
