@@ -10,7 +10,6 @@
 namespace kerasrt {
 namespace {
 
-constexpr size_t kPage = 4096;
 constexpr size_t kHugePage = size_t{2} << 20;
 constexpr size_t kAlignment = 64;
 // Blocks grow from 4 MiB to 32 MiB: few blocks for a large model, and little room left unused
@@ -58,13 +57,6 @@ std::shared_ptr<float> WeightArena::allocate(size_t count) {
   auto& [block, used] = *fits;
   std::byte* start = block->data + used;
   used += bytes;
-#ifdef MADV_POPULATE_WRITE
-  // One call faults the whole range in (huge pages where the kernel grants them) instead of one
-  // fault per page as the caller writes; a hint like the advice above.
-  const uintptr_t begin = reinterpret_cast<uintptr_t>(start) & ~(uintptr_t{kPage} - 1);
-  const uintptr_t end = round_up(reinterpret_cast<uintptr_t>(start) + bytes, kPage);
-  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-#endif
   return std::shared_ptr<float>(block, reinterpret_cast<float*>(start));
 }
 
