@@ -48,8 +48,6 @@ struct SharedFloats {
     return {std::shared_ptr<const float>(owner, owner->data()), owner->size(), false};
   }
   std::span<const float> span() const { return {data.get(), size}; }
-  // The same values, in memory of their own when these are a view of the file.
-  SharedFloats detached() const { return in_file ? owning(copy_values(span())) : *this; }
 };
 
 // A weight array as read from a file, converted to float32, row-major in Keras's layout.
