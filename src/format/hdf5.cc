@@ -8,12 +8,14 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <type_traits>
 
 #include "core/half_float.h"
 #include "core/large_buffer.h"
 #include "core/limits.h"
 
 namespace kerasrt::h5 {
+static_assert(std::is_same_v<hid_t, int64_t>, "hdf5.h declares Group's object as int64_t");
 namespace {
 
 // The one lock around the (not thread-safe) HDF5 library. Recursive because handles close
@@ -171,6 +173,10 @@ class Handle {
   // hundreds of datasets under a few levels of groups, and each link lookup is a B-tree search.
   // Guarded by library_mutex().
   Id open(const std::string& path);
+  // The group at absolute `path`, opened as open() does and then kept open with the groups on
+  // the way, so that its attributes and children are read without walking the path again; -1
+  // when there is no group there. Guarded by library_mutex().
+  hid_t group(const std::string& path);
 
   // A contiguous dataset's `count` values where the file image stores them, when they can be
   // used in place, kept alive by the image's keeper: IEEE float32, little-endian as the host,
@@ -222,26 +228,29 @@ Id Handle::open(const std::string& path) {
   }
 }
 
-Group::Group(std::shared_ptr<Handle> handle, std::string path)
-    : handle_(std::move(handle)), path_(std::move(path)) {}
-
-const LoadOptions& Group::options() const { return handle_->options(); }
-
-bool Group::has_attribute(const std::string& name) const {
-  Lock lock(library_mutex());
-  return H5Aexists_by_name(handle_->file(), path_.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+hid_t Handle::group(const std::string& path) {
+  if (auto cached = groups_.find(path); cached != groups_.end()) return cached->second.get();
+  Id object = open(path);
+  if (!object.valid() || H5Iget_type(object.get()) != H5I_GROUP) return -1;
+  return groups_.emplace(path, std::move(object)).first->second.get();
 }
 
-std::vector<std::string> Group::string_attribute(const std::string& name) const {
-  Lock lock(library_mutex());
-  const std::string where = "HDF5 attribute '" + name + "' of '" + path_ + "'";
-  Id attr(H5Aopen_by_name(handle_->file(), path_.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
-          H5Aclose);
+namespace {
+
+// Guarded by library_mutex(), as everything below that takes an hid_t.
+bool attribute_exists(hid_t object, const std::string& name) {
+  return H5Aexists(object, name.c_str()) > 0;
+}
+
+// A string attribute of `object` (see Group::string_attribute); `where` names it in errors.
+std::vector<std::string> read_string_attribute(hid_t object, const std::string& name,
+                                               const std::string& where, const Limits& limits) {
+  Id attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose);
   if (!attr.valid()) throw Error("cannot open " + where);
   Id file_type(H5Aget_type(attr.get()), H5Tclose);
   Id space(H5Aget_space(attr.get()), H5Sclose);
   const hssize_t points = H5Sget_simple_extent_npoints(space.get());
-  const uint64_t max_bytes = handle_->limits().max_string_bytes;
+  const uint64_t max_bytes = limits.max_string_bytes;
   if (points < 0) throw Error(where + " has a bad size");
   check_limit(points, max_bytes, "max_string_bytes", where, "strings");
   // Keras writes an empty list (a layer without weights) as an empty float array.
@@ -286,6 +295,24 @@ std::vector<std::string> Group::string_attribute(const std::string& name) const 
   return out;
 }
 
+}  // namespace
+
+Group::Group(std::shared_ptr<Handle> handle, std::string path, hid_t object)
+    : handle_(std::move(handle)), path_(std::move(path)), object_(object) {}
+
+const LoadOptions& Group::options() const { return handle_->options(); }
+
+bool Group::has_attribute(const std::string& name) const {
+  Lock lock(library_mutex());
+  return attribute_exists(object_, name);
+}
+
+std::vector<std::string> Group::string_attribute(const std::string& name) const {
+  Lock lock(library_mutex());
+  return read_string_attribute(object_, name, "HDF5 attribute '" + name + "' of '" + path_ + "'",
+                               handle_->limits());
+}
+
 std::string Group::string_attribute_or_empty(const std::string& name) const {
   if (!has_attribute(name)) return {};
   auto values = string_attribute(name);
@@ -310,17 +337,15 @@ std::optional<std::vector<std::string>> Group::chunked_string_attribute(
 
 std::vector<std::string> Group::children() const {
   Lock lock(library_mutex());
-  Id group(H5Gopen2(handle_->file(), path_.c_str(), H5P_DEFAULT), H5Gclose);
-  if (!group.valid()) throw Error("cannot open HDF5 group '" + path_ + "'");
   H5G_info_t info;
-  if (H5Gget_info(group.get(), &info) < 0) throw Error("cannot list HDF5 group '" + path_ + "'");
+  if (H5Gget_info(object_, &info) < 0) throw Error("cannot list HDF5 group '" + path_ + "'");
   std::vector<std::string> names;
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t length = H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i,
-                                              nullptr, 0, H5P_DEFAULT);
+    const ssize_t length =
+        H5Lget_name_by_idx(object_, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (length < 0 || length > 65535) throw Error("bad link name in HDF5 group '" + path_ + "'");
     std::string name(static_cast<size_t>(length) + 1, '\0');
-    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
+    H5Lget_name_by_idx(object_, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
                        H5P_DEFAULT);
     name.resize(static_cast<size_t>(length));
     names.push_back(std::move(name));
@@ -340,7 +365,7 @@ H5I_type_t object_type(Handle& handle, const std::string& path) {
 
 bool Group::has_group(const std::string& relative_path) const {
   Lock lock(library_mutex());
-  return object_type(*handle_, join(path_, relative_path)) == H5I_GROUP;
+  return handle_->group(join(path_, relative_path)) >= 0;
 }
 
 bool Group::has_dataset(const std::string& relative_path) const {
@@ -349,8 +374,11 @@ bool Group::has_dataset(const std::string& relative_path) const {
 }
 
 std::optional<Group> Group::find_group(const std::string& relative_path) const {
-  if (!has_group(relative_path)) return std::nullopt;
-  return Group(handle_, join(path_, relative_path));
+  Lock lock(library_mutex());
+  std::string path = join(path_, relative_path);
+  const hid_t object = handle_->group(path);
+  if (object < 0) return std::nullopt;
+  return Group(handle_, std::move(path), object);
 }
 
 Group Group::group(const std::string& relative_path) const {
@@ -392,9 +420,10 @@ Array Group::dataset(const std::string& relative_path) const {
       throw Error(where + " holds " + std::to_string(value_bytes) +
                   "-byte opaque values; kerasrt reads opaque data only as the 2-byte bfloat16 "
                   "Keras writes");
-    const Group attributes(handle_, path);  // its attribute readers open any object by path
-    if (attributes.has_attribute("dtype")) {
-      const std::string marked = attributes.string_attribute_or_empty("dtype");
+    if (attribute_exists(dataset.get(), "dtype")) {
+      const auto values = read_string_attribute(
+          dataset.get(), "dtype", "HDF5 attribute 'dtype' of '" + path + "'", handle_->limits());
+      const std::string marked = values.empty() ? std::string() : values.front();
       if (marked != "bfloat16")
         throw Error(where + " holds 2-byte opaque values marked dtype '" + marked +
                     "'; kerasrt reads opaque data only as bfloat16");
@@ -504,7 +533,7 @@ File File::open(const std::string& path) {
   silence_library_errors();
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated file)");
-  return File(Group(std::make_shared<Handle>(file, LoadOptions{}), "/"));
+  return File::with_root(std::make_shared<Handle>(file, LoadOptions{}));
 }
 
 File File::open_memory(std::span<const std::byte> bytes, const std::string& name,
@@ -531,7 +560,13 @@ File File::open_memory(std::span<const std::byte> bytes, const std::string& name
   const std::string unique = name + "#image" + std::to_string(++images_opened);
   const hid_t file = H5Fopen(unique.c_str(), H5F_ACC_RDONLY, access.get());
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated data)");
-  return File(Group(std::make_shared<Handle>(file, options, bytes, std::move(keeper)), "/"));
+  return File::with_root(std::make_shared<Handle>(file, options, bytes, std::move(keeper)));
+}
+
+File File::with_root(std::shared_ptr<Handle> handle) {
+  const hid_t root = handle->group("/");
+  if (root < 0) throw Error("cannot open the HDF5 root group (corrupt file)");
+  return File(Group(std::move(handle), "/", root));
 }
 
 bool has_signature(std::span<const std::byte> head) {

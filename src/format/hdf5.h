@@ -17,11 +17,12 @@
 
 namespace kerasrt::h5 {
 
-class Handle;  // an open HDF5 object id, closed on destruction
+class Handle;  // an open HDF5 file and the groups opened in it
 
 class Group {
  public:
-  Group(std::shared_ptr<Handle> handle, std::string path);
+  // `object`: the open group at `path`, which `handle` keeps open.
+  Group(std::shared_ptr<Handle> handle, std::string path, int64_t object);
 
   const std::string& path() const { return path_; }
   // The options the file was opened with (limits apply to everything read through it).
@@ -46,6 +47,7 @@ class Group {
  private:
   std::shared_ptr<Handle> handle_;
   std::string path_;
+  int64_t object_;  // HDF5's hid_t
 };
 
 class File {
@@ -63,6 +65,7 @@ class File {
 
  private:
   explicit File(Group root) : root_(std::move(root)) {}
+  static File with_root(std::shared_ptr<Handle> handle);
   Group root_;
 };
 
