@@ -18,6 +18,18 @@ int run_stdout(const std::string& command, std::string* out) {
   return run_command("(" + command + ") 2>/dev/null", out);
 }
 
+// KERASRT_ISA lowers the instruction set of kerasrt's own kernels (the CI suite runs again under
+// avx2 and scalar); every CPU can run the scalar code.
+TEST(BenchCli, KernelIsaFollowsTheEnvironment) {
+  std::string out;
+  ASSERT_EQ(run_stdout("KERASRT_ISA=scalar " + cli() + " bench " + mnist() +
+                           " --batch 2 --seconds 0.2 --warmup 0.05 --json",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["kernel_isa"], "scalar");
+}
+
 TEST(BenchCli, JsonReportIsComplete) {
   std::string out;
   ASSERT_EQ(run_stdout(cli() + " bench " + mnist() +
@@ -31,6 +43,8 @@ TEST(BenchCli, JsonReportIsComplete) {
   EXPECT_EQ(report["intra_op_threads"], 1);
   EXPECT_EQ(report["format"], "h5");
   EXPECT_EQ(report["params"], 108618);
+  const std::string isa = report["kernel_isa"];
+  EXPECT_TRUE(isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
   const auto calls = report["calls"].get<uint64_t>();
   EXPECT_GE(calls, 2u);  // every caller makes at least one measured call
   EXPECT_EQ(report["samples"].get<uint64_t>(), calls * 3);

@@ -363,6 +363,7 @@ int bench(const std::vector<std::string>& raw) {
         {"weights", model_arguments.weights},
         {"format", summary.format},
         {"params", summary.total_params},
+        {"kernel_isa", kernel_isa()},
         {"threads", callers},
         {"intra_op_threads", intra_op_threads},
         {"batch", batch},
@@ -393,6 +394,7 @@ int bench(const std::vector<std::string>& raw) {
   }
   std::printf("model       %s (%s, %lld parameters)\n", model_arguments.model.c_str(),
               summary.format.c_str(), static_cast<long long>(summary.total_params));
+  std::printf("kernels     %s\n", kernel_isa());
   std::printf("callers     %d concurrent x batch %d, %d intra-op thread%s each\n", callers, batch,
               intra_op_threads, intra_op_threads == 1 ? "" : "s");
   std::printf("load        %.4f s (reading the %s first took %.4f s; loading again: %.4f s)\n",

@@ -172,6 +172,11 @@ std::string to_string(std::span<const int64_t> shape);
 // 1234567 -> "1,234,567", as Keras prints parameter counts.
 std::string with_commas(int64_t value);
 
+// The vector instruction set of kerasrt's own kernels on this machine: "avx512", "avx2" or
+// "scalar". The best the CPU has, unless the environment variable KERASRT_ISA asks for a lower
+// one (to compare, or to test every code path on one machine).
+const char* kernel_isa();
+
 // The memory a model holds for predict calls besides its weights (Model::workspace_stats): each
 // call in flight holds one workspace (its intermediate tensors and scratch, per its memory plan),
 // taken from a pool that keeps finished ones for the next calls.

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <type_traits>
 
+#include "core/cpu_isa.h"
 #include "core/half_float.h"
 #include "core/large_buffer.h"
 #include "core/limits.h"
@@ -68,7 +69,7 @@ std::string join(const std::string& base, const std::string& relative) {
 // The first `size` >= at where "GCOL" starts in data[0, size), or size. The global-heap check
 // below reads the whole file for it: memchr stops at every 'G' (one byte in 256 of random
 // weights) and ran at 18 GB/s; comparing 32 positions at once runs at memory speed (ResNet50's
-// 103 MB: 5.6 -> 3.4 ms).
+// 103 MB: 5.6 -> 3.4 ms). KERASRT_ISA=scalar (core/cpu_isa.h) selects the memchr path.
 #define KRT_AVX2 __attribute__((target("avx2")))
 KRT_AVX2 inline __m256i bytes_equal(const char* data, size_t at, char byte) {
   return _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + at)),
@@ -90,8 +91,7 @@ KRT_AVX2 size_t find_collection_avx2(const char* data, size_t at, size_t size) {
 #undef KRT_AVX2
 
 size_t find_collection(const char* data, size_t at, size_t size) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return find_collection_avx2(data, at, size);
+  if (isa() != Isa::kScalar) return find_collection_avx2(data, at, size);
   for (; at < size; ++at) {
     const void* found = std::memchr(data + at, 'G', size - at);
     if (!found) return size;

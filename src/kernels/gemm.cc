@@ -161,12 +161,12 @@ void pack_panels(const float* w, int64_t ldw, int64_t k, int64_t n, const float*
 }
 
 void PackedMatrix::set_row(int64_t i, const float* values) {
-  pack_panels(values, n, 1, n, nullptr, data.get() + i * kPanel, {kPanel, kPanel, k * kPanel});
+  pack_panels(values, n, 1, n, nullptr, data.get() + i * kPanel, layout());
 }
 
 PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw) {
   PackedMatrix packed = packed_zeros(k, n, /*arena=*/nullptr);
-  pack_panels(w, ldw, k, n, nullptr, packed.data.get(), {kPanel, kPanel, k * kPanel});
+  pack_panels(w, ldw, k, n, nullptr, packed.data.get(), packed.layout());
   return packed;
 }
 
@@ -175,12 +175,12 @@ namespace {
 void packed_product(const float* a, int64_t m, int64_t lda, const PackedPanels& b, float* c,
                     int64_t ldc, Mode mode) {
   if (m <= 0 || b.n <= 0) return;
-  switch (vec::isa()) {
-    case vec::Isa::kAvx512:
+  switch (isa()) {
+    case Isa::kAvx512:
       return packed_avx512(a, m, lda, b, c, ldc, mode);
-    case vec::Isa::kAvx2:
+    case Isa::kAvx2:
       return packed_avx2(a, m, lda, b, c, ldc, mode);
-    case vec::Isa::kScalar:
+    case Isa::kScalar:
       break;
   }
   for (int64_t r = 0; r < m; ++r)

@@ -20,6 +20,13 @@ struct PackedPanels {
   int64_t k = 0, n = 0, panel_floats = 0;
 };
 
+// Where a matrix's values go in a panel layout: column j of row i at
+// (j / width) * panel_floats + i * row_floats + j % width. Ours is PackedMatrix::layout();
+// oneDNN's blocked weights layouts are others of the same form.
+struct PanelLayout {
+  int64_t width = 0, row_floats = 0, panel_floats = 0;
+};
+
 // A k x n matrix packed in memory of its own: column panels of kPanel columns, each k rows of
 // kPanel floats, the last panel padded with zeros. The panels stream through the cache in
 // order, which a row-major matrix with long rows does not. Filled once, then read only: copies
@@ -30,15 +37,10 @@ struct PackedMatrix {
   std::shared_ptr<float> data;
 
   PackedPanels panels() const { return {data.get(), k, n, k * kPanel}; }
+  PanelLayout layout() const { return {kPanel, kPanel, k * kPanel}; }
 
   // Sets row i to the n `values`.
   void set_row(int64_t i, const float* values);
-};
-// Where a matrix's values go in a panel layout: column j of row i at
-// (j / width) * panel_floats + i * row_floats + j % width. Ours is {kPanel, kPanel, k * kPanel};
-// oneDNN's blocked weights layouts are others of the same form.
-struct PanelLayout {
-  int64_t width = 0, row_floats = 0, panel_floats = 0;
 };
 // Writes w[k x n] (row-major, rows `ldw` apart), column j multiplied by column_scale[j] when
 // that is given, into `out` laid out as `layout` says; its padding is left as it is.

@@ -9,8 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 
 namespace kerasrt::vec {
 namespace {
@@ -325,22 +323,6 @@ KRT_AVX2 void lstm_cell_avx2(float* z, float* c, float* h, int64_t u) {
 // ---------------------------------------------------------------------------------------------
 // Dispatch.
 
-Isa detect() {
-  __builtin_cpu_init();
-  Isa best = Isa::kScalar;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::kAvx2;
-  if (best == Isa::kAvx2 && __builtin_cpu_supports("avx512f") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512bw"))
-    best = Isa::kAvx512;
-  const char* want = std::getenv("KERASRT_ISA");
-  if (want) {
-    if (std::strcmp(want, "scalar") == 0) return Isa::kScalar;
-    if (std::strcmp(want, "avx2") == 0 && best != Isa::kScalar) return Isa::kAvx2;
-  }
-  return best;
-}
-
 template <typename F512, typename F256, typename FScalar>
 void dispatch_map(const float* in, float* out, int64_t n, F512 f512, F256 f256, FScalar scalar) {
   switch (isa()) {
@@ -355,23 +337,6 @@ void dispatch_map(const float* in, float* out, int64_t n, F512 f512, F256 f256, 
 }
 
 }  // namespace
-
-Isa isa() {
-  static const Isa chosen = detect();
-  return chosen;
-}
-
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512:
-      return "avx512";
-    case Isa::kAvx2:
-      return "avx2";
-    case Isa::kScalar:
-      break;
-  }
-  return "scalar";
-}
 
 void exp(const float* in, float* out, int64_t n) {
   dispatch_map(in, out, n, Exp16{}, Exp8{}, [](float v) { return std::exp(v); });

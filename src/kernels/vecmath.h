@@ -1,7 +1,7 @@
 // Vectorised float32 math with the instruction set chosen at run time (AVX-512, AVX2+FMA, or
 // portable scalar code): the transcendental functions behind activations and recurrent gates,
 // and a few fused loops. The default build has no -march: each vector body is compiled for its
-// instruction set with a target attribute and selected once, by cpuid, on first use.
+// instruction set with a target attribute and selected by core/cpu_isa.h.
 //
 // Accuracy: exp within 2 ulp (Cephes polynomial, exact 2^n scaling down to subnormals),
 // sigmoid and tanh within a few ulp; NaN in gives NaN out, +-inf give the limits. Results of
@@ -11,15 +11,9 @@
 
 #include <cstdint>
 
+#include "core/cpu_isa.h"
+
 namespace kerasrt::vec {
-
-enum class Isa { kScalar, kAvx2, kAvx512 };
-
-// The instruction set in use: the best the CPU has, or what the environment variable
-// KERASRT_ISA (scalar, avx2, avx512) asks for when the CPU has it (for tests and
-// comparisons). Decided once per process.
-Isa isa();
-const char* isa_name(Isa isa);
 
 // out[i] = f(in[i]) for n values; out may equal in.
 void exp(const float* in, float* out, int64_t n);

@@ -229,12 +229,12 @@ KRT_WINOGRAD_FOR(portable, )
 // Calls the variant compiled for the instruction set in use.
 template <class Fn, class... Args>
 void for_isa(Fn avx512, Fn avx2, Fn portable, Args&&... args) {
-  switch (vec::isa()) {
-    case vec::Isa::kAvx512:
+  switch (isa()) {
+    case Isa::kAvx512:
       return avx512(std::forward<Args>(args)...);
-    case vec::Isa::kAvx2:
+    case Isa::kAvx2:
       return avx2(std::forward<Args>(args)...);
-    case vec::Isa::kScalar:
+    case Isa::kScalar:
       break;
   }
   portable(std::forward<Args>(args)...);
