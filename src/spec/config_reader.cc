@@ -202,15 +202,14 @@ ModelSpec read_model(const Json& entry) {
   // By reference throughout: a copy of the config (a conditional with a temporary, or
   // Json::value) copies every layer's entry, a tenth of MobileNetV2's load.
   static const Json kNone;
+  // Json::find on anything but an object finds nothing.
   const auto member = [](const Json& object, const char* key) -> const Json& {
     const auto it = object.find(key);
     return it == object.end() ? kNone : *it;
   };
   const Json& config = member(entry, "config");
   // Keras <= 2.2.2 writes a Sequential config as a bare list of layers.
-  const Json& layers = config.is_array()    ? config
-                       : config.is_object() ? member(config, "layers")
-                                            : kNone;
+  const Json& layers = config.is_array() ? config : member(config, "layers");
   if (!layers.is_array()) throw Error("the model config has no list of layers");
   if (config.is_object()) {
     model.name = string_or(config, "name");
