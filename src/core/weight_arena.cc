@@ -46,6 +46,7 @@ struct WeightArena::Block {
 std::shared_ptr<float> WeightArena::allocate(size_t count) {
   if (count > (SIZE_MAX - kHugePage) / sizeof(float)) throw std::bad_alloc();
   const size_t bytes = round_up(std::max<size_t>(count, 1) * sizeof(float), kAlignment);
+  const std::lock_guard lock(mutex_);
   auto fits = std::find_if(blocks_.begin(), blocks_.end(),
                            [&](const auto& b) { return b.first->bytes - b.second >= bytes; });
   if (fits == blocks_.end()) {

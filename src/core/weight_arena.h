@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -26,7 +27,7 @@ class WeightArena {
   WeightArena& operator=(const WeightArena&) = delete;
 
   // `count` floats, zero, 64-byte aligned; they live as long as the returned pointer or a copy
-  // of it (each keeps its block mapped). Not for concurrent use: one arena per load.
+  // of it (each keeps its block mapped). Thread-safe: a load packs several layers at once.
   std::shared_ptr<float> allocate(size_t count);
   // `values` copied into the arena.
   SharedFloats copy(std::span<const float> values);
@@ -35,7 +36,8 @@ class WeightArena {
   struct Block;
   // Each in use with the bytes handed out from it; a request goes to the first with room, so the
   // ends of earlier blocks are filled by later, smaller requests.
-  std::vector<std::pair<std::shared_ptr<Block>, size_t>> blocks_;
+  std::vector<std::pair<std::shared_ptr<Block>, size_t>> blocks_;  // under mutex_
+  std::mutex mutex_;
 };
 
 // `count` zero floats in `arena` when there is one, on the heap otherwise (kernels packed outside

@@ -1,24 +1,15 @@
 #include "graph/runtime.h"
 
-#include <omp.h>
-#include <sched.h>
-
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <deque>
-#include <exception>
 #include <fstream>
-#include <functional>
 #include <new>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "core/limits.h"
+#include "graph/helper_threads.h"
 #include "graph/intra_op_threads.h"
 #include "graph/optimize.h"
 
@@ -62,171 +53,6 @@ int64_t cache_share() {
   }();
   return bytes;
 }
-
-int usable_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-// kerasrt's helper threads, shared by every model in the process: cores - 1 threads that sleep
-// on a condition variable until a call offers slices. A helper takes a slice only while fewer
-// kerasrt threads (callers inside predict, helpers running a slice) are busy than there are
-// cores, so helpers add no threads beyond the cores however many callers there are. An idle
-// helper first watches for new slices for a moment (while a core is free) before it sleeps:
-// waking a sleeping thread costs tens of microseconds on a VM, as much as a small model's call,
-// and a caller in latency mode calls again right away.
-class Helpers {
- public:
-  static Helpers& instance() {
-    // Never destroyed: helper threads sleep in it until the process exits.
-    static Helpers* helpers = new Helpers(usable_cores());
-    return *helpers;
-  }
-
-  // A thread doing kerasrt work for the lifetime of the guard.
-  class Busy {
-   public:
-    Busy() { busy().fetch_add(1, std::memory_order_relaxed); }
-    ~Busy() { busy().fetch_sub(1, std::memory_order_relaxed); }
-    Busy(const Busy&) = delete;
-    Busy& operator=(const Busy&) = delete;
-  };
-
-  // Runs task(i) for each i in [0, count), the calling thread included, and returns once all
-  // have finished; rethrows the first exception a task threw.
-  void run(int count, const std::function<void(int)>& task) {
-    auto job = std::make_shared<Job>();
-    job->task = &task;
-    job->count = count;
-    if (count > 1 && helpers_ > 0) {
-      start();
-      bool sleepers = false;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        jobs_.push_back(job);
-        queued_.fetch_add(1, std::memory_order_release);
-        sleepers = sleeping_ > 0;
-      }
-      if (sleepers) wake_.notify_all();
-    }
-    while (true) {
-      const int i = job->next.fetch_add(1);
-      if (i >= count) break;
-      work(*job, i);
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      remove(job);
-    }
-    for (int done = job->finished.load(); done < count; done = job->finished.load())
-      job->finished.wait(done);
-    if (job->error) std::rethrow_exception(job->error);
-  }
-
- private:
-  struct Job {
-    const std::function<void(int)>* task = nullptr;
-    int count = 0;
-    std::atomic<int> next{0}, finished{0};
-    std::mutex error_mutex;
-    std::exception_ptr error;
-  };
-
-  explicit Helpers(int cores) : cores_(cores), helpers_(cores - 1) {}
-
-  static std::atomic<int>& busy() {
-    static std::atomic<int> count{0};
-    return count;
-  }
-
-  void start() {
-    std::call_once(started_, [this] {
-      for (int i = 0; i < helpers_; ++i) std::thread([this] { loop(); }).detach();
-    });
-  }
-
-  static void work(Job& job, int i) {
-    try {
-      (*job.task)(i);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(job.error_mutex);
-      if (!job.error) job.error = std::current_exception();
-    }
-    job.finished.fetch_add(1);
-    job.finished.notify_all();
-  }
-
-  void loop() {
-    omp_set_num_threads(1);  // slices run single-threaded
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (true) {
-      if (jobs_.empty()) {
-        lock.unlock();
-        watch_for_jobs();
-        lock.lock();
-        if (!jobs_.empty()) continue;
-        ++sleeping_;
-        wake_.wait(lock);
-        --sleeping_;
-        continue;
-      }
-      if (busy().load(std::memory_order_relaxed) >= cores_) {
-        // Every core already runs kerasrt work: leave the slices to their caller, looking again
-        // shortly (only while some call has slices waiting).
-        wake_.wait_for(lock, std::chrono::microseconds(200));
-        continue;
-      }
-      std::shared_ptr<Job> job = jobs_.front();
-      const int i = job->next.fetch_add(1);
-      if (i + 1 >= job->count) remove(job);  // nothing left to take
-      if (i >= job->count) continue;
-      const Busy busy;
-      lock.unlock();
-      work(*job, i);
-      job.reset();
-      lock.lock();
-    }
-  }
-
-  // Under mutex_.
-  void remove(const std::shared_ptr<Job>& job) {
-    const auto it = std::find(jobs_.begin(), jobs_.end(), job);
-    if (it == jobs_.end()) return;
-    jobs_.erase(it);
-    queued_.fetch_sub(1, std::memory_order_relaxed);
-  }
-
-  // Spins up to kWatch for a queued job, only while a core is free (the spin must not take a
-  // core from a caller).
-  void watch_for_jobs() const {
-    constexpr auto kWatch = std::chrono::microseconds(100);
-    const auto until = std::chrono::steady_clock::now() + kWatch;
-    while (queued_.load(std::memory_order_acquire) == 0 &&
-           busy().load(std::memory_order_relaxed) < cores_) {
-      for (int i = 0; i < 64; ++i) pause();
-      if (std::chrono::steady_clock::now() >= until) return;
-    }
-  }
-
-  static void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
-    std::this_thread::yield();
-#endif
-  }
-
-  const int cores_;
-  const int helpers_;
-  std::once_flag started_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::shared_ptr<Job>> jobs_;  // calls with slices not taken yet
-  std::atomic<int> queued_{0};             // jobs_.size(), readable without the lock
-  int sleeping_ = 0;                       // helpers waiting on wake_; under mutex_
-};
 
 // The number of slices a batch is split into over `threads` cores: one per core, unless the
 // model's largest layer (its inputs and outputs) for a core's share of the samples would not
@@ -493,7 +319,7 @@ void Runtime::run_plan(const Plan& plan, std::span<const TensorView> inputs,
 
 std::vector<Tensor> Runtime::predict(std::span<const TensorView> inputs) const {
   try {
-    const Helpers::Busy busy;
+    const HelperThreads::Busy busy;
     check_inputs(inputs);
     return float_only_ ? run_graph(inputs) : predict_with_strings(inputs);
   } catch (const Error& e) {
@@ -555,7 +381,7 @@ std::vector<Tensor> Runtime::run_graph(std::span<const TensorView> inputs) const
   }
 
   const IntraOpThreads threads(1);
-  Helpers::instance().run(static_cast<int>(schedule->slices.size()), [&](int s) {
+  HelperThreads::instance().run(static_cast<int>(schedule->slices.size()), [&](int s) {
     const Schedule::Slice& slice = schedule->slices[static_cast<size_t>(s)];
     std::vector<TensorView> views;
     for (size_t i = 0; i < inputs.size(); ++i) {

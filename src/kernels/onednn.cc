@@ -29,6 +29,7 @@ const dnnl::engine& cpu_engine() {
 // is not instrumented), so TSan reported one thread reading a descriptor another had just made.
 // Making them under one lock of ours orders that visibly. Primitives are made once per memory
 // plan (per model and input shape), never on the predict path, so the lock costs nothing there.
+// Weights are re-laid outside it: a load packs several layers at once (graph/optimize.cc).
 std::mutex& primitive_creation_mutex() {
   static std::mutex mutex;
   return mutex;
@@ -187,8 +188,13 @@ SharedFloats reorder_weights(std::span<const float> held, const memory::desc& he
   memory to(wanted, cpu_engine(), values.get());
   dnnl::primitive_attr attr;
   if (scale) attr.set_output_scales(scale_mask, *scale);
+  dnnl::reorder reorder;
+  {
+    const std::lock_guard lock(primitive_creation_mutex());
+    reorder = dnnl::reorder(from, to, attr);
+  }
   dnnl::stream stream(cpu_engine());
-  dnnl::reorder(from, to, attr).execute(stream, from, to);
+  reorder.execute(stream, from, to);
   stream.wait();
   return out;
 }
@@ -332,7 +338,10 @@ void PrimitiveKernel<Kernel>::complete(PrimitiveState& state,
                                       weight_scale_.get(), unit_axes_, arena);
   set_scratchpad(state, pd);
   if (!primitive) return;
-  state.primitive = Primitive(pd);
+  {
+    const std::lock_guard lock(primitive_creation_mutex());
+    state.primitive = Primitive(pd);
+  }
   // Read-only arguments, the same for every call: concurrent executions share them.
   const float* weights =
       state.own_weights.data ? state.own_weights.data.get() : weights_.data.get();
@@ -434,7 +443,7 @@ std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool pri
   const memory::desc any_weights(weights_desc_.dims(), memory::data_type::f32,
                                  memory::format_tag::any);
   try {
-    const std::lock_guard lock(primitive_creation_mutex());
+    std::unique_lock lock(primitive_creation_mutex());
     const auto kind = dnnl::prop_kind::forward_inference;
     const auto algorithm = dnnl::algorithm::convolution_direct;
     std::unique_ptr<dnnl::convolution_forward::desc> desc;
@@ -449,6 +458,7 @@ std::shared_ptr<PrimitiveState> ConvKernel::make_state(const Window& w, bool pri
                                                                dilates, pad_before, pad_after);
     }
     const dnnl::convolution_forward::primitive_desc pd(*desc, make_attr(post_), cpu_engine());
+    lock.unlock();
     complete<dnnl::convolution_forward>(*state, pd, primitive, arena);
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this convolution", e);
@@ -509,7 +519,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
   state->dst = memory::desc({rows, n_}, memory::data_type::f32, memory::format_tag::ab);
   const memory::desc any_weights({k_, n_}, memory::data_type::f32, memory::format_tag::any);
   try {
-    const std::lock_guard lock(primitive_creation_mutex());
+    std::unique_lock lock(primitive_creation_mutex());
     if (bias_) state->bias = memory::desc({1, n_}, memory::data_type::f32, memory::format_tag::ab);
     const dnnl::primitive_attr attr = make_attr(post_);
     dnnl::matmul::primitive_desc pd(
@@ -521,6 +531,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     if (pd.weights_desc().get_size() > 2 * plain.get_size())
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
+    lock.unlock();
     complete<dnnl::matmul>(*state, pd, primitive, arena);
   } catch (const dnnl::error& e) {
     throw onednn_error("set up this matrix product", e);

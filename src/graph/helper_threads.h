@@ -1,0 +1,68 @@
+// kerasrt's helper threads, shared by every model in the process: cores - 1 threads that sleep
+// on a condition variable until work is offered (the slices of a predict call's batch, the layers
+// of a load's weight packing). A helper takes a task only while fewer kerasrt threads (callers
+// inside kerasrt, helpers running a task) are busy than there are cores, so helpers add no
+// threads beyond the cores however many callers there are, and a caller whose helpers do not
+// come runs every task itself. An idle helper first watches for new work for a moment (while a
+// core is free) before it sleeps: waking a sleeping thread costs tens of microseconds on a VM, as
+// much as a small model's call, and a caller in latency mode calls again right away.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace kerasrt {
+
+class HelperThreads {
+ public:
+  static HelperThreads& instance();
+
+  // A thread doing kerasrt work for the lifetime of the guard.
+  class Busy {
+   public:
+    Busy() { busy().fetch_add(1, std::memory_order_relaxed); }
+    ~Busy() { busy().fetch_sub(1, std::memory_order_relaxed); }
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+  };
+
+  // Runs task(i) for each i in [0, count), the calling thread included, and returns once all
+  // have finished; rethrows the first exception a task threw. Helpers run tasks with OpenMP
+  // limited to one thread.
+  void run(int count, const std::function<void(int)>& task);
+
+ private:
+  struct Job {
+    const std::function<void(int)>* task = nullptr;
+    int count = 0;
+    std::atomic<int> next{0}, finished{0};
+    std::mutex error_mutex;
+    std::exception_ptr error;
+  };
+
+  explicit HelperThreads(int cores) : cores_(cores), helpers_(cores - 1) {}
+  static std::atomic<int>& busy();
+  void start();
+  static void work(Job& job, int i);
+  void loop();
+  void remove(const std::shared_ptr<Job>& job);  // under mutex_
+  // Spins for a while for a queued job, only while a core is free (the spin must not take a
+  // core from a caller).
+  void watch_for_jobs() const;
+
+  const int cores_;
+  const int helpers_;
+  std::once_flag started_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Job>> jobs_;  // tasks not all taken yet
+  std::atomic<int> queued_{0};             // jobs_.size(), readable without the lock
+  int sleeping_ = 0;                       // helpers waiting on wake_; under mutex_
+};
+
+}  // namespace kerasrt
