@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 namespace kerasrt::test {
@@ -35,6 +37,35 @@ TEST(WeightArena, HandsOutZeroAlignedDisjointFloats) {
     for (size_t i = 0; i < counts[p]; i += 997)
       ASSERT_EQ(parts[p].get()[i], static_cast<float>(p + 1 + i))
           << "part " << p << ", value " << i;
+}
+
+// A load packs several layers at once (graph/optimize.cc): parts taken from several threads
+// are as disjoint and zero as from one (and ThreadSanitizer sees the blocks handed out safely).
+TEST(WeightArena, ThreadsTakeDisjointParts) {
+  WeightArena arena;
+  constexpr int kThreads = 4, kParts = 60;
+  std::vector<std::vector<std::pair<std::shared_ptr<float>, size_t>>> taken(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int p = 0; p < kParts; ++p) {
+        const size_t count = 1 + static_cast<size_t>((t * 7919 + p * 104729) % 90'000);
+        std::shared_ptr<float> part = arena.allocate(count);
+        const bool zero = all_zero(part.get(), count);
+        std::fill_n(part.get(), count, static_cast<float>(t * kParts + p));
+        if (!zero) part.reset();  // reported below
+        taken[static_cast<size_t>(t)].emplace_back(std::move(part), count);
+      }
+    });
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t)
+    for (int p = 0; p < kParts; ++p) {
+      const auto& [part, count] = taken[static_cast<size_t>(t)][static_cast<size_t>(p)];
+      ASSERT_NE(part, nullptr) << "thread " << t << " part " << p << " was not zero";
+      const float expected = static_cast<float>(t * kParts + p);
+      EXPECT_EQ(part.get()[0], expected) << "thread " << t << " part " << p;
+      EXPECT_EQ(part.get()[count - 1], expected) << "thread " << t << " part " << p;
+    }
 }
 
 TEST(WeightArena, ValuesOutliveTheArena) {
