@@ -291,6 +291,8 @@ def main():
             log(f"{name}: throughput again with OMP_WAIT_POLICY=passive")
             res["throughput"]["kerasrt_omp_passive"] = r.kerasrt_bench(name, 1, 32, cores,
                                                                        env={"OMP_WAIT_POLICY": "passive"})
+        log(f"{name}: HDF5's own floor (kerasrt_hdf5_floor, 4 fresh processes)")
+        res["hdf5_floor"] = hdf5_floor(args.build_dir, r.model(name, ".h5"))
         flops = dense_flops_per_sample(r.model(name, ".h5"))
         if flops and not unsupported:
             res["dense64"] = {"flops_per_sample": flops}
@@ -372,6 +374,16 @@ def bench_runs(res, engine):
     if engine == "kerasrt" and "kerasrt_omp_passive" in res.get("throughput", {}):
         runs.append(res["throughput"]["kerasrt_omp_passive"])
     return runs
+
+
+def hdf5_floor(build_dir, h5_path, processes=4):
+    """What HDF5's C library alone takes on the file (bench/hdf5_floor.cc), fastest over fresh
+    processes, with the fastest file read of the same processes."""
+    runs = [json.loads(run([os.path.join(build_dir, "bench", "kerasrt_hdf5_floor"), h5_path, "--json"]).stdout)
+            for _ in range(processes)]
+    return {"hdf5_seconds": min(x["hdf5_seconds"] for x in runs),
+            "file_read_seconds": min(x["file_read_seconds"] for x in runs),
+            "datasets": runs[0]["datasets"], "processes": processes}
 
 
 def best_load(res, engine):
@@ -499,24 +511,29 @@ def markdown(rep):
              "file read). Every bench process of a model loads it once; the table gives the fastest load and the "
              "fastest read over those processes (one process alone varies by up to 3x on a VM). \"Reload\": kerasrt "
              "loading the same file again in the same process, once HDF5, oneDNN and the dynamic linker have done "
-             "their once-per-process set-up (what a server pays for a new model version). Peak RSS: the whole "
+             "their once-per-process set-up (what a server pays for a new model version). \"HDF5 alone\": what "
+             "HDF5's C library takes for the file's structure with no work of kerasrt's (`kerasrt_hdf5_floor`: set-up, "
+             "the bytes opened in place, model_config, each layer's group and weight_names, each weight dataset's "
+             "type, shape and offset, closing; fastest of 4 fresh processes, over their own file read): the floor "
+             "under any loader built on it. Peak RSS: the whole "
              "process "
              "of the batch-1 latency run and of the batch-32 run (ORT's includes node itself, "
              f"{fmt_mb(next(iter(models.values()))['latency']['ort']['rss_before_load_bytes']) if models else '?'} "
              "before loading).")
     L.append("")
-    L.append("| model | file | file read | kerasrt load | load / read | reload / read | ORT load | ratio | kerasrt RSS b1 "
-             "| ORT RSS b1 | ratio | kerasrt RSS b32 | ORT RSS b32 | ratio |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| model | file | file read | kerasrt load | load / read | reload / read | HDF5 alone / read | ORT load "
+             "| ratio | kerasrt RSS b1 | ORT RSS b1 | ratio | kerasrt RSS b32 | ORT RSS b32 | ratio |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, res in models.items():
         lat, tp = res["latency"], res["throughput"]
         o = lat["ort"]
         if res["kerasrt_unsupported"]:
-            L.append(f"| {res['label']} | {fmt_mb(o['file_bytes'])} (onnx) | {fmt_s(o['file_read_seconds'])} | – | – | – | "
+            L.append(f"| {res['label']} | {fmt_mb(o['file_bytes'])} (onnx) | {fmt_s(o['file_read_seconds'])} | – | – | – | – | "
                      f"{fmt_s(o['load_seconds'])} | – | – | {fmt_mb(o['peak_rss_bytes'])} | – | – | "
                      f"{fmt_mb(tp['ort']['peak_rss_bytes'])} | – |")
             continue
         k = lat["kerasrt"]
+        floor = res.get("hdf5_floor")
         k_load, k_read, k_runs = best_load(res, "kerasrt")
         o_load, _, _ = best_load(res, "ort")
         load_read = ratio(k_load, k_read)
@@ -525,6 +542,7 @@ def markdown(rep):
             lr = f"**{lr}**"
         L.append(f"| {res['label']} | {fmt_mb(k['file_bytes'])} | {fmt_s(k_read)} | "
                  f"{fmt_s(k_load)} (of {k_runs}) | {lr} | {fmt_ratio(ratio(best_reload(res), k_read))} | "
+                 f"{fmt_ratio(ratio(floor['hdf5_seconds'], floor['file_read_seconds'])) if floor else '–'} | "
                  f"{fmt_s(o_load)} | "
                  f"{fmt_ratio(ratio(k_load, o_load))} | {fmt_mb(k['peak_rss_bytes'])} | "
                  f"{fmt_mb(o['peak_rss_bytes'])} | {fmt_ratio(ratio(k['peak_rss_bytes'], o['peak_rss_bytes']))} | "
