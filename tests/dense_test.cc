@@ -70,6 +70,34 @@ TEST(Dense, WideProductsRunOnPackedWeights) {
     EXPECT_EQ(run_layer(*l, {rows, k}, input), want);
 }
 
+TEST(Dense, ARowsResultDoesNotDependOnTheBatchItIsIn) {
+  // The server merges requests into one batch (server/batcher.h) only when a row comes out the
+  // same, bit for bit, whatever rows share its call. Without AVX-512, oneDNN's own product does
+  // not give that (CI runs this suite again with ONEDNN_MAX_CPU_ISA=AVX2). Values with long
+  // mantissas, so that a different order of summation shows; a wide and a narrow layer.
+  const int64_t k = 300, rows = 40;
+  std::vector<float> input;
+  for (int64_t i = 0; i < rows * k; ++i) input.push_back(static_cast<float>((i * 29) % 61) / 7.3f);
+  for (const int64_t n : {200, 10}) {
+    std::vector<float> kernel;
+    for (int64_t i = 0; i < k * n; ++i)
+      kernel.push_back(static_cast<float>((i * 37) % 101 - 50) / 97.1f);
+    const auto layer = build_layer("Dense", {{"units", n}, {"activation", "relu"}}, {{kAnyDim, k}},
+                                   {{"kernel", {k, n}, kernel}, {"bias", {n}, kernel}});
+    WeightArena arena;
+    const auto packed = layer->packed(arena);
+    const std::vector<float> all = run_layer(*packed, {rows, k}, input);
+    // From 2 rows: oneDNN's AVX-512 product of one row sums in another order (the server
+    // predicts a lone row as two, BatchMode::kPadSingle).
+    for (int64_t b = 2; b < rows; ++b) {
+      const std::vector<float> some(input.begin(), input.begin() + b * k);
+      const std::vector<float> out = run_layer(*packed, {b, k}, some);
+      EXPECT_TRUE(std::equal(out.begin(), out.end(), all.begin()))
+          << n << " units, " << b << " rows";
+    }
+  }
+}
+
 TEST(Dense, ActivationOneDnnDoesNotRunIsAppliedAfter) {
   const auto layer = dense("sigmoid", {kAnyDim, 3});
   const std::vector<float> linear = expected(4, false);

@@ -1,6 +1,7 @@
 // A single-precision matrix product kernel of our own against a matrix packed once, for what
 // oneDNN's primitives (kernels/onednn.h) do not do as well: recurrent steps (few rows, every
-// step), a batch-1 Dense layer (one row, weights streamed from the last-level cache) and the 16
+// step), a batch-1 Dense layer (one row, weights streamed from the last-level cache), every
+// Dense layer on a machine without AVX-512 (where oneDNN's rows depend on the batch) and the 16
 // products of a Winograd convolution (kernels/winograd.h).
 #pragma once
 
@@ -53,8 +54,12 @@ PackedMatrix pack_matrix(const float* w, int64_t k, int64_t n, int64_t ldw);
 // C[m x n] += A[m x k] . B (rows of A `lda` apart, of C `ldc` apart). Each C element adds its k
 // products in order, one fused multiply-add at a time, to its initial value: the result depends
 // on nothing but the values (not on m, the row's position, alignment or threads).
-void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
+void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedPanels& b,
                               float* c, int64_t ldc);
+inline void packed_matmul_accumulate(const float* a, int64_t m, int64_t lda, const PackedMatrix& b,
+                                     float* c, int64_t ldc) {
+  packed_matmul_accumulate(a, m, lda, b.panels(), c, ldc);
+}
 // C[m x n] = A[m x k] . B: the same sums started from zero, C's values before unread.
 // `streamed`: B is read once per call from beyond the L2 cache (a batch-1 Dense layer's
 // weights), so a product of one or two rows prefetches it ahead (on the AVX-512 path, the one

@@ -86,9 +86,9 @@ struct PrimitiveState final : Prepared {
   // weights come with each call).
   memory weights_memory, bias_memory;
   mutable ExecutionPool executions;
-  // A matrix product of one row on one thread runs on our packed GEMM instead, reading the
-  // primitive's weights where they are (see MatmulKernel::make_state); null data otherwise.
-  PackedPanels one_row;
+  // Set when our packed GEMM runs this matrix product instead of a primitive (see
+  // MatmulKernel::make_state): the weights in its panel layout; null data otherwise.
+  PackedPanels panels;
 };
 
 namespace {
@@ -498,8 +498,11 @@ MatmulKernel::MatmulKernel(int64_t k, int64_t n, SharedFloats weights, std::vect
       transposed_(transposed) {}
 
 MatmulKernel MatmulKernel::packed_for(int64_t typical_rows, WeightArena* arena) const {
-  return packed_as(*make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false, arena),
-                   arena);
+  const std::shared_ptr<PrimitiveState> state =
+      make_state(std::max<int64_t>(typical_rows, 1), /*primitive=*/false, arena);
+  MatmulKernel out = packed_as(*state, arena);
+  out.on_panels_ = state->panels.data != nullptr;
+  return out;
 }
 
 std::shared_ptr<const Prepared> MatmulKernel::prepare(int64_t rows) const {
@@ -515,6 +518,14 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     state->empty = true;
     return state;
   }
+  // oneDNN's BA16a64b, the layout its AVX-512 matrix product takes, is our packed GEMM's.
+  const memory::desc panels({k_, n_}, memory::data_type::f32, memory::format_tag::BA16a64b);
+  const auto run_on_panels = [&](const float* weights) {
+    state->weights = panels;
+    state->panels = {weights, k_, n_, panels.data.padded_dims[0] * PackedMatrix::kPanel};
+    return state;
+  };
+  if (on_panels_) return run_on_panels(weights_.data.get());
   state->src = memory::desc({rows, k_}, memory::data_type::f32, memory::format_tag::ab);
   state->dst = memory::desc({rows, n_}, memory::data_type::f32, memory::format_tag::ab);
   const memory::desc any_weights({k_, n_}, memory::data_type::f32, memory::format_tag::any);
@@ -528,7 +539,23 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     // 4,096 inputs) would hold 1 MB instead of 16 KB. Such products run as fast on the layout
     // held, so it is kept when packing would more than double the weights.
     const memory::desc plain = keras_matmul_layout(k_, n_, transposed_);
-    if (pd.weights_desc().get_size() > 2 * plain.get_size())
+    const bool padded = pd.weights_desc().get_size() > 2 * plain.get_size();
+    // Without AVX-512, oneDNN's matrix product is its sgemm: weights taken row-major and packed
+    // again on every call, and a row's bits depending on how many rows the call has (AVX2: on
+    // rows % 6), which would keep the server from merging requests (server/batcher.h). Our
+    // packed GEMM gives a row the same bits in any batch, from weights packed once, so it runs
+    // these products. A narrow one (a classifier's 10 units) pads to a panel of 64 columns,
+    // which is kept when it stays small (a Dense(1) over 1 M inputs would take 256 MB).
+    const memory::desc row_major({k_, n_}, memory::data_type::f32, memory::format_tag::ab);
+    const size_t panel_bytes = panels.get_size();
+    if (pd.weights_desc() == row_major &&
+        (panel_bytes <= 2 * plain.get_size() || panel_bytes <= (size_t{1} << 20))) {
+      lock.unlock();
+      state->own_weights = reorder_weights(weights_.span(), weights_desc_, panels,
+                                           weight_scale_.get(), unit_axes_, arena);
+      return run_on_panels(state->own_weights.data.get());
+    }
+    if (padded)
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
     lock.unlock();
@@ -538,28 +565,78 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
   }
   // One row is a matrix-vector product that streams the weights from the last-level cache, which
   // the packed GEMM, prefetching ahead, does faster than the primitive (MLP 784-512-512-10 at
-  // batch 1: 28.1 -> 22.3 us; 9216 x 128: 46 -> 37 us). oneDNN's BA16a64b layout is that GEMM's
-  // panel layout, so the weights are read where they are. A fused Add keeps the primitive, and
-  // so does a product given several threads, which the primitive shares out between them.
-  const memory::desc panels({k_, n_}, memory::data_type::f32, memory::format_tag::BA16a64b);
+  // batch 1: 28.1 -> 22.3 us; 9216 x 128: 46 -> 37 us). The primitive's weights are in the
+  // GEMM's layout, so they are read where they are. A fused Add keeps the primitive, and so does
+  // a product given several threads, which the primitive shares out between them.
   if (primitive && rows == 1 && !post_.sum && omp_get_max_threads() == 1 &&
-      state->weights == panels) {
-    const int64_t padded_rows = state->weights.data.padded_dims[0];
-    state->one_row = {static_cast<const float*>(state->weights_memory.get_data_handle()), k_, n_,
-                      padded_rows * PackedMatrix::kPanel};
-  }
+      state->weights == panels)
+    state->panels = {static_cast<const float*>(state->weights_memory.get_data_handle()), k_, n_,
+                     panels.data.padded_dims[0] * PackedMatrix::kPanel};
   return state;
 }
+
+namespace {
+
+// out[rows x n] = in . weights (+ out, with `accumulate`) on our packed GEMM, shared among the
+// OpenMP threads the call may use: by blocks of rows, or by column panels when the rows are few.
+// A row's sums are the same whichever way it is split. `finish(first, count)` completes rows
+// first..first + count of out (bias, activation) once their products are done.
+template <class Finish>
+void panel_product(const PackedPanels& weights, const float* in, int64_t rows, float* out,
+                   bool accumulate, const Finish& finish) {
+  const int64_t k = weights.k, n = weights.n, kPanel = PackedMatrix::kPanel;
+  const auto product = [&](int64_t row, int64_t row_count, int64_t panel, int64_t panel_count) {
+    const PackedPanels part{weights.data + panel * weights.panel_floats, k,
+                            std::min(n - panel * kPanel, panel_count * kPanel),
+                            weights.panel_floats};
+    const float* a = in + row * k;
+    float* c = out + row * n + panel * kPanel;
+    if (accumulate)
+      packed_matmul_accumulate(a, row_count, k, part, c, n);
+    else
+      packed_matmul(a, row_count, k, part, c, n, /*streamed=*/row_count <= 2);
+  };
+  const int64_t panel_total = (n + kPanel - 1) / kPanel;
+  // Below ~64 K multiply-adds, waking a second thread costs more than it saves.
+  const int threads = rows * k * n < (int64_t{1} << 16) ? 1 : std::max(1, omp_get_max_threads());
+  // Rows go in blocks of 12, a multiple of every kernel's row block, so that no thread's share
+  // ends in a ragged one.
+  const int64_t row_blocks = (rows + 11) / 12;
+  if (threads > 1 && row_blocks >= threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; ++t) {
+      const int64_t first = row_blocks * t / threads * 12;
+      const int64_t last = std::min(rows, row_blocks * (t + 1) / threads * 12);
+      product(first, last - first, 0, panel_total);
+      finish(first, last - first);
+    }
+    return;
+  }
+  const int parts = static_cast<int>(std::min<int64_t>(threads, panel_total));
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+  for (int t = 0; t < parts; ++t) {
+    const int64_t first = panel_total * t / parts, last = panel_total * (t + 1) / parts;
+    product(0, rows, first, last - first);
+  }
+  finish(0, rows);
+}
+
+}  // namespace
 
 void MatmulKernel::run(const Prepared& prepared, const float* in, float* out,
                        float* scratch) const {
   const auto& state = static_cast<const PrimitiveState&>(prepared);
   bool activated = post_.fuses_activation();  // by the primitive
-  if (state.one_row.data) {
-    packed_matmul(in, 1, k_, state.one_row, out, n_, /*streamed=*/true);
-    if (bias_) vec::add_bias_rows(out, 1, n_, bias_->data());
-    activated = false;
-  } else if (!state.empty) {
+  if (state.panels.data) {
+    panel_product(state.panels, in, state.dst_elements / n_, out, post_.sum,
+                  [&](int64_t first, int64_t count) {
+                    float* rows = out + first * n_;
+                    if (bias_) vec::add_bias_rows(rows, count, n_, bias_->data());
+                    apply_pointwise(post_.activation, rows, count * n_);
+                  });
+    return;
+  }
+  if (!state.empty) {
     execute(state, in, out, scratch, "could not execute a matrix product");
   } else if (state.dst_elements > 0) {  // k = 0: the product is zero
     const int64_t rows = state.dst_elements / n_;

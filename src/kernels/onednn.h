@@ -163,6 +163,7 @@ class MatmulKernel : public PrimitiveKernel<MatmulKernel> {
 
   int64_t k_ = 0, n_ = 0;
   bool transposed_ = false;  // Keras's layout of the weights is (n x k)
+  bool on_panels_ = false;   // packed for our GEMM, which runs every product (see make_state)
 };
 
 // Matrices at any place in a buffer: dims (batch axes..., rows, columns) and each axis's stride

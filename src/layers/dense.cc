@@ -1,5 +1,6 @@
 // Dense: out = activation(in . kernel + bias) over the last axis (any rank >= 2), on oneDNN's
-// matmul primitive (kernels/onednn.h) with the kernel packed at load. A following
+// matmul primitive (kernels/onednn.h), or without AVX-512 our packed GEMM, with the kernel
+// packed at load. A following
 // BatchNormalization over the last axis folds into the kernel and bias at load; a following
 // Add and ReLU-family activation run inside the primitive, other pointwise activations after it
 // (graph/optimize.cc fuses them).
