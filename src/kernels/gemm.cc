@@ -90,70 +90,40 @@ KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const Pack
   }
 }
 
-// Six rows of C, a quarter of a panel (16 columns, the first `cols` of them real): 2 ymm per row,
-// so 12 accumulators, 2 weight and 1 broadcast registers, the 16 AVX2 has (the classic 6 x 16
-// kernel).
-KRT_AVX2 void six_rows_avx2(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
-                            int64_t ldc, int64_t cols, Mode mode) {
-  constexpr int R = 6;
-  // The row loops are unrolled for GCC 12, which otherwise stores all 12 accumulators to the
-  // stack on every step (half the speed).
-  alignas(32) float buffer[R][16];
+// R rows of C, V * 8 columns of one panel (the first `cols` of them real): V ymm per row. With
+// R = 6, V = 2: 12 accumulators, 2 weight and 1 broadcast registers, the 16 AVX2 has (the classic
+// 6 x 16 kernel). C goes in and out through a buffer (AVX2 has no masked arithmetic).
+template <int R, int V>
+KRT_AVX2 void block_avx2(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
+                         int64_t ldc, int64_t cols, Mode mode) {
+  // The row loops are unrolled for GCC 12, which otherwise stores all 12 accumulators of the
+  // 6 x 16 block to the stack on every step (half the speed).
+  alignas(32) float buffer[R][8 * V];
+  __m256 acc[R][V];
 #pragma GCC unroll 6
-  for (int r = 0; r < R; ++r)
-    for (int64_t j = 0; j < 16; ++j)
+  for (int r = 0; r < R; ++r) {
+    for (int64_t j = 0; j < 8 * V; ++j)
       buffer[r][j] = mode.accumulate && j < cols ? c[r * ldc + j] : 0.0f;
-  __m256 acc[R][2];
-#pragma GCC unroll 6
-  for (int r = 0; r < R; ++r)
-    for (int v = 0; v < 2; ++v) acc[r][v] = _mm256_load_ps(buffer[r] + 8 * v);
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_load_ps(buffer[r] + 8 * v);
+  }
   for (int64_t i = 0; i < k; ++i) {
     const float* row = panel + i * kPanel;
-    const __m256 w0 = _mm256_loadu_ps(row), w1 = _mm256_loadu_ps(row + 8);
+    if (R <= 2 && mode.streamed)  // as in panel_avx512, each cache line of this row's block
+      for (int line = 0; line < V / 2; ++line)
+        _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * kPanel + 16 * line),
+                     _MM_HINT_T0);
+    __m256 w[V];
+    for (int v = 0; v < V; ++v) w[v] = _mm256_loadu_ps(row + 8 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       const __m256 x = _mm256_broadcast_ss(a + r * lda + i);
-      acc[r][0] = _mm256_fmadd_ps(x, w0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(x, w1, acc[r][1]);
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(x, w[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < 2; ++v) _mm256_store_ps(buffer[r] + 8 * v, acc[r][v]);
+    for (int v = 0; v < V; ++v) _mm256_store_ps(buffer[r] + 8 * v, acc[r][v]);
     std::copy_n(buffer[r], cols, c + r * ldc);
-  }
-}
-
-// R rows of C, half a panel (32 columns, the first `cols` of them real): 4 ymm per row.
-template <int R>
-KRT_AVX2 void half_panel_avx2(const float* a, int64_t lda, int64_t k, const float* panel, float* c,
-                              int64_t ldc, int64_t cols, Mode mode) {
-  alignas(32) float buffer[R][32];
-  __m256 acc[R][4];
-  for (int r = 0; r < R; ++r) {
-    for (int64_t j = 0; j < 32; ++j)
-      buffer[r][j] = mode.accumulate && j < cols ? c[r * ldc + j] : 0.0f;
-    for (int v = 0; v < 4; ++v) acc[r][v] = _mm256_load_ps(buffer[r] + 8 * v);
-  }
-  for (int64_t i = 0; i < k; ++i) {
-    const float* row = panel + i * kPanel;
-    if (mode.streamed)  // as in panel_avx512: the two cache lines this row's half takes
-      for (int line = 0; line < 2; ++line)
-        _mm_prefetch(reinterpret_cast<const char*>(row + kPrefetchRows * kPanel + 16 * line),
-                     _MM_HINT_T0);
-    const __m256 w0 = _mm256_loadu_ps(row), w1 = _mm256_loadu_ps(row + 8),
-                 w2 = _mm256_loadu_ps(row + 16), w3 = _mm256_loadu_ps(row + 24);
-    for (int r = 0; r < R; ++r) {
-      const __m256 x = _mm256_set1_ps(a[r * lda + i]);
-      acc[r][0] = _mm256_fmadd_ps(x, w0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(x, w1, acc[r][1]);
-      acc[r][2] = _mm256_fmadd_ps(x, w2, acc[r][2]);
-      acc[r][3] = _mm256_fmadd_ps(x, w3, acc[r][3]);
-    }
-  }
-  for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < 4; ++v) _mm256_store_ps(buffer[r] + 8 * v, acc[r][v]);
-    for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = buffer[r][j];
   }
 }
 
@@ -167,15 +137,15 @@ KRT_AVX2 void packed_avx2(const float* a, int64_t m, int64_t lda, const PackedPa
     const float* panel = b.data + j / kPanel * b.panel_floats + j % kPanel;
     const int64_t cols = std::min<int64_t>(16, b.n - j);
     for (int64_t r = 0; r < blocked; r += 6)
-      six_rows_avx2(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, mode);
+      block_avx2<6, 2>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, mode);
   }
   for (int64_t j = 0; j < b.n && blocked < m; j += 32) {
     const float* panel = b.data + j / kPanel * b.panel_floats + j % kPanel;
     const int64_t cols = std::min<int64_t>(32, b.n - j);
     int64_t r = blocked;
     for (; r + 2 <= m; r += 2)
-      half_panel_avx2<2>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, mode);
-    if (r < m) half_panel_avx2<1>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, mode);
+      block_avx2<2, 4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, mode);
+    if (r < m) block_avx2<1, 4>(a + r * lda, lda, b.k, panel, c + r * ldc + j, ldc, cols, mode);
   }
 }
 

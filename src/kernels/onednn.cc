@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/large_buffer.h"
+#include "core/openmp_threads.h"
 #include "core/shape.h"
 #include "kernels/gemm.h"
 #include "kernels/vecmath.h"
@@ -570,8 +571,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
   // a product given several threads, which the primitive shares out between them.
   if (primitive && rows == 1 && !post_.sum && omp_get_max_threads() == 1 &&
       state->weights == panels)
-    state->panels = {static_cast<const float*>(state->weights_memory.get_data_handle()), k_, n_,
-                     panels.data.padded_dims[0] * PackedMatrix::kPanel};
+    return run_on_panels(static_cast<const float*>(state->weights_memory.get_data_handle()));
   return state;
 }
 
@@ -598,27 +598,25 @@ void panel_product(const PackedPanels& weights, const float* in, int64_t rows, f
   };
   const int64_t panel_total = (n + kPanel - 1) / kPanel;
   // Below ~64 K multiply-adds, waking a second thread costs more than it saves.
-  const int threads = rows * k * n < (int64_t{1} << 16) ? 1 : std::max(1, omp_get_max_threads());
+  const int threads = rows * k * n < (int64_t{1} << 16) ? 1 : openmp_threads();
   // Rows go in blocks of 12, a multiple of every kernel's row block, so that no thread's share
   // ends in a ragged one.
   const int64_t row_blocks = (rows + 11) / 12;
-  if (threads > 1 && row_blocks >= threads) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      const int64_t first = row_blocks * t / threads * 12;
-      const int64_t last = std::min(rows, row_blocks * (t + 1) / threads * 12);
-      product(first, last - first, 0, panel_total);
-      finish(first, last - first);
-    }
-    return;
-  }
-  const int parts = static_cast<int>(std::min<int64_t>(threads, panel_total));
+  const bool by_rows = threads > 1 && row_blocks >= threads;
+  const int parts = by_rows ? threads : static_cast<int>(std::min<int64_t>(threads, panel_total));
 #pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
   for (int t = 0; t < parts; ++t) {
-    const int64_t first = panel_total * t / parts, last = panel_total * (t + 1) / parts;
-    product(0, rows, first, last - first);
+    if (by_rows) {
+      const int64_t first = row_blocks * t / parts * 12;
+      const int64_t last = std::min(rows, row_blocks * (t + 1) / parts * 12);
+      product(first, last - first, 0, panel_total);
+      finish(first, last - first);
+    } else {
+      const int64_t first = panel_total * t / parts, last = panel_total * (t + 1) / parts;
+      product(0, rows, first, last - first);
+    }
   }
-  finish(0, rows);
+  if (!by_rows) finish(0, rows);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/openmp_threads.h"
 #include "core/tensor.h"
 #include "kernels/vecmath.h"
 
@@ -313,7 +314,7 @@ std::shared_ptr<const Prepared> WinogradKernel::prepare(const Window& w) const {
   auto state = std::make_shared<WinogradState>();
   state->tiles = w.in.batch * tiles_along(w.out[1]) * tiles_along(w.out[2]);
   if (state->tiles == 0) return state;  // an empty batch: nothing to compute
-  state->threads = std::max(1, omp_get_max_threads());
+  state->threads = openmp_threads();
   const int64_t per_tile = kPoints * (config_.in_channels + config_.filters);
   const int64_t chunk = std::max<int64_t>(
       kChunkBytes / static_cast<int64_t>(sizeof(float)) / per_tile, kMinChunkTiles);
@@ -334,7 +335,7 @@ void WinogradKernel::run(const Prepared& prepared, const Window& w, const float*
   const auto& state = static_cast<const WinogradState&>(prepared);
   if (state.tiles == 0) return;
   const int64_t channels = config_.in_channels, filters = config_.filters;
-  const int threads = std::min(state.threads, std::max(1, omp_get_max_threads()));
+  const int threads = std::min(state.threads, openmp_threads());
   const int64_t chunks = ceil_div(state.tiles, state.chunk);
   const Geometry g{.in = in,
                    .out = out,

@@ -1,0 +1,31 @@
+// How many threads one of kerasrt's own kernels may share an OpenMP parallel region among.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+
+#if defined(__SANITIZE_THREAD__)
+#define KERASRT_THREAD_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KERASRT_THREAD_SANITIZER 1
+#endif
+#endif
+
+namespace kerasrt {
+
+// The calling thread's OpenMP thread count (kerasrt sets it per predict: graph/intra_op_threads.h),
+// or 1 in a ThreadSanitizer build. libgomp is not instrumented: its workers wait on futexes that
+// TSan does not see, so it would report everything the caller and the workers of a region hand
+// each other as a data race. (oneDNN's own regions run inside libdnnl, which TSan does not see
+// at all.)
+inline int openmp_threads() {
+#ifdef KERASRT_THREAD_SANITIZER
+  return 1;
+#else
+  return std::max(1, omp_get_max_threads());
+#endif
+}
+
+}  // namespace kerasrt
