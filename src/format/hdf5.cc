@@ -353,24 +353,9 @@ std::vector<std::string> Group::children() const {
   return names;
 }
 
-namespace {
-
-// The type of the object at `path`, or H5I_BADID when any link on the way is missing.
-H5I_type_t object_type(Handle& handle, const std::string& path) {
-  const Id object = handle.open(path);
-  return object.valid() ? H5Iget_type(object.get()) : H5I_BADID;
-}
-
-}  // namespace
-
 bool Group::has_group(const std::string& relative_path) const {
   Lock lock(library_mutex());
   return handle_->group(join(path_, relative_path)) >= 0;
-}
-
-bool Group::has_dataset(const std::string& relative_path) const {
-  Lock lock(library_mutex());
-  return object_type(*handle_, join(path_, relative_path)) == H5I_DATASET;
 }
 
 std::optional<Group> Group::find_group(const std::string& relative_path) const {

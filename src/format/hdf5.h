@@ -38,7 +38,6 @@ class Group {
   // Child names in HDF5's (alphabetical) order.
   std::vector<std::string> children() const;
   bool has_group(const std::string& relative_path) const;
-  bool has_dataset(const std::string& relative_path) const;
   Group group(const std::string& relative_path) const;  // throws if missing
   std::optional<Group> find_group(const std::string& relative_path) const;
   // Reads a float dataset (float16/32/64, any integer) as float32.
