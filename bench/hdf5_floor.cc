@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "format/hdf5_image.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -71,21 +73,6 @@ std::vector<std::string> strings(hid_t object, const std::string& name) {
   return out;
 }
 
-// File-image callbacks that let HDF5 read the caller's buffer in place (as kerasrt does).
-struct Image {
-  void* data;
-  size_t size;
-};
-void* image_malloc(size_t size, H5FD_file_image_op_t, void* udata) {
-  auto* image = static_cast<Image*>(udata);
-  return size == image->size ? image->data : nullptr;
-}
-void* image_memcpy(void* dest, const void*, size_t, H5FD_file_image_op_t, void*) { return dest; }
-void* image_realloc(void*, size_t, H5FD_file_image_op_t, void*) { return nullptr; }
-herr_t image_free(void*, H5FD_file_image_op_t, void*) { return 0; }
-void* image_udata_copy(void* udata) { return udata; }
-herr_t image_udata_free(void*) { return 0; }
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,15 +91,8 @@ int main(int argc, char** argv) {
   H5open();
   const double init_seconds = seconds_since(start);
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  Image image{bytes.data(), bytes.size()};
-  H5FD_file_image_callbacks_t callbacks = {image_malloc, image_memcpy,     image_realloc,
-                                           image_free,   image_udata_copy, image_udata_free,
-                                           &image};
-  const hid_t access = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_core(access, 1 << 20, 0);
-  H5Pset_file_image_callbacks(access, &callbacks);
-  H5Pset_file_image(access, image.data, image.size);
-  const hid_t file = H5Fopen("image", H5F_ACC_RDONLY, access);
+  // The same in-place opening as kerasrt (format/hdf5_image.h): plain HDF5 calls.
+  const hid_t file = kerasrt::h5::open_image_in_place(bytes.data(), bytes.size(), "image");
   if (file < 0) fail(std::string(argv[1]) + " is not an HDF5 file");
   const hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
   size_t config_bytes = 0;
@@ -143,7 +123,6 @@ int main(int argc, char** argv) {
   H5Gclose(weights);
   H5Gclose(root);
   H5Fclose(file);
-  H5Pclose(access);
   const double hdf5_seconds = seconds_since(start);
 
   if (json)

@@ -14,6 +14,7 @@
 #include "core/half_float.h"
 #include "core/large_buffer.h"
 #include "core/limits.h"
+#include "format/hdf5_image.h"
 
 namespace kerasrt::h5 {
 static_assert(std::is_same_v<hid_t, int64_t>, "hdf5.h declares Group's object as int64_t");
@@ -489,36 +490,6 @@ Array Group::dataset(const std::string& relative_path) const {
   return array;
 }
 
-namespace {
-
-// File-image callbacks that hand HDF5 the caller's buffer wherever it would allocate and copy
-// the image (into the file-access property list, then into the core driver), and never write,
-// grow or free it: H5LTopen_file_image(DONT_COPY | DONT_RELEASE) without the high-level
-// library, whose callback state HDF5 1.10 never frees (LeakSanitizer: 72 bytes per file).
-// `udata` is read only while H5Fopen runs; at close HDF5 calls the free callbacks, which ignore it.
-struct InPlaceImage {
-  void* data;
-  size_t size;
-};
-
-void* in_place_malloc(size_t size, H5FD_file_image_op_t, void* udata) {
-  const auto* image = static_cast<const InPlaceImage*>(udata);
-  return size == image->size ? image->data : nullptr;
-}
-
-void* in_place_memcpy(void* dest, const void* src, size_t size, H5FD_file_image_op_t, void* udata) {
-  const auto* image = static_cast<const InPlaceImage*>(udata);
-  // Every copy asked for is of the buffer onto itself.
-  return dest == image->data && src == image->data && size == image->size ? dest : nullptr;
-}
-
-void* in_place_realloc(void*, size_t, H5FD_file_image_op_t, void*) { return nullptr; }
-herr_t in_place_free(void*, H5FD_file_image_op_t, void*) { return 0; }
-void* in_place_udata_copy(void* udata) { return udata; }
-herr_t in_place_udata_free(void*) { return 0; }
-
-}  // namespace
-
 File File::open(const std::string& path) {
   Lock lock(library_mutex());
   silence_library_errors();
@@ -536,20 +507,10 @@ File File::open_memory(std::span<const std::byte> bytes, const std::string& name
   silence_library_errors();
   // HDF5 reads the caller's bytes in place: they outlive the File, which every reader closes
   // before it returns. A copy of a 100 MB file was a fifth of ResNet50's load time.
-  InPlaceImage image{const_cast<std::byte*>(bytes.data()), bytes.size()};
-  const H5FD_file_image_callbacks_t callbacks = {
-      in_place_malloc,     in_place_memcpy, in_place_realloc, in_place_free, in_place_udata_copy,
-      in_place_udata_free, &image};
-  Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  if (H5Pset_fapl_core(access.get(), 1 << 20, 0) < 0 ||
-      H5Pset_file_image_callbacks(access.get(),
-                                  const_cast<H5FD_file_image_callbacks_t*>(&callbacks)) < 0 ||
-      H5Pset_file_image(access.get(), image.data, image.size) < 0)
-    throw Error("cannot prepare an in-memory HDF5 image");
   // HDF5 treats two open files with the same name as one: make the name unique per image.
   static uint64_t images_opened = 0;  // guarded by library_mutex()
-  const std::string unique = name + "#image" + std::to_string(++images_opened);
-  const hid_t file = H5Fopen(unique.c_str(), H5F_ACC_RDONLY, access.get());
+  const hid_t file = open_image_in_place(bytes.data(), bytes.size(),
+                                         name + "#image" + std::to_string(++images_opened));
   if (file < 0) throw Error("cannot open as HDF5 (corrupt or truncated data)");
   return File::with_root(std::make_shared<Handle>(file, options, bytes, std::move(keeper)));
 }
