@@ -540,7 +540,6 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     // 4,096 inputs) would hold 1 MB instead of 16 KB. Such products run as fast on the layout
     // held, so it is kept when packing would more than double the weights.
     const memory::desc plain = keras_matmul_layout(k_, n_, transposed_);
-    const bool padded = pd.weights_desc().get_size() > 2 * plain.get_size();
     // Without AVX-512, oneDNN's matrix product is its sgemm: weights taken row-major and packed
     // again on every call, and a row's bits depending on how many rows the call has (AVX2: on
     // rows % 6), which would keep the server from merging requests (server/batcher.h). Our
@@ -556,7 +555,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
                                            weight_scale_.get(), unit_axes_, arena);
       return run_on_panels(state->own_weights.data.get());
     }
-    if (padded)
+    if (pd.weights_desc().get_size() > 2 * plain.get_size())
       pd = dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(state->src, plain, state->bias, state->dst), attr, cpu_engine());
     lock.unlock();
