@@ -33,6 +33,9 @@ int64_t product(std::span<const int64_t> dims, size_t begin, size_t end);
 int64_t mul_dim(int64_t a, int64_t b);
 int64_t add_dim(int64_t a, int64_t b);
 
+// a / b rounded up, for positive a and b: how many blocks of b cover a.
+constexpr int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 // Resolves a negative axis against a rank; throws Error naming the axis when out of range.
 int normalize_axis(int64_t axis, size_t rank);
 

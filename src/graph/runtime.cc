@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/limits.h"
+#include "core/shape.h"
 #include "graph/helper_threads.h"
 #include "graph/intra_op_threads.h"
 #include "graph/optimize.h"
@@ -74,8 +75,8 @@ int64_t slice_count(const Graph& graph, const Plan& whole, int64_t batch, int th
   }
   const int64_t per_sample = std::max<int64_t>(largest / batch, 1);
   const int64_t fitting = std::max<int64_t>(cache_share() / per_sample, 1);  // samples
-  const int64_t share = (batch + threads - 1) / threads;
-  const int64_t per_core = (share + fitting - 1) / fitting;
+  const int64_t share = ceil_div(batch, threads);
+  const int64_t per_core = ceil_div(share, fitting);
   return std::min(batch, threads * per_core);
 }
 

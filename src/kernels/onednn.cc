@@ -546,7 +546,7 @@ std::shared_ptr<PrimitiveState> MatmulKernel::make_state(int64_t rows, bool prim
     // packed GEMM gives a row the same bits in any batch, from weights packed once, so it runs
     // these products. A narrow one (a classifier's 10 units) pads to a panel of 64 columns,
     // which is kept when it stays small (a Dense(1) over 1 M inputs would take 256 MB).
-    const memory::desc row_major({k_, n_}, memory::data_type::f32, memory::format_tag::ab);
+    const memory::desc row_major = keras_matmul_layout(k_, n_, /*transposed=*/false);
     const size_t panel_bytes = panels.get_size();
     if (pd.weights_desc() == row_major &&
         (panel_bytes <= 2 * plain.get_size() || panel_bytes <= (size_t{1} << 20))) {
@@ -595,7 +595,7 @@ void panel_product(const PackedPanels& weights, const float* in, int64_t rows, f
     else
       packed_matmul(a, row_count, k, part, c, n, /*streamed=*/row_count <= 2);
   };
-  const int64_t panel_total = (n + kPanel - 1) / kPanel;
+  const int64_t panel_total = ceil_div(n, kPanel);
   // Below ~64 K multiply-adds, waking a second thread costs more than it saves.
   const int threads = rows * k * n < (int64_t{1} << 16) ? 1 : openmp_threads();
   // Rows go in blocks of 12, a multiple of every kernel's row block, so that no thread's share

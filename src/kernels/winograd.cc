@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/openmp_threads.h"
+#include "core/shape.h"
 #include "core/tensor.h"
 #include "kernels/vecmath.h"
 
@@ -252,7 +253,6 @@ void transform_filters(const float* taps, int64_t tap_stride, int64_t filters, c
           tap_stride, filters, scale, rows, values);
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t tiles_along(int64_t outputs) { return ceil_div(outputs, 2); }
 
 struct WinogradState final : Prepared {
