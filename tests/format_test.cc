@@ -244,5 +244,51 @@ TEST(Hdf5SixteenBit, RefusesOpaqueDataThatIsNotBfloat16) {
       << refusal("marked_other");
 }
 
+// The global-heap check reads the image in 1 MiB pieces side by side (format/hdf5.cc): a bad
+// collection is found in any piece, also one whose signature crosses into the next piece, and a
+// file with several gets the error of the first in the file, as one pass in order would give.
+std::vector<std::byte> image_with_collections(size_t size, std::initializer_list<size_t> at) {
+  std::vector<std::byte> image(size);
+  const unsigned char superblock[16] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n',
+                                        0,    0,   0,   0,   0,    8,    8,    0};  // lengths: 8
+  std::memcpy(image.data(), superblock, sizeof superblock);
+  for (size_t offset : at) {
+    // "GCOL", version 1, 3 reserved bytes, then a collection size of 2^40: past the end.
+    const unsigned char header[16] = {'G', 'C', 'O', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
+    std::memcpy(image.data() + offset, header, sizeof header);
+  }
+  return image;
+}
+
+std::string load_error(const std::vector<std::byte>& image) {
+  try {
+    Model::load_from_memory(image, "heaps.h5");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
+TEST(Hdf5GlobalHeapCheck, FindsACollectionInAnyPieceAndAcrossTheirBorder) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  for (size_t at : {size_t{4096}, kMiB - 2, kMiB + 4096, 3 * kMiB - 1, 4 * kMiB - 16}) {
+    const std::string error = load_error(image_with_collections(4 * kMiB, {at}));
+    EXPECT_NE(error.find("HDF5 global heap at byte " + std::to_string(at) + " claims"),
+              std::string::npos)
+        << at << ": " << error;
+  }
+}
+
+TEST(Hdf5GlobalHeapCheck, NamesTheFirstBadCollectionInTheFile) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  for (int round = 0; round < 20; ++round) {
+    const std::string error =
+        load_error(image_with_collections(6 * kMiB, {5 * kMiB + 7, 2 * kMiB + 3, 4 * kMiB}));
+    ASSERT_NE(error.find("HDF5 global heap at byte " + std::to_string(2 * kMiB + 3) + " "),
+              std::string::npos)
+        << error;
+  }
+}
+
 }  // namespace
 }  // namespace kerasrt::test

@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "core/helper_threads.h"
 #include "test_util.h"
 
 namespace kerasrt::test {
@@ -152,6 +153,25 @@ TEST(IntraOpThreads, LimitsHoldForSplitCalls) {
     ADD_FAILURE() << "expected an Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("max_workspace_bytes"), std::string::npos) << e.what();
+  }
+}
+
+// Loading runs its steps side by side on the helper threads (the HDF5 global-heap check in
+// pieces, the config parse beside the weights): whichever thread fails first, the error is that
+// of the first failing task in order, so a file gets the same error on every load.
+TEST(HelperThreads, RethrowsTheErrorOfTheFirstFailingTaskInOrder) {
+  for (int round = 0; round < 50; ++round) {
+    std::atomic<int> ran{0};
+    try {
+      HelperThreads::instance().run(64, [&](int i) {
+        ran.fetch_add(1);
+        if (i == 7 || i == 40 || i == 63) throw Error("task " + std::to_string(i));
+      });
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "task 7");
+    }
+    EXPECT_EQ(ran.load(), 64);  // every task runs, as before the failure
   }
 }
 

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "graph/helper_threads.h"
+#include "core/helper_threads.h"
 
 namespace kerasrt {
 namespace {

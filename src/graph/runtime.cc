@@ -8,9 +8,9 @@
 #include <sstream>
 #include <string>
 
+#include "core/helper_threads.h"
 #include "core/limits.h"
 #include "core/shape.h"
-#include "graph/helper_threads.h"
 #include "graph/intra_op_threads.h"
 #include "graph/optimize.h"
 

@@ -10,7 +10,7 @@
 //   not otherwise stay in cache (slice_count in runtime.cc); each slice runs the whole model
 //   single-threaded on its own workspace.
 //   The caller runs slices itself, and kerasrt's process-wide helper threads (cores - 1 of them,
-//   graph/helper_threads.h) take the others while fewer kerasrt threads are busy than
+//   core/helper_threads.h) take the others while fewer kerasrt threads are busy than
 //   the machine has cores: with many concurrent callers the caller simply runs its slices
 //   itself, so nothing is oversubscribed. The slices do not depend on who runs them, so
 //   concurrent calls give bit-identical results.

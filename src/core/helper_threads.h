@@ -32,8 +32,9 @@ class HelperThreads {
   };
 
   // Runs task(i) for each i in [0, count), the calling thread included, and returns once all
-  // have finished; rethrows the first exception a task threw. Helpers run tasks with OpenMP
-  // limited to one thread.
+  // have finished; rethrows the exception of the lowest i whose task threw, so that an input
+  // with several faults gets the same error on every run. Helpers run tasks with OpenMP limited
+  // to one thread.
   void run(int count, const std::function<void(int)>& task);
 
  private:
@@ -42,7 +43,8 @@ class HelperThreads {
     int count = 0;
     std::atomic<int> next{0}, finished{0};
     std::mutex error_mutex;
-    std::exception_ptr error;
+    std::exception_ptr error;  // of task error_index
+    int error_index = 0;
   };
 
   explicit HelperThreads(int cores) : cores_(cores), helpers_(cores - 1) {}

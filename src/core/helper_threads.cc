@@ -1,4 +1,4 @@
-#include "graph/helper_threads.h"
+#include "core/helper_threads.h"
 
 #include <omp.h>
 #include <sched.h>
@@ -78,7 +78,10 @@ void HelperThreads::work(Job& job, int i) {
     (*job.task)(i);
   } catch (...) {
     std::lock_guard<std::mutex> lock(job.error_mutex);
-    if (!job.error) job.error = std::current_exception();
+    if (!job.error || i < job.error_index) {
+      job.error = std::current_exception();
+      job.error_index = i;
+    }
   }
   job.finished.fetch_add(1);
   job.finished.notify_all();
