@@ -3,6 +3,7 @@
 // Concurrent calls with the same setting give bit-identical results, whoever runs the slices;
 // results agree with the single-threaded mode to rounding.
 #include <atomic>
+#include <chrono>
 #include <random>
 #include <thread>
 
@@ -173,6 +174,34 @@ TEST(HelperThreads, RethrowsTheErrorOfTheFirstFailingTaskInOrder) {
     }
     EXPECT_EQ(ran.load(), 64);  // every task runs, as before the failure
   }
+}
+
+// A load offers the closing of its HDF5 file to a helper while it builds the graph
+// (api/model.cc): the task runs exactly once, by a helper or by wait(), and wait() returns only
+// after it has finished, with its error.
+TEST(HelperThreads, AnOfferRunsOnceAndWaitReturnsAfterIt) {
+  for (int round = 0; round < 200; ++round) {
+    std::atomic<int> runs{0};
+    std::atomic<bool> done{false};
+    HelperThreads::Offer offer = HelperThreads::instance().offer([&] {
+      runs.fetch_add(1);
+      if (round % 2) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      done.store(true);
+    });
+    if (round % 3 == 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    offer.wait();
+    EXPECT_TRUE(done.load());
+    offer.wait();  // a second wait does nothing
+    EXPECT_EQ(runs.load(), 1);
+  }
+  HelperThreads::Offer failing =
+      HelperThreads::instance().offer([] { throw Error("closing failed"); });
+  EXPECT_THROW(failing.wait(), Error);
+  std::atomic<int> runs{0};
+  {
+    HelperThreads::Offer unwaited = HelperThreads::instance().offer([&] { runs.fetch_add(1); });
+  }
+  EXPECT_EQ(runs.load(), 1);  // its destructor waited
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // The public API: file -> LoadedSpec (format readers) -> Graph (builder) -> Runtime.
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
+#include "core/helper_threads.h"
 #include "format/file_bytes.h"
 #include "format/readers.h"
 #include "graph/intra_op_threads.h"
@@ -29,8 +31,16 @@ auto attributed(const std::string& file, F&& step) -> decltype(step()) {
 std::shared_ptr<const detail::Runtime> make_runtime(LoadedSpec spec, const LoadOptions& options,
                                                     const std::string& file) {
   const IntraOpThreads threads(options.intra_op_threads);
-  return std::make_shared<const detail::Runtime>(build_graph(std::move(spec), options.limits),
-                                                 options, file);
+  // The reader's file closes on a helper thread while this one builds the graph; it reads the
+  // model's bytes, which outlive this function.
+  std::optional<HelperThreads::Offer> closing;
+  if (spec.open_file)
+    closing.emplace(HelperThreads::instance().offer(
+        [open_file = std::move(spec.open_file)]() mutable { open_file.reset(); }));
+  auto runtime = std::make_shared<const detail::Runtime>(
+      build_graph(std::move(spec), options.limits), options, file);
+  if (closing) closing->wait();
+  return runtime;
 }
 
 // A model file, mapped, shared with the weights left in it (Array::in_file).

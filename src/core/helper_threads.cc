@@ -42,27 +42,56 @@ void HelperThreads::run(int count, const std::function<void(int)>& task) {
   auto job = std::make_shared<Job>();
   job->task = &task;
   job->count = count;
-  if (count > 1 && helpers_ > 0) {
-    start();
-    bool sleepers = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back(job);
-      queued_.fetch_add(1, std::memory_order_release);
-      sleepers = sleeping_ > 0;
-    }
-    if (sleepers) wake_.notify_all();
+  if (count > 1) enqueue(job);
+  finish(job);
+}
+
+HelperThreads::Offer HelperThreads::offer(std::function<void()> task) {
+  auto job = std::make_shared<Job>();
+  job->owned_task = [task = std::move(task)](int) { task(); };
+  job->task = &job->owned_task;
+  job->count = 1;
+  enqueue(job);
+  return Offer(this, std::move(job));
+}
+
+void HelperThreads::Offer::wait() {
+  if (!job_) return;
+  const std::shared_ptr<Job> job = std::move(job_);
+  helpers_->finish(job);
+}
+
+HelperThreads::Offer::~Offer() noexcept {
+  try {
+    wait();
+  } catch (...) {  // an error nobody asked for: the owner did not wait
   }
+}
+
+void HelperThreads::enqueue(const std::shared_ptr<Job>& job) {
+  if (helpers_ == 0) return;
+  start();
+  bool sleepers = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.push_back(job);
+    queued_.fetch_add(1, std::memory_order_release);
+    sleepers = sleeping_ > 0;
+  }
+  if (sleepers) wake_.notify_all();
+}
+
+void HelperThreads::finish(const std::shared_ptr<Job>& job) {
   while (true) {
     const int i = job->next.fetch_add(1);
-    if (i >= count) break;
+    if (i >= job->count) break;
     work(*job, i);
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     remove(job);
   }
-  for (int done = job->finished.load(); done < count; done = job->finished.load())
+  for (int done = job->finished.load(); done < job->count; done = job->finished.load())
     job->finished.wait(done);
   if (job->error) std::rethrow_exception(job->error);
 }

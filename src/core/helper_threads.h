@@ -38,7 +38,32 @@ class HelperThreads {
   void run(int count, const std::function<void(int)>& task);
 
  private:
+  struct Job;
+
+ public:
+  // A task offered to the helpers while the offering thread goes on with its own work.
+  class Offer {
+   public:
+    Offer(Offer&&) = default;
+    Offer& operator=(Offer&&) = delete;
+    ~Offer() noexcept;
+    // Returns once the task has run: here and now if no helper has taken it. Rethrows its
+    // exception.
+    void wait();
+
+   private:
+    friend class HelperThreads;
+    Offer(HelperThreads* helpers, std::shared_ptr<Job> job)
+        : helpers_(helpers), job_(std::move(job)) {}
+    HelperThreads* helpers_;
+    std::shared_ptr<Job> job_;
+  };
+  // The Offer must be waited for (its destructor waits) before anything the task uses goes.
+  Offer offer(std::function<void()> task);
+
+ private:
   struct Job {
+    std::function<void(int)> owned_task;  // an offer's
     const std::function<void(int)>* task = nullptr;
     int count = 0;
     std::atomic<int> next{0}, finished{0};
@@ -50,6 +75,10 @@ class HelperThreads {
   explicit HelperThreads(int cores) : cores_(cores), helpers_(cores - 1) {}
   static std::atomic<int>& busy();
   void start();
+  // Puts `job` where helpers take its tasks; with finish(), the two ends of run() and offer().
+  void enqueue(const std::shared_ptr<Job>& job);
+  // Runs the job's untaken tasks on the calling thread, waits for the others and rethrows.
+  void finish(const std::shared_ptr<Job>& job);
   static void work(Job& job, int i);
   void loop();
   void remove(const std::shared_ptr<Job>& job);  // under mutex_

@@ -27,7 +27,9 @@ LoadedSpec read_model_bytes(std::span<const std::byte> bytes, const std::string&
   check_limit(bytes.size(), options.limits.max_file_bytes, "max_file_bytes", "the model", "bytes");
   if (h5::has_signature(bytes)) {
     const h5::File file = h5::File::open_memory(bytes, name, options, std::move(keeper));
-    return read_legacy_h5(file.root());
+    LoadedSpec spec = read_legacy_h5(file.root());
+    spec.open_file = file.open_file();
+    return spec;
   }
   if (ZipArchive::has_signature(bytes)) return read_keras_archive(bytes, options);
   if (looks_like_json(bytes))
@@ -65,6 +67,7 @@ LoadedSpec read_json_and_weights(std::string_view json_text, std::span<const std
   if (backend.empty()) backend = weight_root.string_attribute_or_empty("backend");
   spec.keras = parse_keras_version(version, backend, root);
   upgrade_legacy(spec);
+  spec.open_file = file.open_file();
   return spec;
 }
 

@@ -545,6 +545,8 @@ File File::open_memory(std::span<const std::byte> bytes, const std::string& name
   return File::with_root(std::make_shared<Handle>(file, options, bytes, std::move(keeper)));
 }
 
+std::shared_ptr<const void> File::open_file() const { return root_.handle_; }
+
 File File::with_root(std::shared_ptr<Handle> handle) {
   const hid_t root = handle->group("/");
   if (root < 0) throw Error("cannot open the HDF5 root group (corrupt file)");

@@ -70,6 +70,9 @@ struct LoadedSpec {
   ModelSpec model;
   KerasVersion keras;
   std::string format;  // "h5", "keras", "json+h5weights", "json+weights.h5"
+  // What the reader left open (an HDF5 file, with the objects it read), for the loader to close
+  // beside building the graph; it reads the model's bytes, which must outlive it. May be null.
+  std::shared_ptr<const void> open_file;
 };
 
 }  // namespace kerasrt
