@@ -153,9 +153,9 @@ void check_global_heaps(std::span<const std::byte> image, size_t length_size, si
   }
 }
 
-// The global-heap check reads every byte of the image, which for a mapped file also maps its
-// pages (MobileNetV2's 14.6 MB: 2.2 ms): it runs in 1 MiB pieces on the helper threads, beside
-// HDF5's once-per-process set-up (0.6 ms), which needs no file. A corrupt file gets the error
+// The global-heap check reads every byte of the image (MobileNetV2's 14.6 MB: about 1 ms): it
+// runs in 1 MiB pieces on the helper threads, beside HDF5's once-per-process set-up (0.6 ms),
+// which needs no file. A corrupt file gets the error
 // of its first bad collection, as one pass in order would give.
 void check_global_heaps_beside_library_setup(std::span<const std::byte> image) {
   // Size of lengths, from the superblock (version 0/1: byte 14; version 2/3: byte 10).
