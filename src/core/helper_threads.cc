@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <utility>
 
 namespace kerasrt {
 namespace {
@@ -93,7 +94,9 @@ void HelperThreads::finish(const std::shared_ptr<Job>& job) {
   }
   for (int done = job->finished.load(); done < job->count; done = job->finished.load())
     job->finished.wait(done);
-  if (job->error) std::rethrow_exception(job->error);
+  // The error leaves the job, which a helper may be the last to drop: the exception is then
+  // freed by the thread that handles it, not by a helper while the caller reads it.
+  if (job->error) std::rethrow_exception(std::exchange(job->error, nullptr));
 }
 
 void HelperThreads::start() {
