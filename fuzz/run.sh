@@ -59,7 +59,7 @@ done
 classify() {  # classify TARGET ARTIFACT [libFuzzer flags...]
   local report line library='[(/]lib(hdf5|zip|dnnl|z|gomp)[^ /]*[.]so'
   report=$(OMP_NUM_THREADS=1 ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:${unwind:-fast_unwind_on_malloc=0}" \
-           LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp" timeout 120 \
+           LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp" timeout -k 10 120 \
            "$build/fuzz/$1" -timeout=10 -rss_limit_mb=2048 "${@:3}" "$2" 2>&1 || true)
   # Frames in source order (with or without a symbol: a stripped library's frames have none);
   # sanitizer, libFuzzer and interceptor frames (in the fuzz binary, without a source line) and
@@ -86,14 +86,15 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   log="$work/$target.log"
   echo "=== $target: ${seconds}s, seeds $(ls "$seeds/$target" | wc -l)"
-  # Fork mode keeps fuzzing past a finding (each one is classified below). One thread per
-  # predict (OpenMP), inputs up to 64 KiB, 10 s and 2 GiB per input; any single allocation of
-  # 2 GiB or more is a finding (libFuzzer's malloc limit). allocator_may_return_null: sizes past
-  # what ASan can allocate at all (> 1 TiB, HDF5 decoding corrupt headers) fail as glibc does,
-  # by returning null, instead of aborting.
+  # Fork mode keeps fuzzing past a finding (each one is classified below). One core (the
+  # targets pin themselves: fuzz_common.cc), inputs up to 64 KiB, 10 s and 2 GiB per input; any
+  # single allocation of 2 GiB or more is a finding (libFuzzer's malloc limit).
+  # allocator_may_return_null: sizes past what ASan can allocate at all (> 1 TiB, HDF5 decoding
+  # corrupt headers) fail as glibc does, by returning null, instead of aborting. A process
+  # stopped by a sanitizer's stop-the-world ignores SIGTERM, hence the KILL after the time limit.
   OMP_NUM_THREADS=1 ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    "$build/fuzz/$target" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+    timeout -k 10 $((seconds + 300)) "$build/fuzz/$target" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="$artifacts/" "$corpus" "$seeds/$target" >"$log" 2>&1 || true
   ours=0 theirs=()
