@@ -2,11 +2,17 @@
 // by the caller and kerasrt's helper threads (one sample runs inside oneDNN's OpenMP threads).
 // Concurrent calls with the same setting give bit-identical results, whoever runs the slices;
 // results agree with the single-threaded mode to rounding.
+#include <sched.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
+#include "core/cpu_budget.h"
 #include "core/helper_threads.h"
 #include "test_util.h"
 
@@ -202,6 +208,63 @@ TEST(HelperThreads, AnOfferRunsOnceAndWaitReturnsAfterIt) {
     HelperThreads::Offer unwaited = HelperThreads::instance().offer([&] { runs.fetch_add(1); });
   }
   EXPECT_EQ(runs.load(), 1);  // its destructor waited
+}
+
+// A container's CPU limit, as Docker and Kubernetes set it: a cgroup v2 cpu.max, or v1's
+// cpu.cfs_quota_us / cpu.cfs_period_us, on the cgroup or an ancestor; the smallest level wins.
+class CgroupTree {
+ public:
+  CgroupTree()
+      : root_(std::filesystem::temp_directory_path() /
+              ("kerasrt_cgroup_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(root_);
+  }
+  ~CgroupTree() { std::filesystem::remove_all(root_); }
+  void write(const std::string& relative, const std::string& text) const {
+    const std::filesystem::path path = root_ / relative;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  std::string root() const { return root_.string(); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+TEST(CpuBudget, ReadsTheCgroupV2QuotaOfTheCgroupAndItsAncestors) {
+  const CgroupTree tree;
+  EXPECT_EQ(cgroup_cpu_quota("0::/kubepods/pod1/c1\n", tree.root()), std::nullopt);
+  tree.write("kubepods/pod1/c1/cpu.max", "max 100000\n");
+  EXPECT_EQ(cgroup_cpu_quota("0::/kubepods/pod1/c1\n", tree.root()), std::nullopt);
+  tree.write("kubepods/pod1/cpu.max", "250000 100000\n");
+  EXPECT_EQ(cgroup_cpu_quota("0::/kubepods/pod1/c1\n", tree.root()), 2.5);
+  tree.write("kubepods/pod1/c1/cpu.max", "50000 100000\n");
+  EXPECT_EQ(cgroup_cpu_quota("0::/kubepods/pod1/c1\n", tree.root()), 0.5);
+  // Inside a cgroup namespace the container's cgroup is "/", the mount's root.
+  tree.write("cpu.max", "150000 100000\n");
+  EXPECT_EQ(cgroup_cpu_quota("0::/\n", tree.root()), 1.5);
+}
+
+TEST(CpuBudget, ReadsTheCgroupV1QuotaOfTheCpuController) {
+  const CgroupTree tree;
+  const std::string self = "4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n";
+  tree.write("cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "-1\n");
+  tree.write("cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(cgroup_cpu_quota(self, tree.root()), std::nullopt);
+  tree.write("cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "300000\n");
+  EXPECT_EQ(cgroup_cpu_quota(self, tree.root()), 3.0);
+  // The memory controller's quota-like files are not the cpu controller's.
+  tree.write("memory/docker/abc/cpu.cfs_quota_us", "100000\n");
+  tree.write("memory/docker/abc/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(cgroup_cpu_quota(self, tree.root()), 3.0);
+}
+
+TEST(CpuBudget, UsableCoresIsWithinTheAffinityMask) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  EXPECT_GE(usable_cores(), 1);
+  EXPECT_LE(usable_cores(), CPU_COUNT(&set));
 }
 
 }  // namespace

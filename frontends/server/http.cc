@@ -47,8 +47,7 @@ struct Server::Impl {
       : options(std::move(o)),
         ioc(std::max(1, options.io_threads)),
         acceptor(net::make_strand(ioc)),
-        scheduler(options.workers > 0 ? options.workers
-                                      : std::max(1u, std::thread::hardware_concurrency())),
+        scheduler(options.workers > 0 ? options.workers : kerasrt::usable_cores()),
         repository(options.repository, scheduler, metrics),
         api(repository, scheduler, metrics,
             ApiOptions{options.request_timeout_seconds, options.server_version}),

@@ -177,6 +177,11 @@ std::string with_commas(int64_t value);
 // one (to compare, or to test every code path on one machine).
 const char* kernel_isa();
 
+// The cores kerasrt keeps busy at most, and a caller's natural thread count: the CPUs the
+// process's affinity mask allows, capped by its cgroup's CPU quota rounded up (a container's CPU
+// limit, which the mask does not show). kerasrt's helper threads number one fewer.
+int usable_cores();
+
 // The memory a model holds for predict calls besides its weights (Model::workspace_stats): each
 // call in flight holds one workspace (its intermediate tensors and scratch, per its memory plan),
 // taken from a pool that keeps finished ones for the next calls.

@@ -1,22 +1,16 @@
 #include "core/helper_threads.h"
 
 #include <omp.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
 
+#include "kerasrt/kerasrt.h"
+
 namespace kerasrt {
 namespace {
-
-int usable_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 void pause() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -1,11 +1,14 @@
-// kerasrt's helper threads, shared by every model in the process: cores - 1 threads that sleep
-// on a condition variable until work is offered (the slices of a predict call's batch, the layers
-// of a load's weight packing). A helper takes a task only while fewer kerasrt threads (callers
-// inside kerasrt, helpers running a task) are busy than there are cores, so helpers add no
-// threads beyond the cores however many callers there are, and a caller whose helpers do not
-// come runs every task itself. An idle helper first watches for new work for a moment (while a
-// core is free) before it sleeps: waking a sleeping thread costs tens of microseconds on a VM, as
-// much as a small model's call, and a caller in latency mode calls again right away.
+// kerasrt's helper threads, shared by every model in the process: usable_cores() - 1 threads that
+// sleep on a condition variable until work comes: run() splits work into tasks (the slices of a
+// predict call's batch; while loading, the pieces of the HDF5 heap check, the model config beside
+// the weights, the layers' weight packing), offer() hands over one task the caller does not wait
+// for at once (closing the HDF5 file while the graph is built). A helper takes a task only while
+// fewer kerasrt threads (callers inside kerasrt, helpers running a task) are busy than there are
+// cores, so helpers add no threads beyond the cores however many callers there are, and a caller
+// whose helpers do not come runs every task itself. An idle helper first watches for new work for a
+// moment (while a core is free) before it sleeps: waking a sleeping thread costs tens of
+// microseconds on a VM, as much as a small model's call, and a caller in latency mode calls again
+// right away.
 #pragma once
 
 #include <atomic>
