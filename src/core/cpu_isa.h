@@ -12,4 +12,7 @@ enum class Isa { kScalar, kAvx2, kAvx512 };
 Isa isa();
 const char* isa_name(Isa isa);
 
+// Whether the CPU is AMD's: the few kernel choices measured to differ between the vendors' cores.
+bool amd_cpu();
+
 }  // namespace kerasrt
