@@ -42,6 +42,10 @@ std::optional<double> v1_limit(const fs::path& dir) {
   return quota > 0 && period > 0 ? std::optional<double>(quota / period) : std::nullopt;
 }
 
+void keep_smallest(std::optional<double>& smallest, std::optional<double> limit) {
+  if (limit) smallest = std::min(smallest.value_or(*limit), *limit);
+}
+
 // The smallest limit from `path` (relative to `mount`) up to the mount's root. Levels that do not
 // exist are skipped: in a container without a cgroup namespace /proc/self/cgroup names the host's
 // path, while the container's own cgroup is the mount's root.
@@ -49,8 +53,7 @@ template <typename Limit>
 std::optional<double> smallest_up_the_tree(const fs::path& mount, std::string path, Limit limit) {
   std::optional<double> smallest;
   for (;;) {
-    const std::optional<double> here = limit(mount / fs::path(path).relative_path());
-    if (here) smallest = std::min(smallest.value_or(*here), *here);
+    keep_smallest(smallest, limit(mount / fs::path(path).relative_path()));
     if (path.empty() || path == "/") return smallest;
     const size_t slash = path.find_last_of('/');
     path = slash == std::string::npos ? "" : path.substr(0, slash);
@@ -69,9 +72,6 @@ int affinity_cpus() {
 std::optional<double> cgroup_cpu_quota(std::string_view proc_self_cgroup,
                                        const std::string& cgroup_root) {
   std::optional<double> smallest;
-  const auto keep = [&](std::optional<double> limit) {
-    if (limit) smallest = std::min(smallest.value_or(*limit), *limit);
-  };
   std::istringstream lines{std::string(proc_self_cgroup)};
   std::string line;
   while (std::getline(lines, line)) {
@@ -82,7 +82,8 @@ std::optional<double> cgroup_cpu_quota(std::string_view proc_self_cgroup,
     const std::string path = line.substr(second + 1);
     if (controllers.empty()) {  // cgroup v2: mounted at the root, or at unified/ beside v1
       for (const char* mount : {"", "unified"})
-        keep(smallest_up_the_tree(fs::path(cgroup_root) / mount, path, v2_limit));
+        keep_smallest(smallest,
+                      smallest_up_the_tree(fs::path(cgroup_root) / mount, path, v2_limit));
       continue;
     }
     std::vector<std::string> names;
@@ -92,7 +93,7 @@ std::optional<double> cgroup_cpu_quota(std::string_view proc_self_cgroup,
     // The cpu controller is mounted under its list's name ("cpu,cpuacct"), usually with a "cpu"
     // link to it.
     for (const std::string& mount : {controllers, std::string("cpu")})
-      keep(smallest_up_the_tree(fs::path(cgroup_root) / mount, path, v1_limit));
+      keep_smallest(smallest, smallest_up_the_tree(fs::path(cgroup_root) / mount, path, v1_limit));
   }
   return smallest;
 }
