@@ -91,9 +91,11 @@ std::optional<double> cgroup_cpu_quota(std::string_view proc_self_cgroup,
     for (std::string name; std::getline(list, name, ',');) names.push_back(name);
     if (std::find(names.begin(), names.end(), "cpu") == names.end()) continue;
     // The cpu controller is mounted under its list's name ("cpu,cpuacct"), usually with a "cpu"
-    // link to it.
-    for (const std::string& mount : {controllers, std::string("cpu")})
-      keep_smallest(smallest, smallest_up_the_tree(fs::path(cgroup_root) / mount, path, v1_limit));
+    // link to it; a list of just "cpu" is that one mount.
+    keep_smallest(smallest,
+                  smallest_up_the_tree(fs::path(cgroup_root) / controllers, path, v1_limit));
+    if (controllers != "cpu")
+      keep_smallest(smallest, smallest_up_the_tree(fs::path(cgroup_root) / "cpu", path, v1_limit));
   }
   return smallest;
 }

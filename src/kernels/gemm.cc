@@ -84,8 +84,7 @@ KRT_AVX512 void packed_avx512(const float* a, int64_t m, int64_t lda, const Pack
   // load as two 256-bit halves and whose hardware prefetchers alone keep up: the batch-1 MLP took
   // 42.3 us with it, 31.6 us without, the MNIST CNN 200 and 182 us (EPYC, family 25). The AVX2
   // kernel's prefetch helps there too (MLP 40.7 -> 36.8 us).
-  static const bool prefetch = !amd_cpu();
-  mode.streamed = mode.streamed && prefetch;
+  mode.streamed = mode.streamed && !amd_cpu();
   for (int64_t j = 0; j < b.n; j += kPanel) {
     const float* panel = b.data + j / kPanel * b.panel_floats;
     const int64_t cols = std::min(kPanel, b.n - j);
