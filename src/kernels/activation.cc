@@ -156,18 +156,8 @@ void apply_pointwise(const Activation& act, float* x, int64_t n) {
 }
 
 void apply_softmax(bool log, float* data, int64_t outer, int64_t axis_len, int64_t inner) {
-  if (inner == 1 && !log) {  // the usual last-axis softmax: vectorised exp over each row
-    for (int64_t o = 0; o < outer; ++o) {
-      float* row = data + o * axis_len;
-      float max_value = -std::numeric_limits<float>::infinity();
-      for (int64_t a = 0; a < axis_len; ++a) max_value = std::max(max_value, row[a]);
-      for (int64_t a = 0; a < axis_len; ++a) row[a] -= max_value;
-      vec::exp(row, row, axis_len);
-      float sum = 0.0f;
-      for (int64_t a = 0; a < axis_len; ++a) sum += row[a];
-      const float scale = 1.0f / sum;
-      for (int64_t a = 0; a < axis_len; ++a) row[a] *= scale;
-    }
+  if (inner == 1 && !log) {  // the usual last-axis softmax: vectorised, row by row
+    for (int64_t o = 0; o < outer; ++o) vec::softmax(data + o * axis_len, axis_len);
     return;
   }
   for (int64_t o = 0; o < outer; ++o) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/onednn.h"
+#include "kernels/vecmath.h"
 
 namespace kerasrt {
 
@@ -51,21 +52,22 @@ void masked_softmax_rows(float* data, int64_t rows, int64_t cols, const float* m
                          bool zero_masked_rows) {
   for (int64_t r = 0; r < rows; ++r) {
     float* row = data + r * cols;
-    const float* keep = mask ? mask + r * cols : nullptr;
+    if (!mask) {  // Keras's plain softmax (all NaN for a row of -inf scores)
+      vec::softmax(row, cols);
+      continue;
+    }
+    const float* keep = mask + r * cols;
     float max = -INFINITY;
     for (int64_t j = 0; j < cols; ++j)
-      if (!keep || keep[j] != 0.0f) max = std::max(max, row[j]);
+      if (keep[j] != 0.0f) max = std::max(max, row[j]);
     if (max == -INFINITY) {  // every position masked (or no positions)
       std::fill(row, row + cols, zero_masked_rows ? 0.0f : 1.0f / static_cast<float>(cols));
       continue;
     }
-    float sum = 0.0f;
-    for (int64_t j = 0; j < cols; ++j) {
-      row[j] = keep && keep[j] == 0.0f ? 0.0f : std::exp(row[j] - max);
-      sum += row[j];
-    }
-    const float inv = 1.0f / sum;
-    for (int64_t j = 0; j < cols; ++j) row[j] *= inv;
+    // A masked position's weight is exactly zero: exp(-inf - max).
+    for (int64_t j = 0; j < cols; ++j)
+      if (keep[j] == 0.0f) row[j] = -INFINITY;
+    vec::softmax(row, cols);
   }
 }
 

@@ -1,9 +1,11 @@
 #include "kernels/vecmath.h"
 
 // GCC 12's AVX-512 intrinsics headers start some intrinsics from _mm512_undefined_ps(), which
-// -Wmaybe-uninitialized then reports in every caller (a known false positive).
+// -Wmaybe-uninitialized (and, in some callers, -Wuninitialized) then reports (a known false
+// positive).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
@@ -172,6 +174,32 @@ KRT_AVX512 void lstm_cell_avx512(float* z, float* c, float* h, int64_t u) {
   }
 }
 
+// Softmax of one row in place, in three passes: the maximum, exp(x - max) with the sum kept in
+// 16 lanes, the scaling.
+KRT_AVX512 void softmax_avx512(float* x, int64_t n) {
+  const __m512 lowest = _mm512_set1_ps(-INFINITY);
+  const __mmask16 tail = static_cast<__mmask16>((1u << (n % 16)) - 1u);
+  const int64_t full = n - n % 16;
+  __m512 max = lowest;
+  for (int64_t j = 0; j < full; j += 16) max = _mm512_max_ps(max, _mm512_loadu_ps(x + j));
+  max = _mm512_max_ps(max, _mm512_mask_loadu_ps(lowest, tail, x + full));
+  const __m512 shift = _mm512_set1_ps(_mm512_reduce_max_ps(max));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < full; j += 16) {
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + j), shift));
+    _mm512_storeu_ps(x + j, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  const __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, x + full), shift));
+  _mm512_mask_storeu_ps(x + full, tail, e);
+  sum = _mm512_mask_add_ps(sum, tail, sum, e);
+  const __m512 scale = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+  for (int64_t j = 0; j < full; j += 16)
+    _mm512_storeu_ps(x + j, _mm512_mul_ps(_mm512_loadu_ps(x + j), scale));
+  _mm512_mask_storeu_ps(x + full, tail,
+                        _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, x + full), scale));
+}
+
 // ---------------------------------------------------------------------------------------------
 // AVX2 + FMA
 #define KRT_AVX2 __attribute__((target("avx2,fma")))
@@ -320,6 +348,44 @@ KRT_AVX2 void lstm_cell_avx2(float* z, float* c, float* h, int64_t u) {
   }
 }
 
+KRT_AVX2 inline float reduce_max8(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+KRT_AVX2 inline float reduce_add8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+// As softmax_avx512, in 8 lanes.
+KRT_AVX2 void softmax_avx2(float* x, int64_t n) {
+  const __m256 lowest = _mm256_set1_ps(-INFINITY);
+  const int64_t full = n - n % 8;
+  const __m256i tail = tail_mask8(n % 8);
+  __m256 max = lowest;
+  for (int64_t j = 0; j < full; j += 8) max = _mm256_max_ps(max, _mm256_loadu_ps(x + j));
+  max = _mm256_max_ps(
+      max, _mm256_blendv_ps(lowest, _mm256_maskload_ps(x + full, tail), _mm256_castsi256_ps(tail)));
+  const __m256 shift = _mm256_set1_ps(reduce_max8(max));
+  __m256 sum = _mm256_setzero_ps();
+  for (int64_t j = 0; j < full; j += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j), shift));
+    _mm256_storeu_ps(x + j, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_maskload_ps(x + full, tail), shift)),
+                                 _mm256_castsi256_ps(tail));
+  _mm256_maskstore_ps(x + full, tail, e);
+  sum = _mm256_add_ps(sum, e);
+  const __m256 scale = _mm256_set1_ps(1.0f / reduce_add8(sum));
+  for (int64_t j = 0; j < full; j += 8)
+    _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), scale));
+  _mm256_maskstore_ps(x + full, tail, _mm256_mul_ps(_mm256_maskload_ps(x + full, tail), scale));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dispatch.
 
@@ -389,6 +455,27 @@ void add_bias_rows(float* data, int64_t rows, int64_t cols, const float* bias) {
   }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) data[r * cols + c] += bias[c];
+}
+
+void softmax(float* x, int64_t n) {
+  if (n == 0) return;
+  switch (isa()) {
+    case Isa::kAvx512:
+      return softmax_avx512(x, n);
+    case Isa::kAvx2:
+      return softmax_avx2(x, n);
+    case Isa::kScalar:
+      break;
+  }
+  float max = -INFINITY;
+  for (int64_t j = 0; j < n; ++j) max = std::max(max, x[j]);
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    x[j] = std::exp(x[j] - max);
+    sum += x[j];
+  }
+  const float scale = 1.0f / sum;
+  for (int64_t j = 0; j < n; ++j) x[j] *= scale;
 }
 
 void lstm_cell_sigmoid_tanh(float* z, float* c, float* h, int64_t u) {

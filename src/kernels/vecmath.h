@@ -30,6 +30,10 @@ void relu_clip(const float* in, float* out, int64_t n, float slope, float lo, fl
 void hard_sigmoid2(const float* in, float* out, int64_t n);
 void hard_sigmoid3(const float* in, float* out, int64_t n);
 
+// Softmax of n values in place: exp(x - max) / sum (all NaN when one is NaN or +inf, or when
+// all are -inf).
+void softmax(float* x, int64_t n);
+
 // rows x cols row-major data += bias[cols] on every row.
 void add_bias_rows(float* data, int64_t rows, int64_t cols, const float* bias);
 
