@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #if defined(__SANITIZE_THREAD__)
 #define KERASRT_THREAD_SANITIZER 1
@@ -26,6 +27,19 @@ inline int openmp_threads() {
 #else
   return std::max(1, omp_get_max_threads());
 #endif
+}
+
+// body(i) for every i in [0, count), shared among up to `threads` OpenMP threads (static
+// schedule). With one thread, or one index, the caller runs the loop alone: an OpenMP region
+// costs libgomp a team allocation per call even when it runs on one thread.
+template <typename F>
+void parallel_for(int threads, int64_t count, F&& body) {
+  if (threads <= 1 || count <= 1) {
+    for (int64_t i = 0; i < count; ++i) body(i);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t i = 0; i < count; ++i) body(i);
 }
 
 }  // namespace kerasrt

@@ -603,8 +603,7 @@ void panel_product(const PackedPanels& weights, const float* in, int64_t rows, f
   const int64_t row_blocks = (rows + 11) / 12;
   const bool by_rows = threads > 1 && row_blocks >= threads;
   const int parts = by_rows ? threads : static_cast<int>(std::min<int64_t>(threads, panel_total));
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
-  for (int t = 0; t < parts; ++t) {
+  parallel_for(parts, parts, [&](int64_t t) {
     if (by_rows) {
       const int64_t first = row_blocks * t / parts * 12;
       const int64_t last = std::min(rows, row_blocks * (t + 1) / parts * 12);
@@ -614,7 +613,7 @@ void panel_product(const PackedPanels& weights, const float* in, int64_t rows, f
       const int64_t first = panel_total * t / parts, last = panel_total * (t + 1) / parts;
       product(0, rows, first, last - first);
     }
-  }
+  });
   if (!by_rows) finish(0, rows);
 }
 

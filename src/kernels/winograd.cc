@@ -350,8 +350,7 @@ void WinogradKernel::run(const Prepared& prepared, const Window& w, const float*
                    .tiles_high = tiles_along(w.out[1]),
                    .tiles_wide = tiles_along(w.out[2]),
                    .zeros = nullptr};
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
-  for (int64_t c = 0; c < chunks; ++c) {
+  parallel_for(threads, chunks, [&](int64_t c) {
     // Each thread's scratch: transformed inputs, products, a row of zeros.
     float* transformed = scratch + state.thread_floats * static_cast<size_t>(omp_get_thread_num());
     float* products = transformed + aligned_floats(state.chunk * kPoints * channels);
@@ -361,7 +360,7 @@ void WinogradKernel::run(const Prepared& prepared, const Window& w, const float*
     own.zeros = zeros;
     const int64_t first = c * state.chunk, count = std::min(state.chunk, state.tiles - first);
     run_chunk(own, {first, count, transformed, products}, transformed_, bias_.data(), post_);
-  }
+  });
 }
 
 }  // namespace kerasrt
