@@ -82,8 +82,9 @@ EinsumGemm::EinsumGemm(const std::string& x, const std::string& w, const std::st
   for (char c : contracted + cols) w_perm.push_back(static_cast<int>(w.find(c)));
   std::vector<float> matrix(w_values.size());
   transpose(w_values.data(), w_shape, w_perm, matrix.data());
+  col_elements_ = num_elements(col_dims_);
   // The packed layout does not depend on the number of rows: any serves every shape.
-  product_ = MatmulKernel(num_elements(contracted_dims_), num_elements(col_dims_),
+  product_ = MatmulKernel(num_elements(contracted_dims_), col_elements_,
                           SharedFloats::owning(std::move(matrix)), {})
                  .packed_for(1, /*arena=*/nullptr);
 }

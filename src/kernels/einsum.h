@@ -29,6 +29,10 @@ class EinsumGemm {
   // The shape of y for an x of shape `x_shape` (dims may be kAnyDim). Throws Error on a rank or
   // contracted-dimension mismatch.
   Dims output_shape(std::span<const int64_t> x_shape) const;
+  // Its element count, for a concrete x shape: what a call needs, without building the shape.
+  int64_t output_elements(std::span<const int64_t> x_shape) const {
+    return rows(x_shape) * col_elements_;
+  }
   // Scratch floats run() needs for concrete x shape `x_shape` (for the transposes).
   size_t scratch_floats(std::span<const int64_t> x_shape) const;
   // The GEMM's primitive for concrete x shape `x_shape`; its scratch_floats is what run()'s
@@ -44,6 +48,7 @@ class EinsumGemm {
   bool x_in_order_ = true;
   std::vector<size_t> row_axes_;   // axes of x that index rows, in x order
   std::vector<int64_t> col_dims_;  // dims of w's column letters, in y order
+  int64_t col_elements_ = 1;       // their product
   std::vector<int> product_to_y_;  // permutation of the GEMM result [rows..., cols...] to y
   bool y_in_order_ = true;
   std::vector<size_t> contracted_axes_;  // axes of x contracted, in x order

@@ -55,8 +55,13 @@ void inner(Op op, const float* a, int64_t sa, const float* b, int64_t sb, float*
 }
 
 template <typename Op>
-void run(Op op, const float* a, std::vector<int64_t> sa, const float* b, std::vector<int64_t> sb,
-         float* out, std::span<const int64_t> out_shape) {
+void run(Op op, const float* a, std::span<const int64_t> a_shape, const float* b,
+         std::span<const int64_t> b_shape, float* out, std::span<const int64_t> out_shape) {
+  // Operands of the output's shape (a residual connection): one loop, no shape work.
+  if (std::ranges::equal(a_shape, out_shape) && std::ranges::equal(b_shape, out_shape))
+    return inner(op, a, 1, b, 1, out, num_elements(out_shape));
+  const std::vector<int64_t> sa = strides_in(a_shape, out_shape),
+                             sb = strides_in(b_shape, out_shape);
   // Drop size-1 axes, then merge neighbouring axes along which both operands are laid out
   // contiguously (or both broadcast), so the inner loop runs as long as possible.
   std::vector<int64_t> dims, a_strides, b_strides;
@@ -122,18 +127,17 @@ void broadcast_binary(BinaryOp op, const float* a, std::span<const int64_t> a_sh
                       std::span<const int64_t> out_shape) {
   for (int64_t d : out_shape)
     if (d == 0) return;
-  std::vector<int64_t> sa = strides_in(a_shape, out_shape), sb = strides_in(b_shape, out_shape);
   switch (op) {
     case BinaryOp::kAdd:
-      return run(AddOp{}, a, std::move(sa), b, std::move(sb), out, out_shape);
+      return run(AddOp{}, a, a_shape, b, b_shape, out, out_shape);
     case BinaryOp::kSubtract:
-      return run(SubtractOp{}, a, std::move(sa), b, std::move(sb), out, out_shape);
+      return run(SubtractOp{}, a, a_shape, b, b_shape, out, out_shape);
     case BinaryOp::kMultiply:
-      return run(MultiplyOp{}, a, std::move(sa), b, std::move(sb), out, out_shape);
+      return run(MultiplyOp{}, a, a_shape, b, b_shape, out, out_shape);
     case BinaryOp::kMaximum:
-      return run(MaximumOp{}, a, std::move(sa), b, std::move(sb), out, out_shape);
+      return run(MaximumOp{}, a, a_shape, b, b_shape, out, out_shape);
     case BinaryOp::kMinimum:
-      return run(MinimumOp{}, a, std::move(sa), b, std::move(sb), out, out_shape);
+      return run(MinimumOp{}, a, a_shape, b, b_shape, out, out_shape);
   }
 }
 

@@ -113,9 +113,7 @@ class Bidirectional final : public Layer {
 
   void run(const RunContext& ctx) const override {
     const auto* both = static_cast<const BothDirections*>(ctx.prepared);
-    std::vector<Dims> in_shapes;  // the sequence's, and its mask's when there is one
-    for (const ConstTensor& in : ctx.inputs)
-      in_shapes.emplace_back(in.shape.begin(), in.shape.end());
+    const std::vector<Dims> in_shapes = input_shapes(ctx);  // the sequence's, and its mask's
     const std::vector<Dims> forward_shapes =
         forward_->output_shapes(direction_inputs<Dims>(in_shapes, initial_states_, 0));
     const std::vector<Dims> backward_shapes =

@@ -98,12 +98,6 @@ class ConvLstm final : public RecurrentLayer {
   int rank() const { return spec_.layout.rank(); }
   int64_t state_floats() const { return num_elements(state_shape()); }
 
-  static std::vector<Dims> input_shapes(const RunContext& ctx) {
-    std::vector<Dims> shapes;
-    for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
-    return shapes;
-  }
-
   Window input_window(int64_t rows) const {
     return make_window(Volume{rows, in_size_, channels_}, spec_.kernel, spec_.stride,
                        spec_.dilation, spec_.padding);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernels/vecmath.h"
+
 namespace kerasrt {
 namespace {
 
@@ -127,16 +129,16 @@ void EinsumProjection::run(const Prepared& prepared, const float* in,
                            std::span<const int64_t> in_shape, float* out, float* scratch,
                            float* product_scratch) const {
   gemm_->run(prepared, in, in_shape, out, scratch, product_scratch);
+  const int64_t count = gemm_->output_elements(in_shape);
   if (!bias_.empty()) {
-    const int64_t count = num_elements(gemm_->output_shape(in_shape));
     const int64_t block = static_cast<int64_t>(bias_.size());
-    for (int64_t start = 0; start < count; start += block)
-      for (int64_t i = 0; i < block; ++i) out[start + i] += bias_[static_cast<size_t>(i)];
+    vec::add_bias_rows(out, count / block, block, bias_.data());
   }
-  if (!act_.is_linear()) {
-    const Dims shape = gemm_->output_shape(in_shape);
-    apply_activation(act_, out, shape);
-  }
+  // A softmax needs the output's axes; the activations that map value by value, only its size.
+  if (act_.is_pointwise())
+    apply_pointwise(act_, out, count);
+  else
+    apply_activation(act_, out, gemm_->output_shape(in_shape));
 }
 
 }  // namespace kerasrt

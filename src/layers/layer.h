@@ -168,6 +168,13 @@ class Layer {
   }
 };
 
+// The shapes of a call's inputs, as prepare() and the shape functions take them.
+inline std::vector<Dims> input_shapes(const RunContext& ctx) {
+  std::vector<Dims> shapes;
+  for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
+  return shapes;
+}
+
 // For layers whose run() needs their prepared state: runs f(prepared, prepared_scratch), where
 // the prepared state's scratch follows the layer's own `own_scratch_floats` (from the next
 // multiple of 16 floats, as the plan lays them out). A plan always prepares; a caller running a
@@ -177,9 +184,7 @@ template <typename F>
 void with_prepared(const Layer& layer, const RunContext& ctx, size_t own_scratch_floats, F&& f) {
   if (ctx.prepared)
     return f(*ctx.prepared, ctx.scratch + aligned_floats(static_cast<int64_t>(own_scratch_floats)));
-  std::vector<Dims> shapes;
-  for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
-  const std::shared_ptr<const Prepared> prepared = layer.prepare(shapes);
+  const std::shared_ptr<const Prepared> prepared = layer.prepare(input_shapes(ctx));
   std::vector<float> scratch(prepared->scratch_floats + 16);
   const size_t misalignment = reinterpret_cast<uintptr_t>(scratch.data()) % 64 / sizeof(float);
   f(*prepared, scratch.data() + (misalignment ? 16 - misalignment : 0));

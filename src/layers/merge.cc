@@ -11,6 +11,7 @@
 //   masked values as 1 and, when every input has a mask, zeroes the positions all of them mask.
 //   A mask covers the last axis: mask[..., t] applies to x[..., t, :].
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -136,16 +137,22 @@ class ElementwiseMerge final : public Layer {
     if (regular_inputs(ctx.inputs).size() < ctx.inputs.size()) return run_masked(ctx);
     const MutTensor& out = ctx.outputs[0];
     const size_t rank = out.shape.size();
-    const auto shape_of = [&](size_t i) { return expand_after_batch(ctx.inputs[i].shape, rank); };
+    // An input of the output's rank (the usual case) is used as it is: no shape is built.
+    std::array<Dims, 2> expanded;
+    const auto shape_of = [&](size_t i, Dims& storage) -> std::span<const int64_t> {
+      if (ctx.inputs[i].shape.size() == rank) return ctx.inputs[i].shape;
+      storage = expand_after_batch(ctx.inputs[i].shape, rank);
+      return storage;
+    };
     if (ctx.inputs.size() == 1) {  // Keras 3 accepts one input and returns it unchanged
       std::memcpy(out.data, ctx.inputs[0].data, static_cast<size_t>(out.size()) * sizeof(float));
       return;
     }
-    broadcast_binary(op_, ctx.inputs[0].data, shape_of(0), ctx.inputs[1].data, shape_of(1),
-                     out.data, out.shape);
+    broadcast_binary(op_, ctx.inputs[0].data, shape_of(0, expanded[0]), ctx.inputs[1].data,
+                     shape_of(1, expanded[1]), out.data, out.shape);
     for (size_t i = 2; i < ctx.inputs.size(); ++i)
-      broadcast_binary(op_, out.data, out.shape, ctx.inputs[i].data, shape_of(i), out.data,
-                       out.shape);
+      broadcast_binary(op_, out.data, out.shape, ctx.inputs[i].data, shape_of(i, expanded[1]),
+                       out.data, out.shape);
     if (average_) divide_by(out.data, out.size(), static_cast<float>(ctx.inputs.size()));
   }
 

@@ -47,11 +47,25 @@ Dims proj_output_shape(size_t rank, const Dims& known) {
   return out;
 }
 
-// The projections' and the attention's primitives for one set of input shapes. They run one
-// after the other, so they share one scratch.
+// What one set of input shapes makes of the tensors a call works on, worked out once per shape
+// (prepare), so that a call does no shape arithmetic.
+struct Geometry {
+  Dims q_proj, k_proj, v_proj, context_shape;
+  Dims grouped_context;     // context_shape in the grouped order (when the heads are moved)
+  Dims mask_from, mask_to;  // the attention_mask's shape as broadcast, onto the scores' slice
+  AttentionDims dims;
+  int64_t q_size = 0, k_size = 0, v_size = 0, c_size = 0, scores_size = 0, mask_size = 0;
+  bool masked = false;
+  int64_t mask_heads = 1;
+};
+
+// The projections' and the attention's primitives for one set of input shapes, with their
+// geometry. They run one after the other, so they share one scratch.
 struct AttentionPrimitives final : Prepared {
   std::shared_ptr<const Prepared> query, key, value, output;
   std::shared_ptr<const AttentionProducts> attention;
+  Geometry geometry;
+  size_t own_scratch_floats = 0;  // the layer's scratch_floats() for these shapes
 };
 
 class MultiHeadAttention final : public Layer {
@@ -156,8 +170,10 @@ class MultiHeadAttention final : public Layer {
   }
 
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
-    const Geometry g = geometry(inputs);
     auto all = std::make_shared<AttentionPrimitives>();
+    all->geometry = geometry(inputs);
+    all->own_scratch_floats = scratch_floats(inputs);
+    const Geometry& g = all->geometry;
     all->query = query_.prepare(inputs[0]);
     all->key = key_.prepare(key_input(inputs));
     all->value = value_.prepare(inputs[1]);
@@ -170,28 +186,19 @@ class MultiHeadAttention final : public Layer {
   }
 
   void run(const RunContext& ctx) const override {
-    std::vector<Dims> shapes;
-    for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
-    with_prepared(*this, ctx, scratch_floats(shapes), [&](const Prepared& p, float* shared) {
-      attend(ctx, shapes, static_cast<const AttentionPrimitives&>(p), shared);
+    const auto* planned = static_cast<const AttentionPrimitives*>(ctx.prepared);
+    const size_t own = planned ? planned->own_scratch_floats : scratch_floats(input_shapes(ctx));
+    with_prepared(*this, ctx, own, [&](const Prepared& p, float* shared) {
+      attend(ctx, static_cast<const AttentionPrimitives&>(p), shared);
     });
   }
 
  private:
-  struct Geometry {
-    Dims q_proj, k_proj, v_proj, context_shape;
-    AttentionDims dims;
-    int64_t q_size = 0, k_size = 0, v_size = 0, c_size = 0, scores_size = 0, mask_size = 0;
-    bool masked = false;
-    int64_t mask_heads = 1;
-  };
-
   float score_scale() const { return 1.0f / std::sqrt(static_cast<float>(s_.key_dim)); }
 
   // run() with the primitives for these shapes, and their scratch.
-  void attend(const RunContext& ctx, const std::vector<Dims>& shapes,
-              const AttentionPrimitives& primitives, float* shared) const {
-    const Geometry g = geometry(shapes);
+  void attend(const RunContext& ctx, const AttentionPrimitives& primitives, float* shared) const {
+    const Geometry& g = primitives.geometry;
     const size_t n = regular_inputs();
     const ConstTensor &q = ctx.inputs[0], &v = ctx.inputs[1],
                       &k = s_.call.has_key ? ctx.inputs[2] : ctx.inputs[1];
@@ -219,7 +226,7 @@ class MultiHeadAttention final : public Layer {
       move_to_groups(kp, g.k_proj, moved);
       move_to_groups(vp, g.v_proj, moved);
     }
-    if (mask) build_mask(ctx, g, shapes, n, mask);
+    if (mask) build_mask(ctx, g, n, mask);
 
     dot_scores(*primitives.attention, qp, kp, probs, shared);
     if (g.mask_heads == g.dims.heads || !mask) {
@@ -234,8 +241,7 @@ class MultiHeadAttention final : public Layer {
     }
     weighted_values(*primitives.attention, probs, vp, cp, shared);
     if (moved_) {
-      const Dims grouped = permuted_shape(g.context_shape, to_groups_);
-      transpose(cp, grouped, from_groups_, moved);
+      transpose(cp, g.grouped_context, from_groups_, moved);
       std::copy(moved, moved + g.c_size, cp);
     }
     output_.run(*primitives.output, cp, g.context_shape, ctx.outputs[0].data, work, shared);
@@ -281,6 +287,7 @@ class MultiHeadAttention final : public Layer {
     g.v_proj = value_.output_shape(v);
     g.context_shape = g.q_proj;
     g.context_shape.back() = s_.value_dim;
+    if (moved_) g.grouped_context = permuted_shape(g.context_shape, to_groups_);
     g.q_size = num_elements(g.q_proj);
     g.k_size = num_elements(g.k_proj);
     g.v_size = num_elements(g.v_proj);
@@ -303,10 +310,12 @@ class MultiHeadAttention final : public Layer {
     const size_t n = regular_inputs();
     g.masked = s_.call.has_attention_mask || s_.call.use_causal_mask || inputs.size() == 2 * n;
     if (s_.call.has_attention_mask) {
-      const Dims expanded = expanded_mask_shape(inputs[n - 1]);
-      const size_t heads_at = expanded.size() - 2 * s_.attention_axes.size() - 1;
-      if (expanded.size() > 2 * s_.attention_axes.size() && expanded[heads_at] != 1)
+      g.mask_from = expanded_mask_shape(inputs[n - 1]);
+      const size_t heads_at = g.mask_from.size() - 2 * s_.attention_axes.size() - 1;
+      if (g.mask_from.size() > 2 * s_.attention_axes.size() && g.mask_from[heads_at] != 1)
         g.mask_heads = s_.heads;
+      g.mask_to = scores_shape(q, k);
+      if (g.mask_heads == 1) g.mask_to[g.mask_to.size() - 2 * s_.attention_axes.size() - 1] = 1;
     }
     g.mask_size = g.dims.outer * g.mask_heads * g.dims.tq * g.dims.sk;
     return g;
@@ -318,14 +327,9 @@ class MultiHeadAttention final : public Layer {
   }
 
   // The [outer, mask_heads, tq, sk] mask: 1 where attention may look.
-  void build_mask(const RunContext& ctx, const Geometry& g, const std::vector<Dims>& shapes,
-                  size_t n, float* mask) const {
+  void build_mask(const RunContext& ctx, const Geometry& g, size_t n, float* mask) const {
     if (s_.call.has_attention_mask) {
-      const ConstTensor& given = ctx.inputs[n - 1];
-      const Dims expanded = expanded_mask_shape(shapes[n - 1]);
-      Dims scores = scores_shape(shapes[0], key_input(shapes));
-      if (g.mask_heads == 1) scores[scores.size() - 2 * s_.attention_axes.size() - 1] = 1;
-      gather_broadcast(given.data, expanded, scores, mask);
+      gather_broadcast(ctx.inputs[n - 1].data, g.mask_from, g.mask_to, mask);
     } else {
       std::fill(mask, mask + g.mask_size, 1.0f);
     }

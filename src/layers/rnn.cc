@@ -92,8 +92,7 @@ class StackedRnn final : public Layer {
 
   void run(const RunContext& ctx) const override {
     const auto* every = static_cast<const EveryCell*>(ctx.prepared);
-    std::vector<Dims> shapes;
-    for (const ConstTensor& in : ctx.inputs) shapes.emplace_back(in.shape.begin(), in.shape.end());
+    const std::vector<Dims> shapes = input_shapes(ctx);
     const size_t regular = 1 + static_cast<size_t>(initial_states_);
     const bool masked = has_masks(ctx.inputs.size());
     const int64_t batch = shapes[0][0], steps = shapes[0][1];

@@ -99,10 +99,7 @@ class TimeDistributed final : public Layer {
   }
 
   void run(const RunContext& ctx) const override {
-    std::vector<Dims> in_shapes;
-    for (const ConstTensor& in : ctx.inputs)
-      in_shapes.emplace_back(in.shape.begin(), in.shape.end());
-    const std::vector<Dims> inner_in = inner_shapes(in_shapes);
+    const std::vector<Dims> inner_in = inner_shapes(input_shapes(ctx));
     std::vector<ConstTensor> inputs;
     for (size_t i = 0; i < ctx.inputs.size(); ++i)
       inputs.push_back({ctx.inputs[i].data, inner_in[i]});
