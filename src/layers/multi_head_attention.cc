@@ -157,7 +157,11 @@ class MultiHeadAttention final : public Layer {
   }
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
-    const Geometry g = geometry(inputs);
+    return own_scratch_floats(geometry(inputs), inputs);
+  }
+
+  // scratch_floats() with these inputs' geometry.
+  size_t own_scratch_floats(const Geometry& g, std::span<const Dims> inputs) const {
     size_t floats = static_cast<size_t>(g.q_size + g.k_size + g.v_size + g.c_size);
     if (!s_.call.return_scores) floats += static_cast<size_t>(g.scores_size);
     if (g.masked) floats += static_cast<size_t>(g.mask_size);
@@ -172,8 +176,8 @@ class MultiHeadAttention final : public Layer {
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
     auto all = std::make_shared<AttentionPrimitives>();
     all->geometry = geometry(inputs);
-    all->own_scratch_floats = scratch_floats(inputs);
     const Geometry& g = all->geometry;
+    all->own_scratch_floats = own_scratch_floats(g, inputs);
     all->query = query_.prepare(inputs[0]);
     all->key = key_.prepare(key_input(inputs));
     all->value = value_.prepare(inputs[1]);
