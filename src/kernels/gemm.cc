@@ -1,24 +1,15 @@
 #include "kernels/gemm.h"
 
-// See vecmath.cc: GCC 12's AVX-512 intrinsics trip -Wmaybe-uninitialized (clang has no such
-// warning).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "core/cpu_isa.h"
 #include "core/shape.h"
+#include "kernels/simd.h"
 #include "kernels/vecmath.h"
 
 namespace kerasrt {
 namespace {
-
-#define KRT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
-#define KRT_AVX2 __attribute__((target("avx2,fma")))
 
 constexpr int64_t kPanel = PackedMatrix::kPanel;
 constexpr int64_t kPrefetchRows = 4;

@@ -1,22 +1,13 @@
 #include "kernels/normalize.h"
 
-// See vecmath.cc: GCC 12's AVX-512 intrinsics trip -W(maybe-)uninitialized.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "core/cpu_isa.h"
+#include "kernels/simd.h"
 
 namespace kerasrt {
 namespace {
-
-#define KRT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
-#define KRT_AVX2 __attribute__((target("avx2,fma")))
 
 // Layer normalisation of one row: two passes in double, the mean, then the mean squared
 // deviation from it (what tf.nn.moments computes, without the cancellation of E[x^2] - E[x]^2);

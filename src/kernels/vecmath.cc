@@ -1,16 +1,9 @@
 #include "kernels/vecmath.h"
 
-// GCC 12's AVX-512 intrinsics headers start some intrinsics from _mm512_undefined_ps(), which
-// -Wmaybe-uninitialized (and, in some callers, -Wuninitialized) then reports (a known false
-// positive).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include "kernels/simd.h"
 
 namespace kerasrt::vec {
 namespace {
@@ -40,8 +33,6 @@ inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 // ---------------------------------------------------------------------------------------------
 // AVX-512
-#define KRT_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
-
 KRT_AVX512 inline __m512 exp16(__m512 x) {
   const __m512 xc =
       _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kExpMin)), _mm512_set1_ps(kExpMax));
@@ -202,8 +193,6 @@ KRT_AVX512 void softmax_avx512(float* x, int64_t n) {
 
 // ---------------------------------------------------------------------------------------------
 // AVX2 + FMA
-#define KRT_AVX2 __attribute__((target("avx2,fma")))
-
 KRT_AVX2 inline __m256 exp8(__m256 x) {
   const __m256 xc =
       _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpMin)), _mm256_set1_ps(kExpMax));

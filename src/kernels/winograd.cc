@@ -10,6 +10,7 @@
 #include "core/openmp_threads.h"
 #include "core/shape.h"
 #include "core/tensor.h"
+#include "kernels/simd.h"
 #include "kernels/vecmath.h"
 
 // The transforms are written once on GCC vector types and compiled per instruction set below;
@@ -223,8 +224,8 @@ struct Chunk {
                                          const double* scale, double* rows, float* values) {     \
     transform_filters_body(taps, tap_stride, filters, scale, rows, values);                      \
   }
-KRT_WINOGRAD_FOR(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma"))))
-KRT_WINOGRAD_FOR(avx2, __attribute__((target("avx2,fma"))))
+KRT_WINOGRAD_FOR(avx512, KRT_AVX512)
+KRT_WINOGRAD_FOR(avx2, KRT_AVX2)
 KRT_WINOGRAD_FOR(portable, )
 #undef KRT_WINOGRAD_FOR
 
