@@ -70,6 +70,60 @@ TEST(ElementwiseKernel, BroadcastsAlignedAtTheRight) {
   EXPECT_EQ(out, (std::vector<float>{11, 12, 13, 21, 22, 23}));
 }
 
+// Every element by its own index arithmetic, for shapes of every rank up to past the broadcast's
+// on-stack work space (16 axes), with size-1 axes that merge or not.
+TEST(ElementwiseKernel, BroadcastMatchesIndexArithmeticAtEveryRank) {
+  for (size_t rank = 1; rank <= 19; ++rank) {
+    Dims out_shape(rank), a_shape(rank), b_shape(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      out_shape[d] = rank > 8 ? 1 + static_cast<int64_t>(d % 2) : 2 + static_cast<int64_t>(d % 3);
+      a_shape[d] = d % 3 == 1 ? 1 : out_shape[d];
+      b_shape[d] = d % 2 == 0 ? 1 : out_shape[d];
+    }
+    const Tensor a = iota(a_shape, 1.0f), b = iota(b_shape, 0.5f);
+    std::vector<float> out(static_cast<size_t>(num_elements(out_shape)));
+    broadcast_binary(BinaryOp::kSubtract, a.data(), a_shape, b.data(), b_shape, out.data(),
+                     out_shape);
+    for (int64_t i = 0; i < num_elements(out_shape); ++i) {
+      int64_t rest = i, a_index = 0, b_index = 0, a_stride = 1, b_stride = 1;
+      for (size_t d = rank; d-- > 0;) {
+        const int64_t at = rest % out_shape[d];
+        rest /= out_shape[d];
+        if (a_shape[d] != 1) a_index += at * a_stride;
+        if (b_shape[d] != 1) b_index += at * b_stride;
+        a_stride *= a_shape[d];
+        b_stride *= b_shape[d];
+      }
+      ASSERT_EQ(out[static_cast<size_t>(i)], a.data()[a_index] - b.data()[b_index])
+          << "rank " << rank << ", element " << i;
+    }
+  }
+}
+
+// A Transposition made once and run twice gives numpy.transpose's result both times.
+TEST(TransposeKernel, PreparedTranspositionMatchesIndexArithmetic) {
+  const Dims shape{3, 1, 4, 2, 5};
+  const std::vector<int> perm{3, 0, 4, 1, 2};
+  const Tensor in = iota(shape);
+  const Dims out_shape = permuted_shape(shape, perm);
+  const Transposition move(shape, perm);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<float> out(static_cast<size_t>(in.size()), -1.0f);
+    move.run(in.data(), out.data());
+    for (int64_t i = 0; i < in.size(); ++i) {
+      int64_t rest = i, from = 0;
+      for (size_t d = out_shape.size(); d-- > 0;) {
+        const int64_t at = rest % out_shape[d];
+        rest /= out_shape[d];
+        int64_t stride = 1;
+        for (size_t e = static_cast<size_t>(perm[d]) + 1; e < shape.size(); ++e) stride *= shape[e];
+        from += at * stride;
+      }
+      ASSERT_EQ(out[static_cast<size_t>(i)], in.data()[from]) << "element " << i;
+    }
+  }
+}
+
 TEST(ElementwiseKernel, MaximumAndMinimumPropagateNaN) {
   const float nan = std::nanf("");
   const std::vector<float> a{nan, 1, 5}, b{0, nan, 2};

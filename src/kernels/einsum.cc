@@ -1,6 +1,7 @@
 #include "kernels/einsum.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "kernels/transpose.h"
 
@@ -121,25 +122,43 @@ int64_t EinsumGemm::rows(std::span<const int64_t> x_shape) const {
   return m;
 }
 
+namespace {
+
+// For one x shape: the matrix product, and the moves of x into rows and of the product into y
+// where their letters are out of order.
+struct EinsumState final : Prepared {
+  std::shared_ptr<const Prepared> product;
+  std::optional<Transposition> x_to_rows, product_to_y;
+};
+
+}  // namespace
+
 std::shared_ptr<const Prepared> EinsumGemm::prepare(std::span<const int64_t> x_shape) const {
-  return product_.prepare(rows(x_shape));
+  auto state = std::make_shared<EinsumState>();
+  state->product = product_.prepare(rows(x_shape));
+  state->scratch_floats = state->product->scratch_floats;
+  if (!x_in_order_) state->x_to_rows.emplace(x_shape, x_to_rows_);
+  if (!y_in_order_) {
+    Dims product_shape;
+    for (size_t a : row_axes_) product_shape.push_back(x_shape[a]);
+    product_shape.insert(product_shape.end(), col_dims_.begin(), col_dims_.end());
+    state->product_to_y.emplace(product_shape, product_to_y_);
+  }
+  return state;
 }
 
 void EinsumGemm::run(const Prepared& prepared, const float* x, std::span<const int64_t> x_shape,
                      float* y, float* scratch, float* product_scratch) const {
+  const auto& state = static_cast<const EinsumState&>(prepared);
   const float* matrix = x;
-  if (!x_in_order_) {
-    transpose(x, x_shape, x_to_rows_, scratch);
+  if (state.x_to_rows) {
+    state.x_to_rows->run(x, scratch);
     matrix = scratch;
     scratch += num_elements(x_shape);
   }
-  float* product = y_in_order_ ? y : scratch;
-  product_.run(prepared, matrix, product, product_scratch);
-  if (y_in_order_) return;
-  Dims product_shape;
-  for (size_t a : row_axes_) product_shape.push_back(x_shape[a]);
-  product_shape.insert(product_shape.end(), col_dims_.begin(), col_dims_.end());
-  transpose(product, product_shape, product_to_y_, y);
+  float* product = state.product_to_y ? scratch : y;
+  product_.run(*state.product, matrix, product, product_scratch);
+  if (state.product_to_y) state.product_to_y->run(product, y);
 }
 
 }  // namespace kerasrt

@@ -1,7 +1,9 @@
 #include "kernels/elementwise.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
+#include <vector>
 
 #include "core/shape.h"
 
@@ -24,18 +26,21 @@ struct MinimumOp {
   float operator()(float a, float b) const { return (a < b || a != a) ? a : b; }
 };
 
+// Tensors of more axes than this take the per-axis work space of a broadcast from the heap; any
+// model's tensors have fewer.
+constexpr size_t kStackRank = 16;
+
 // One operand seen in the output's index space: its element stride along each output axis
-// (0 where it is broadcast).
-std::vector<int64_t> strides_in(std::span<const int64_t> shape,
-                                std::span<const int64_t> out_shape) {
-  const size_t rank = out_shape.size(), offset = rank - shape.size();
-  std::vector<int64_t> strides(rank, 0);
+// (0 where it is broadcast), into `strides` (the output's rank).
+void strides_in(std::span<const int64_t> shape, std::span<const int64_t> out_shape,
+                std::span<int64_t> strides) {
+  const size_t offset = out_shape.size() - shape.size();
+  std::fill(strides.begin(), strides.end(), 0);
   int64_t stride = 1;
   for (size_t d = shape.size(); d-- > 0;) {
     if (shape[d] != 1) strides[offset + d] = stride;
     stride *= shape[d];
   }
-  return strides;
 }
 
 // The inner loop along one axis, specialised for the contiguous and the broadcast operand.
@@ -54,57 +59,65 @@ void inner(Op op, const float* a, int64_t sa, const float* b, int64_t sb, float*
   }
 }
 
+// The output's axes as the loop walks them, each with both operands' strides.
+struct Axes {
+  const int64_t *dims, *a_strides, *b_strides;
+  size_t count;
+};
+
+// Every output row from axis `axis` on, in row-major order (recursive: no index array).
+template <typename Op>
+void walk(Op op, const Axes& axes, size_t axis, const float* a, const float* b, float*& out) {
+  const int64_t n = axes.dims[axis];
+  if (axis + 1 == axes.count) {
+    inner(op, a, axes.a_strides[axis], b, axes.b_strides[axis], out, n);
+    out += n;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    walk(op, axes, axis + 1, a + i * axes.a_strides[axis], b + i * axes.b_strides[axis], out);
+}
+
 template <typename Op>
 void run(Op op, const float* a, std::span<const int64_t> a_shape, const float* b,
          std::span<const int64_t> b_shape, float* out, std::span<const int64_t> out_shape) {
   // Operands of the output's shape (a residual connection): one loop, no shape work.
   if (std::ranges::equal(a_shape, out_shape) && std::ranges::equal(b_shape, out_shape))
     return inner(op, a, 1, b, 1, out, num_elements(out_shape));
-  const std::vector<int64_t> sa = strides_in(a_shape, out_shape),
-                             sb = strides_in(b_shape, out_shape);
+  const size_t rank = out_shape.size();
+  std::array<int64_t, 5 * kStackRank> stack_space;
+  std::vector<int64_t> heap_space;
+  int64_t* space = stack_space.data();
+  if (rank > kStackRank) {
+    heap_space.resize(5 * rank);
+    space = heap_space.data();
+  }
+  const std::span<int64_t> sa(space, rank), sb(space + rank, rank);
+  int64_t *dims = space + 2 * rank, *a_strides = space + 3 * rank, *b_strides = space + 4 * rank;
+  strides_in(a_shape, out_shape, sa);
+  strides_in(b_shape, out_shape, sb);
   // Drop size-1 axes, then merge neighbouring axes along which both operands are laid out
   // contiguously (or both broadcast), so the inner loop runs as long as possible.
-  std::vector<int64_t> dims, a_strides, b_strides;
-  for (size_t d = 0; d < out_shape.size(); ++d) {
+  size_t count = 0;
+  for (size_t d = 0; d < rank; ++d) {
     const int64_t dim = out_shape[d];
     if (dim == 1) continue;
-    if (!dims.empty() && a_strides.back() == sa[d] * dim && b_strides.back() == sb[d] * dim) {
-      dims.back() *= dim;
-      a_strides.back() = sa[d];
-      b_strides.back() = sb[d];
+    if (count > 0 && a_strides[count - 1] == sa[d] * dim && b_strides[count - 1] == sb[d] * dim) {
+      dims[count - 1] *= dim;
+      a_strides[count - 1] = sa[d];
+      b_strides[count - 1] = sb[d];
     } else {
-      dims.push_back(dim);
-      a_strides.push_back(sa[d]);
-      b_strides.push_back(sb[d]);
+      dims[count] = dim;
+      a_strides[count] = sa[d];
+      b_strides[count] = sb[d];
+      ++count;
     }
   }
-  if (dims.empty()) {
+  if (count == 0) {
     out[0] = op(a[0], b[0]);
     return;
   }
-  const size_t outer_rank = dims.size() - 1;
-  const int64_t n = dims.back();
-  std::vector<int64_t> index(outer_rank, 0);
-  int64_t a_offset = 0, b_offset = 0, out_offset = 0;
-  while (true) {
-    inner(op, a + a_offset, a_strides.back(), b + b_offset, b_strides.back(), out + out_offset, n);
-    out_offset += n;
-    size_t axis = outer_rank;
-    bool done = true;
-    while (axis > 0) {
-      --axis;
-      a_offset += a_strides[axis];
-      b_offset += b_strides[axis];
-      if (++index[axis] < dims[axis]) {
-        done = false;
-        break;
-      }
-      a_offset -= a_strides[axis] * dims[axis];
-      b_offset -= b_strides[axis] * dims[axis];
-      index[axis] = 0;
-    }
-    if (done) return;
-  }
+  walk(op, Axes{dims, a_strides, b_strides, count}, 0, a, b, out);
 }
 
 }  // namespace

@@ -11,8 +11,24 @@ namespace kerasrt {
 // The shape of `shape` with its axes reordered: result[i] = shape[perm[i]].
 std::vector<int64_t> permuted_shape(std::span<const int64_t> shape, std::span<const int> perm);
 
-// out = in with axis perm[i] of `in` becoming axis i of `out` (numpy.transpose semantics).
-// `perm` must be a permutation of 0..rank-1; `in` and `out` must not overlap.
+// out = in with axis perm[i] of `in` becoming axis i of `out` (numpy.transpose semantics), for
+// one input shape, worked out once (a layer's prepare) and run any number of times, concurrently,
+// without allocating. `perm` must be a permutation of 0..rank-1; `in` and `out` must not overlap.
+class Transposition {
+ public:
+  Transposition() = default;
+  Transposition(std::span<const int64_t> in_shape, std::span<const int> perm);
+  void run(const float* in, float* out) const;
+
+ private:
+  // The output's axes as moves of the input: size-1 axes dropped, and output neighbours that are
+  // neighbours in the input too merged (a channels-first to channels-last move of a 4-d tensor
+  // is a batch of 2-d transposes). dims_ empty: one element, or none (empty_).
+  std::vector<int64_t> dims_, in_strides_;
+  bool empty_ = false;
+};
+
+// The same, worked out for one call (load-time re-layouts, tests).
 void transpose(const float* in, std::span<const int64_t> in_shape, std::span<const int> perm,
                float* out);
 

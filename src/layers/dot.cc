@@ -3,6 +3,7 @@
 // non-batch axes; a result of rank 1 becomes (batch, 1). `normalize` L2-normalises both inputs
 // along their contracted axes first (cosine similarity).
 #include <array>
+#include <optional>
 
 #include "kernels/normalize.h"
 #include "kernels/onednn.h"
@@ -16,6 +17,14 @@ namespace {
 // non-batch dims).
 struct Product {
   int64_t batch, m, k, n;
+};
+
+// What a call does for one pair of input shapes: the moves of inputs that are copied before the
+// product (contracted axis last), and the batched matrix product (none for a plain dot product
+// per sample).
+struct DotState final : Prepared {
+  std::optional<Transposition> x_move, y_move;
+  std::shared_ptr<const Prepared> product;
 };
 
 class Dot final : public Layer {
@@ -47,41 +56,47 @@ class Dot final : public Layer {
     return scratch_floats(inputs[0], inputs[1], ax, ay);
   }
 
-  // The batched matrix product for these shapes (none for a plain dot product per sample).
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
     const Dims &x = inputs[0], &y = inputs[1];
     const auto [ax, ay] = resolve(x.size(), y.size());
+    auto state = std::make_shared<DotState>();
+    if (needs_copy(ax, x.size())) state->x_move.emplace(x, contracted_last(ax, x.size()));
+    if (needs_copy(ay, y.size())) state->y_move.emplace(y, contracted_last(ay, y.size()));
     const Product p = product_of(x, y, ax, ay);
-    if (p.m == 1 && p.n == 1) return nullptr;
+    if (p.m == 1 && p.n == 1) return state;
     // Each operand is a batch of row-major (rows, cols) matrices, or stored as (cols, rows).
     const auto matrices = [&](int64_t rows, int64_t cols, bool transposed) {
       const Dims stored = transposed ? Dims{p.batch, cols, rows} : Dims{p.batch, rows, cols};
       return StridedMatrices::row_major(stored, transposed, 3);
     };
-    return prepare_batched_matmul(matrices(p.m, p.k, transposed(ax, x.size(), true)),
-                                  matrices(p.k, p.n, transposed(ay, y.size(), false)),
-                                  matrices(p.m, p.n, false), 1.0f);
+    state->product = prepare_batched_matmul(matrices(p.m, p.k, transposed(ax, x.size(), true)),
+                                            matrices(p.k, p.n, transposed(ay, y.size(), false)),
+                                            matrices(p.m, p.n, false), 1.0f);
+    state->scratch_floats = state->product->scratch_floats;
+    return state;
   }
 
   void run(const RunContext& ctx) const override {
     const ConstTensor &x = ctx.inputs[0], &y = ctx.inputs[1];
     const auto [ax, ay] = resolve(x.shape.size(), y.shape.size());
     const Product p = product_of(x.shape, y.shape, ax, ay);
-    float* scratch = ctx.scratch;
-    const float* a = as_operand(x, ax, scratch);
-    const float* b = as_operand(y, ay, scratch);
-    float* out = ctx.outputs[0].data;
-    if (p.m == 1 && p.n == 1) {  // a plain dot product per sample (the common (B, K) . (B, K))
-      for (int64_t s = 0; s < p.batch; ++s) {
-        float sum = 0.0f;
-        for (int64_t i = 0; i < p.k; ++i) sum += a[s * p.k + i] * b[s * p.k + i];
-        out[s] = sum;
-      }
-      return;
-    }
     with_prepared(*this, ctx, scratch_floats(x.shape, y.shape, ax, ay),
-                  [&](const Prepared& product, float* product_scratch) {
-                    run_batched_matmul(product, a, b, out, product_scratch);
+                  [&](const Prepared& prepared, float* product_scratch) {
+                    const auto& state = static_cast<const DotState&>(prepared);
+                    float* scratch = ctx.scratch;
+                    const float* a = as_operand(x, ax, state.x_move, scratch);
+                    const float* b = as_operand(y, ay, state.y_move, scratch);
+                    float* out = ctx.outputs[0].data;
+                    if (state.product) {
+                      run_batched_matmul(*state.product, a, b, out, product_scratch);
+                      return;
+                    }
+                    // A plain dot product per sample (the common (B, K) . (B, K)).
+                    for (int64_t s = 0; s < p.batch; ++s) {
+                      float sum = 0.0f;
+                      for (int64_t i = 0; i < p.k; ++i) sum += a[s * p.k + i] * b[s * p.k + i];
+                      out[s] = sum;
+                    }
                   });
   }
 
@@ -135,17 +150,23 @@ class Dot final : public Layer {
     return first ? axis != rank - 1 : axis != 1;
   }
 
-  // An input as the product reads it (see transposed()): in place, or moved and normalised.
-  const float* as_operand(const ConstTensor& in, size_t axis, float*& scratch) const {
-    const size_t rank = in.shape.size();
-    if (!needs_copy(axis, rank)) return in.data;
+  // The permutation moving `axis` last.
+  static std::vector<int> contracted_last(size_t axis, size_t rank) {
     std::vector<int> perm;
     for (size_t d = 0; d < rank; ++d)
       if (d != axis) perm.push_back(static_cast<int>(d));
     perm.push_back(static_cast<int>(axis));
+    return perm;
+  }
+
+  // An input as the product reads it (see transposed()): in place, or moved (contracted axis
+  // last, by `move`) and normalised.
+  const float* as_operand(const ConstTensor& in, size_t axis,
+                          const std::optional<Transposition>& move, float*& scratch) const {
+    if (!move) return in.data;
     float* moved = scratch;
     scratch += in.size();
-    transpose(in.data, in.shape, perm, moved);
+    move->run(in.data, moved);
     const int64_t k = in.shape[axis];
     if (normalize_ && k > 0) l2_normalize_rows(moved, moved, in.size() / k, k, min_norm_);
     return moved;

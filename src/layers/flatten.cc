@@ -1,16 +1,16 @@
 // Flatten: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...); a rank-1 input becomes (batch, 1).
 // With data_format="channels_first", Keras first moves the channel axis last (for inputs of
 // rank >= 3), so the flattened order is always channels-last; otherwise a pure reshape.
-#include "kernels/transpose.h"
-#include "layers/layer.h"
+#include "layers/permuting.h"
 
 namespace kerasrt {
 namespace {
 
-class Flatten final : public Layer {
+class Flatten final : public PermutingLayer {
  public:
   // `channels_last_perm`: the permutation to channels-last, or empty for a plain reshape.
-  explicit Flatten(std::vector<int> channels_last_perm) : perm_(std::move(channels_last_perm)) {}
+  explicit Flatten(std::vector<int> channels_last_perm)
+      : PermutingLayer(std::move(channels_last_perm)) {}
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     const Dims& in = inputs[0];
@@ -24,15 +24,6 @@ class Flatten final : public Layer {
   }
 
   bool aliases_input() const override { return perm_.empty(); }
-
-  void run(const RunContext& ctx) const override {
-    if (perm_.empty()) return;  // never called: the output shares the input's buffer
-    const ConstTensor& in = ctx.inputs[0];
-    transpose(in.data, in.shape, perm_, ctx.outputs[0].data);
-  }
-
- private:
-  std::vector<int> perm_;
 };
 
 }  // namespace

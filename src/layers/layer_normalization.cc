@@ -11,6 +11,13 @@
 namespace kerasrt {
 namespace {
 
+// Normalised axes not at the end are moved there (kept in order) and back afterwards.
+struct MovedAxes final : Prepared {
+  MovedAxes(const Dims& in, std::span<const int> to_rows, std::span<const int> from_rows)
+      : to_rows(in, to_rows), from_rows(permuted_shape(in, to_rows), from_rows) {}
+  Transposition to_rows, from_rows;
+};
+
 class LayerNormalization final : public Layer {
  public:
   // `axes` sorted; `gamma`/`beta` flat over the normalised dims in sorted-axis order (empty when
@@ -24,7 +31,6 @@ class LayerNormalization final : public Layer {
         subtract_mean_(subtract_mean),
         gamma_(std::move(gamma)),
         beta_(std::move(beta)) {
-    // Normalised axes not at the end are moved there (kept in order) and back afterwards.
     for (size_t a = 0; a < rank_; ++a)
       if (!std::binary_search(axes_.begin(), axes_.end(), static_cast<int>(a)))
         to_rows_.push_back(static_cast<int>(a));
@@ -52,6 +58,11 @@ class LayerNormalization final : public Layer {
     return trailing_ ? 0 : static_cast<size_t>(num_elements(inputs[0]));
   }
 
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    if (trailing_) return nullptr;
+    return std::make_shared<const MovedAxes>(inputs[0], to_rows_, from_rows_);
+  }
+
   void run(const RunContext& ctx) const override {
     const ConstTensor& in = ctx.inputs[0];
     const int64_t cols = num_elements(axis_dims_);
@@ -65,10 +76,13 @@ class LayerNormalization final : public Layer {
       normalize_rows(in.data, ctx.outputs[0].data, rows, cols, how);
       return;
     }
-    transpose(in.data, in.shape, to_rows_, ctx.scratch);
-    normalize_rows(ctx.scratch, ctx.scratch, rows, cols, how);
-    const Dims moved = permuted_shape(in.shape, to_rows_);
-    transpose(ctx.scratch, moved, from_rows_, ctx.outputs[0].data);
+    with_prepared(*this, ctx, static_cast<size_t>(in.size()),
+                  [&](const Prepared& prepared, float*) {
+                    const auto& moves = static_cast<const MovedAxes&>(prepared);
+                    moves.to_rows.run(in.data, ctx.scratch);
+                    normalize_rows(ctx.scratch, ctx.scratch, rows, cols, how);
+                    moves.from_rows.run(ctx.scratch, ctx.outputs[0].data);
+                  });
   }
 
  private:

@@ -51,8 +51,12 @@ Dims proj_output_shape(size_t rank, const Dims& known) {
 // (prepare), so that a call does no shape arithmetic.
 struct Geometry {
   Dims q_proj, k_proj, v_proj, context_shape;
-  Dims grouped_context;     // context_shape in the grouped order (when the heads are moved)
-  Dims mask_from, mask_to;  // the attention_mask's shape as broadcast, onto the scores' slice
+  Dims grouped_context;  // context_shape in the grouped order (when the heads are moved)
+  Dims mask_to;          // the scores' slice the attention_mask is broadcast onto
+  std::vector<int64_t> mask_strides;  // the attention_mask's stride along each axis of mask_to
+  // Moves of the projections into the grouped order and of the context back (when the attention
+  // axes are not the last ones).
+  Transposition q_to_groups, k_to_groups, v_to_groups, context_from_groups;
   AttentionDims dims;
   int64_t q_size = 0, k_size = 0, v_size = 0, c_size = 0, scores_size = 0, mask_size = 0;
   bool masked = false;
@@ -226,9 +230,9 @@ class MultiHeadAttention final : public Layer {
     key_.run(*primitives.key, k.data, k.shape, kp, work, shared);
     value_.run(*primitives.value, v.data, v.shape, vp, work, shared);
     if (moved_) {
-      move_to_groups(qp, g.q_proj, moved);
-      move_to_groups(kp, g.k_proj, moved);
-      move_to_groups(vp, g.v_proj, moved);
+      move_in_place(g.q_to_groups, qp, g.q_size, moved);
+      move_in_place(g.k_to_groups, kp, g.k_size, moved);
+      move_in_place(g.v_to_groups, vp, g.v_size, moved);
     }
     if (mask) build_mask(ctx, g, n, mask);
 
@@ -245,8 +249,7 @@ class MultiHeadAttention final : public Layer {
     }
     weighted_values(*primitives.attention, probs, vp, cp, shared);
     if (moved_) {
-      transpose(cp, g.grouped_context, from_groups_, moved);
-      std::copy(moved, moved + g.c_size, cp);
+      move_in_place(g.context_from_groups, cp, g.c_size, moved);
     }
     output_.run(*primitives.output, cp, g.context_shape, ctx.outputs[0].data, work, shared);
   }
@@ -291,7 +294,13 @@ class MultiHeadAttention final : public Layer {
     g.v_proj = value_.output_shape(v);
     g.context_shape = g.q_proj;
     g.context_shape.back() = s_.value_dim;
-    if (moved_) g.grouped_context = permuted_shape(g.context_shape, to_groups_);
+    if (moved_) {
+      g.grouped_context = permuted_shape(g.context_shape, to_groups_);
+      g.q_to_groups = Transposition(g.q_proj, to_groups_);
+      g.k_to_groups = Transposition(g.k_proj, to_groups_);
+      g.v_to_groups = Transposition(g.v_proj, to_groups_);
+      g.context_from_groups = Transposition(g.grouped_context, from_groups_);
+    }
     g.q_size = num_elements(g.q_proj);
     g.k_size = num_elements(g.k_proj);
     g.v_size = num_elements(g.v_proj);
@@ -314,26 +323,28 @@ class MultiHeadAttention final : public Layer {
     const size_t n = regular_inputs();
     g.masked = s_.call.has_attention_mask || s_.call.use_causal_mask || inputs.size() == 2 * n;
     if (s_.call.has_attention_mask) {
-      g.mask_from = expanded_mask_shape(inputs[n - 1]);
-      const size_t heads_at = g.mask_from.size() - 2 * s_.attention_axes.size() - 1;
-      if (g.mask_from.size() > 2 * s_.attention_axes.size() && g.mask_from[heads_at] != 1)
+      const Dims mask_from = expanded_mask_shape(inputs[n - 1]);
+      const size_t heads_at = mask_from.size() - 2 * s_.attention_axes.size() - 1;
+      if (mask_from.size() > 2 * s_.attention_axes.size() && mask_from[heads_at] != 1)
         g.mask_heads = s_.heads;
       g.mask_to = scores_shape(q, k);
       if (g.mask_heads == 1) g.mask_to[g.mask_to.size() - 2 * s_.attention_axes.size() - 1] = 1;
+      g.mask_strides = broadcast_strides(mask_from, g.mask_to);
     }
     g.mask_size = g.dims.outer * g.mask_heads * g.dims.tq * g.dims.sk;
     return g;
   }
 
-  void move_to_groups(float* data, const Dims& shape, float* tmp) const {
-    transpose(data, shape, to_groups_, tmp);
-    std::copy(tmp, tmp + num_elements(shape), data);
+  // `data` (`size` floats) moved, through `tmp`.
+  static void move_in_place(const Transposition& move, float* data, int64_t size, float* tmp) {
+    move.run(data, tmp);
+    std::copy(tmp, tmp + size, data);
   }
 
   // The [outer, mask_heads, tq, sk] mask: 1 where attention may look.
   void build_mask(const RunContext& ctx, const Geometry& g, size_t n, float* mask) const {
     if (s_.call.has_attention_mask) {
-      gather_broadcast(ctx.inputs[n - 1].data, g.mask_from, g.mask_to, mask);
+      gather_broadcast(ctx.inputs[n - 1].data, g.mask_strides, g.mask_to, mask);
     } else {
       std::fill(mask, mask + g.mask_size, 1.0f);
     }
@@ -355,8 +366,9 @@ class MultiHeadAttention final : public Layer {
     }
   }
 
-  // out (shape `target`) = nonzero(in broadcast from `from`, aligned at the last axes).
-  static void gather_broadcast(const float* in, const Dims& from, const Dims& target, float* out) {
+  // The strides of a tensor of shape `from` broadcast onto `target` (aligned at the last axes):
+  // 0 along the axes it is broadcast on.
+  static std::vector<int64_t> broadcast_strides(const Dims& from, const Dims& target) {
     const size_t rank = target.size(), offset = rank - from.size();
     std::vector<int64_t> strides(rank, 0);
     int64_t stride = 1;
@@ -364,6 +376,13 @@ class MultiHeadAttention final : public Layer {
       if (from[d - offset] != 1) strides[d] = stride;
       stride *= from[d - offset];
     }
+    return strides;
+  }
+
+  // out (shape `target`) = nonzero(in read with `strides` per axis of `target`).
+  static void gather_broadcast(const float* in, std::span<const int64_t> strides,
+                               const Dims& target, float* out) {
+    const size_t rank = target.size();
     const int64_t count = num_elements(target);
     for (int64_t i = 0; i < count; ++i) {
       int64_t rest = i, at = 0;

@@ -1,14 +1,14 @@
 // Permute: reorders the non-batch axes; `dims` are 1-based (dims=(2, 1) swaps the two axes
 // after the batch axis).
 #include "kernels/transpose.h"
-#include "layers/layer.h"
+#include "layers/permuting.h"
 
 namespace kerasrt {
 namespace {
 
-class Permute final : public Layer {
+class Permute final : public PermutingLayer {
  public:
-  explicit Permute(std::vector<int> perm) : perm_(std::move(perm)) {
+  explicit Permute(std::vector<int> perm) : PermutingLayer(std::move(perm)) {
     identity_ = true;
     for (size_t i = 0; i < perm_.size(); ++i)
       identity_ = identity_ && perm_[i] == static_cast<int>(i);
@@ -24,13 +24,7 @@ class Permute final : public Layer {
 
   bool aliases_input() const override { return identity_; }
 
-  void run(const RunContext& ctx) const override {
-    const ConstTensor& in = ctx.inputs[0];
-    transpose(in.data, in.shape, perm_, ctx.outputs[0].data);
-  }
-
  private:
-  std::vector<int> perm_;  // over all axes, batch (0) first
   bool identity_;
 };
 

@@ -5,6 +5,7 @@
 
 #include "kernels/onednn.h"
 #include "kernels/transpose.h"
+#include "layers/permuting.h"
 #include "layers/tf_op_lambda.h"
 
 namespace kerasrt {
@@ -61,19 +62,13 @@ class ShapeOnly final : public Layer {
   std::vector<int> axes_;
 };
 
-class Transpose final : public Layer {
+class Transpose final : public PermutingLayer {
  public:
-  explicit Transpose(std::vector<int> perm) : perm_(std::move(perm)) {}
+  explicit Transpose(std::vector<int> perm) : PermutingLayer(std::move(perm)) {}
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     if (inputs[0].size() != perm_.size()) throw Error("the input rank changed");
     return {permuted_shape(inputs[0], perm_)};
   }
-  void run(const RunContext& ctx) const override {
-    transpose(ctx.inputs[0].data, ctx.inputs[0].shape, perm_, ctx.outputs[0].data);
-  }
-
- private:
-  std::vector<int> perm_;
 };
 
 // concat (stack = false) along `axis`, or stack along a new axis `axis` of the output.

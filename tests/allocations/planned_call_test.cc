@@ -1,8 +1,8 @@
-// A planned call of a layer on kerasrt's own kernels allocates nothing: its shapes, strides and
-// per-shape geometry are worked out when the plan prepares it, and its buffers come from the
-// plan's workspace (issue 5: no allocation inside the layer loop). Layers whose run may go through
-// oneDNN's execute (Dense, EinsumDense and attention on AVX-512, convolutions) are not listed:
-// oneDNN allocates inside every execution.
+// A planned call of a layer on kerasrt's own kernels allocates nothing: its shapes, strides,
+// axis moves and per-shape geometry are worked out when the plan prepares it, and its buffers
+// come from the plan's workspace (issue 5: no allocation inside the layer loop). Layers whose run
+// may go through oneDNN's execute (Dense, EinsumDense, Dot's matrix product and attention on
+// AVX-512, convolutions) are not listed: oneDNN allocates inside every execution.
 //
 // Its own executable, because it counts allocations by replacing the global operator new.
 #include <gtest/gtest.h>
@@ -73,6 +73,32 @@ TEST(PlannedCall, LayerNormalizationAndSoftmaxAllocateNothing) {
   EXPECT_EQ(allocations_of_a_planned_call(*norm, {shape}), 0);
   const auto softmax = build_layer("Softmax", {{"name", "softmax"}, {"axis", -1}}, {shape});
   EXPECT_EQ(allocations_of_a_planned_call(*softmax, {shape}), 0);
+}
+
+TEST(PlannedCall, AxisPermutationsAllocateNothing) {
+  const Dims shape{2, 6, 5, 40};
+  const auto permute = build_layer("Permute", {{"name", "permute"}, {"dims", {3, 1, 2}}}, {shape});
+  EXPECT_EQ(allocations_of_a_planned_call(*permute, {shape}), 0);
+  const auto flatten =
+      build_layer("Flatten", {{"name", "flatten"}, {"data_format", "channels_first"}}, {shape});
+  EXPECT_EQ(allocations_of_a_planned_call(*flatten, {shape}), 0);
+  const auto norm = build_layer("LayerNormalization", {{"name", "ln"}, {"axis", 1}}, {shape},
+                                {filled({6}, 1.5f), filled({6}, 0.25f)});
+  EXPECT_EQ(allocations_of_a_planned_call(*norm, {shape}), 0);
+}
+
+TEST(PlannedCall, BroadcastMergeAllocatesNothing) {
+  const Dims big{2, 5, 24}, row{2, 1, 24};
+  const auto multiply = build_layer("Multiply", {{"name", "multiply"}}, {big, row});
+  EXPECT_EQ(allocations_of_a_planned_call(*multiply, {big, row}), 0);
+}
+
+// Cosine similarity: both inputs copied and normalised before a dot product per sample.
+TEST(PlannedCall, NormalizedDotAllocatesNothing) {
+  const Dims shape{4, 12};
+  const auto dot =
+      build_layer("Dot", {{"name", "dot"}, {"axes", 1}, {"normalize", true}}, {shape, shape});
+  EXPECT_EQ(allocations_of_a_planned_call(*dot, {shape, shape}), 0);
 }
 
 }  // namespace
