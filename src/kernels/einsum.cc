@@ -112,7 +112,7 @@ Dims EinsumGemm::output_shape(std::span<const int64_t> x_shape) const {
 size_t EinsumGemm::scratch_floats(std::span<const int64_t> x_shape) const {
   size_t floats = 0;
   if (!x_in_order_) floats += static_cast<size_t>(num_elements(x_shape));
-  if (!y_in_order_) floats += static_cast<size_t>(num_elements(output_shape(x_shape)));
+  if (!y_in_order_) floats += static_cast<size_t>(output_elements(x_shape));
   return floats;
 }
 

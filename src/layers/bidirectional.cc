@@ -33,8 +33,10 @@ std::vector<T> direction_inputs(std::span<const T> all, int states, int directio
   return out;
 }
 
+// Both directions' states (their projection primitives) and output shapes.
 struct BothDirections final : Prepared {
   std::shared_ptr<const Prepared> forward, backward;  // either may be null
+  std::vector<Dims> forward_outputs, backward_outputs;
 };
 
 class Bidirectional final : public Layer {
@@ -103,21 +105,36 @@ class Bidirectional final : public Layer {
   // They run one after the other, so their scratch is shared (it follows the inner layers'
   // own scratch, which is the tail of ours).
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return directions(inputs, /*with_layers=*/true);
+  }
+
+  void run(const RunContext& ctx) const override {
+    if (ctx.prepared)
+      return run_directions(ctx, static_cast<const BothDirections&>(*ctx.prepared), true);
+    // A call outside a plan: the shapes for this call; each direction prepares itself.
+    run_directions(ctx, *directions(input_shapes(ctx), /*with_layers=*/false), false);
+  }
+
+ private:
+  std::shared_ptr<const BothDirections> directions(std::span<const Dims> inputs,
+                                                   bool with_layers) const {
     auto both = std::make_shared<BothDirections>();
-    both->forward = forward_->prepare(direction_inputs(inputs, initial_states_, 0));
-    both->backward = backward_->prepare(direction_inputs(inputs, initial_states_, 1));
+    const std::vector<Dims> forward_in = direction_inputs(inputs, initial_states_, 0);
+    const std::vector<Dims> backward_in = direction_inputs(inputs, initial_states_, 1);
+    both->forward_outputs = forward_->output_shapes(forward_in);
+    both->backward_outputs = backward_->output_shapes(backward_in);
+    if (!with_layers) return both;
+    both->forward = forward_->prepare(forward_in);
+    both->backward = backward_->prepare(backward_in);
     for (const auto* p : {both->forward.get(), both->backward.get()})
       if (p) both->scratch_floats = std::max(both->scratch_floats, p->scratch_floats);
     return both;
   }
 
-  void run(const RunContext& ctx) const override {
-    const auto* both = static_cast<const BothDirections*>(ctx.prepared);
-    const std::vector<Dims> in_shapes = input_shapes(ctx);  // the sequence's, and its mask's
-    const std::vector<Dims> forward_shapes =
-        forward_->output_shapes(direction_inputs<Dims>(in_shapes, initial_states_, 0));
-    const std::vector<Dims> backward_shapes =
-        backward_->output_shapes(direction_inputs<Dims>(in_shapes, initial_states_, 1));
+  // `planned`: the directions' prepared states come with `both` (and their scratch after ours).
+  void run_directions(const RunContext& ctx, const BothDirections& both, bool planned) const {
+    const std::vector<Dims>&forward_shapes = both.forward_outputs,
+          &backward_shapes = both.backward_outputs;
     const size_t forward_states = forward_shapes.size() - 1;
 
     // Where the inner layers write: their first outputs to scratch when merged (to our first
@@ -144,9 +161,9 @@ class Bidirectional final : public Layer {
           direction_inputs(ctx.inputs, initial_states_, direction);
       layer.run({inputs, outputs, inner_scratch, prepared});
     };
-    run_inner(*forward_, forward_shapes, y, first_state, 0, both ? both->forward.get() : nullptr);
+    run_inner(*forward_, forward_shapes, y, first_state, 0, planned ? both.forward.get() : nullptr);
     run_inner(*backward_, backward_shapes, y_reverse, first_state + forward_states, 1,
-              both ? both->backward.get() : nullptr);
+              planned ? both.backward.get() : nullptr);
 
     // Views of both outputs as [batch, time, rows, channels]; time is 1 without sequences.
     const Dims& fs = forward_shapes[0];
@@ -207,7 +224,6 @@ class Bidirectional final : public Layer {
       }
   }
 
- private:
   std::unique_ptr<Layer> forward_, backward_;
   MergeMode merge_;
   bool return_sequences_;

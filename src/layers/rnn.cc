@@ -34,10 +34,13 @@ std::string layer_of_cell(const std::string& cell_class) {
 
 int state_count_of(const std::string& cell_class) { return cell_class == "LSTMCell" ? 2 : 1; }
 
-// The cells' prepared states (their projection primitives), made once per plan. The cells run
-// one after the other, so their scratch is shared, after the cells' own scratch.
+// The cells' prepared states (their projection primitives) and each cell's input and output
+// shapes, made once per plan. The cells run one after the other, so their scratch is shared,
+// after the cells' own scratch.
 struct EveryCell final : Prepared {
   std::vector<std::shared_ptr<const Prepared>> cells;
+  std::vector<std::vector<Dims>> cell_inputs, cell_outputs;
+  int64_t sequence = 0;  // the largest sequence a cell passes to the next, in floats
 };
 
 class StackedRnn final : public Layer {
@@ -81,8 +84,24 @@ class StackedRnn final : public Layer {
   }
 
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    return shapes_and_cells(inputs, /*with_cells=*/true);
+  }
+
+  void run(const RunContext& ctx) const override {
+    if (ctx.prepared) return run_cells(ctx, static_cast<const EveryCell&>(*ctx.prepared), true);
+    // A call outside a plan: the shapes for this call; each cell prepares itself.
+    run_cells(ctx, *shapes_and_cells(input_shapes(ctx), /*with_cells=*/false), false);
+  }
+
+ private:
+  std::shared_ptr<const EveryCell> shapes_and_cells(std::span<const Dims> inputs,
+                                                    bool with_cells) const {
     auto every = std::make_shared<EveryCell>();
-    for_each_cell(inputs, [&](size_t c, const std::vector<Dims>& in, const std::vector<Dims>&) {
+    for_each_cell(inputs, [&](size_t c, const std::vector<Dims>& in, const std::vector<Dims>& out) {
+      every->cell_inputs.push_back(in);
+      every->cell_outputs.push_back(out);
+      if (c + 1 < cells_.size()) every->sequence = std::max(every->sequence, num_elements(out[0]));
+      if (!with_cells) return;
       every->cells.push_back(cells_[c].layer->prepare(in));
       if (const Prepared* p = every->cells.back().get())
         every->scratch_floats = std::max(every->scratch_floats, p->scratch_floats);
@@ -90,19 +109,15 @@ class StackedRnn final : public Layer {
     return every;
   }
 
-  void run(const RunContext& ctx) const override {
-    const auto* every = static_cast<const EveryCell*>(ctx.prepared);
-    const std::vector<Dims> shapes = input_shapes(ctx);
+  // `planned`: the cells' prepared states come with `every` (and their scratch after ours).
+  void run_cells(const RunContext& ctx, const EveryCell& every, bool planned) const {
     const size_t regular = 1 + static_cast<size_t>(initial_states_);
     const bool masked = has_masks(ctx.inputs.size());
-    const int64_t batch = shapes[0][0], steps = shapes[0][1];
+    const int64_t batch = ctx.inputs[0].shape[0], steps = ctx.inputs[0].shape[1];
 
     // Scratch: two sequence buffers (one cell's output is the next one's input), the reversed
     // mask, then the cells' own scratch.
-    int64_t sequence = 0;
-    for_each_cell(shapes, [&](size_t c, const std::vector<Dims>&, const std::vector<Dims>& out) {
-      if (c + 1 < cells_.size()) sequence = std::max(sequence, num_elements(out[0]));
-    });
+    const int64_t sequence = every.sequence;
     float* buffers[2] = {ctx.scratch, ctx.scratch + aligned_floats(sequence)};
     float* reversed_mask = buffers[1] + aligned_floats(sequence);
     float* inner_scratch = reversed_mask + (masked ? aligned_floats(batch * steps) : 0);
@@ -115,7 +130,8 @@ class StackedRnn final : public Layer {
 
     const float* previous = ctx.inputs[0].data;
     size_t state_input = 1, state_output = 1;
-    for_each_cell(shapes, [&](size_t c, const std::vector<Dims>& in, const std::vector<Dims>& out) {
+    for (size_t c = 0; c < cells_.size(); ++c) {
+      const std::vector<Dims>&in = every.cell_inputs[c], &out = every.cell_outputs[c];
       const Cell& cell = cells_[c];
       const bool last = c + 1 == cells_.size();
       std::vector<ConstTensor> inputs{{previous, in[0]}};
@@ -131,13 +147,12 @@ class StackedRnn final : public Layer {
       std::vector<MutTensor> outputs{{first, out[0]}};
       for (size_t s = 1; s < out.size(); ++s)
         outputs.push_back({ctx.outputs[state_output++].data, out[s]});
-      cell.layer->run({inputs, outputs, inner_scratch, every ? every->cells[c].get() : nullptr});
+      cell.layer->run({inputs, outputs, inner_scratch, planned ? every.cells[c].get() : nullptr});
       previous = first;
       if (initial_states_ > 0) state_input += static_cast<size_t>(cell.states);
-    });
+    }
   }
 
- private:
   bool has_masks(size_t inputs) const {
     return inputs == 2 * (1 + static_cast<size_t>(initial_states_));
   }

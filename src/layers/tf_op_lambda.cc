@@ -4,6 +4,7 @@
 #include "layers/tf_op_lambda.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -345,10 +346,26 @@ Dims broadcast(const Dims& a, const Dims& b, const std::string& function) {
   return out;
 }
 
+// The most operands a function takes (clip, where).
+constexpr size_t kMaxOperands = 3;
+
+// For one set of input shapes: each operand's element stride along each output axis (0 where
+// it is broadcast), operand by operand.
+struct OperandStrides final : Prepared {
+  size_t rank = 0;
+  std::vector<int64_t> strides;  // operands x rank
+
+  int64_t of(size_t operand, size_t axis) const { return strides[operand * rank + axis]; }
+};
+
 class Elementwise final : public Layer {
  public:
   Elementwise(std::string function, Fn fn, std::vector<Operand> operands, double param)
-      : function_(std::move(function)), fn_(fn), operands_(std::move(operands)), param_(param) {}
+      : function_(std::move(function)), fn_(fn), operands_(std::move(operands)), param_(param) {
+    if (operands_.empty() || operands_.size() > kMaxOperands)
+      throw Error("internal: TensorFlow function '" + function_ + "' with " +
+                  std::to_string(operands_.size()) + " operands");
+  }
 
   std::vector<Dims> output_shapes(std::span<const Dims> inputs) const override {
     Dims out;
@@ -359,43 +376,56 @@ class Elementwise final : public Layer {
     return {out};
   }
 
-  void run(const RunContext& ctx) const override {
-    const MutTensor& out = ctx.outputs[0];
-    const size_t rank = out.shape.size();
-    const size_t n = operands_.size();
-    std::vector<const float*> data(n);
-    std::vector<std::vector<int64_t>> strides(n, std::vector<int64_t>(rank, 0));
-    for (size_t k = 0; k < n; ++k) {
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    const Dims out = output_shapes(inputs)[0];
+    auto state = std::make_shared<OperandStrides>();
+    state->rank = out.size();
+    state->strides.assign(operands_.size() * out.size(), 0);
+    for (size_t k = 0; k < operands_.size(); ++k) {
       const Operand& op = operands_[k];
-      std::span<const int64_t> shape = op.input >= 0
-                                           ? ctx.inputs[static_cast<size_t>(op.input)].shape
-                                           : std::span<const int64_t>(op.constant.shape);
-      data[k] = op.input >= 0 ? ctx.inputs[static_cast<size_t>(op.input)].data
-                              : op.constant.values.data();
+      const Dims& shape = op.input >= 0 ? inputs[static_cast<size_t>(op.input)] : op.constant.shape;
       int64_t stride = 1;
       for (size_t i = shape.size(); i-- > 0;) {
-        const size_t o = i + rank - shape.size();
-        strides[k][o] = shape[i] == 1 ? 0 : stride;
+        if (shape[i] != 1) state->strides[k * out.size() + i + out.size() - shape.size()] = stride;
         stride *= shape[i];
       }
     }
-    const int64_t total = out.size();
-    std::vector<int64_t> index(rank, 0);
-    std::vector<int64_t> offset(n, 0);
-    std::vector<double> values(n);
-    for (int64_t e = 0; e < total; ++e) {
-      for (size_t k = 0; k < n; ++k) values[k] = data[k][offset[k]];
-      out.data[e] = static_cast<float>(apply(fn_, values.data(), param_));
-      for (size_t i = rank; i-- > 0;) {  // odometer
-        for (size_t k = 0; k < n; ++k) offset[k] += strides[k][i];
-        if (++index[i] < out.shape[i]) break;
-        for (size_t k = 0; k < n; ++k) offset[k] -= strides[k][i] * index[i];
-        index[i] = 0;
+    return state;
+  }
+
+  void run(const RunContext& ctx) const override {
+    const MutTensor& out = ctx.outputs[0];
+    if (out.size() == 0) return;
+    with_prepared(*this, ctx, [&](const Prepared& prepared, float*) {
+      std::array<const float*, kMaxOperands> data{};
+      for (size_t k = 0; k < operands_.size(); ++k) {
+        const Operand& op = operands_[k];
+        data[k] = op.input >= 0 ? ctx.inputs[static_cast<size_t>(op.input)].data
+                                : op.constant.values.data();
       }
-    }
+      float* next = out.data;
+      walk(static_cast<const OperandStrides&>(prepared), out.shape, 0, data, next);
+    });
   }
 
  private:
+  // Every output element from axis `axis` on, in row-major order; `data` points at each
+  // operand's element for the index so far (recursive: no index array).
+  void walk(const OperandStrides& strides, std::span<const int64_t> shape, size_t axis,
+            std::array<const float*, kMaxOperands> data, float*& out) const {
+    const size_t n = operands_.size();
+    if (axis == shape.size()) {
+      std::array<double, kMaxOperands> values{};
+      for (size_t k = 0; k < n; ++k) values[k] = *data[k];
+      *out++ = static_cast<float>(apply(fn_, values.data(), param_));
+      return;
+    }
+    for (int64_t i = 0; i < shape[axis]; ++i) {
+      walk(strides, shape, axis + 1, data, out);
+      for (size_t k = 0; k < n; ++k) data[k] += strides.of(k, axis);
+    }
+  }
+
   std::string function_;
   Fn fn_;
   std::vector<Operand> operands_;

@@ -86,44 +86,63 @@ class GetItem final : public Layer {
     return {out};
   }
 
-  void run(const RunContext& ctx) const override {
-    const ConstTensor& in = ctx.inputs[0];
-    const size_t rank = in.shape.size();
+  // Where the slice starts in the input, and its count and step (in elements) along each kept
+  // axis: worked out once per input shape.
+  std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
+    const Dims& in = inputs[0];
+    const size_t rank = in.size();
     std::vector<int64_t> stride(rank);
     int64_t s = 1;
     for (size_t i = rank; i-- > 0;) {
       stride[i] = s;
-      s *= in.shape[i];
+      s *= in[i];
     }
-    int64_t base = 0;
-    std::vector<int64_t> counts, steps;  // over kept axes, in order
+    auto slice = std::make_shared<Slice>();
     for (size_t i = 0; i < rank; ++i) {
       const AxisOp& op = axes_[i];
       if (op.index) {
-        base += (op.value < 0 ? op.value + in.shape[i] : op.value) * stride[i];
+        slice->base += (op.value < 0 ? op.value + in[i] : op.value) * stride[i];
         continue;
       }
-      const Range r = i == 0 ? Range{0, 1, in.shape[0]} : resolve(op, in.shape[i]);
-      base += r.start * stride[i];
-      counts.push_back(r.count);
-      steps.push_back(r.step * stride[i]);
+      const Range r = i == 0 ? Range{0, 1, in[0]} : resolve(op, in[i]);
+      slice->base += r.start * stride[i];
+      slice->counts.push_back(r.count);
+      slice->steps.push_back(r.step * stride[i]);
     }
-    const int64_t total = ctx.outputs[0].size();
-    float* out = ctx.outputs[0].data;
-    std::vector<int64_t> index(counts.size(), 0);
-    int64_t offset = base;
-    for (int64_t e = 0; e < total; ++e) {
-      out[e] = in.data[offset];
-      for (size_t i = counts.size(); i-- > 0;) {
-        offset += steps[i];
-        if (++index[i] < counts[i]) break;
-        offset -= steps[i] * index[i];
-        index[i] = 0;
-      }
-    }
+    return slice;
+  }
+
+  void run(const RunContext& ctx) const override {
+    if (ctx.outputs[0].size() == 0) return;
+    with_prepared(*this, ctx, [&](const Prepared& prepared, float*) {
+      const auto& slice = static_cast<const Slice&>(prepared);
+      float* out = ctx.outputs[0].data;
+      copy(slice, 0, ctx.inputs[0].data + slice.base, out);
+    });
   }
 
  private:
+  struct Slice final : Prepared {
+    int64_t base = 0;
+    std::vector<int64_t> counts, steps;  // over kept axes, in order
+  };
+
+  // The slice's elements from kept axis `axis` on, in row-major order (recursive: no index
+  // array).
+  static void copy(const Slice& slice, size_t axis, const float* in, float*& out) {
+    if (axis == slice.counts.size()) {
+      *out++ = *in;
+      return;
+    }
+    const int64_t count = slice.counts[axis], step = slice.steps[axis];
+    if (axis + 1 == slice.counts.size()) {
+      for (int64_t i = 0; i < count; ++i) out[i] = in[i * step];
+      out += count;
+      return;
+    }
+    for (int64_t i = 0; i < count; ++i) copy(slice, axis + 1, in + i * step, out);
+  }
+
   std::vector<AxisOp> axes_;
   std::vector<bool> layout_;
 };
