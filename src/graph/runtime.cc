@@ -257,6 +257,7 @@ void Runtime::check_inputs(std::span<const TensorView> inputs) const {
 
 std::vector<Dims> Runtime::check_feeds(std::span<const TensorView> feeds) const {
   std::vector<Dims> shapes;
+  shapes.reserve(feeds.size());
   for (size_t i = 0; i < feeds.size(); ++i) {
     const Dims& got = feeds[i].shape;
     shapes.push_back(got);
@@ -372,9 +373,11 @@ std::vector<Tensor> Runtime::run_graph(std::span<const TensorView> inputs) const
   const std::shared_ptr<const Schedule> schedule = schedule_for(shapes);
 
   std::vector<Tensor> outputs;
+  outputs.reserve(schedule->output_shapes.size());
   for (const Dims& shape : schedule->output_shapes) outputs.emplace_back(shape);
   if (schedule->slices.size() == 1) {
     std::vector<float*> out;
+    out.reserve(outputs.size());
     for (Tensor& t : outputs) out.push_back(t.data());
     const IntraOpThreads threads(schedule->threads);
     run_plan(*schedule->slices[0].plan, inputs, out);
