@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "kernels/index_walk.h"
 
 namespace kerasrt {
 namespace {
@@ -59,25 +60,6 @@ void inner(Op op, const float* a, int64_t sa, const float* b, int64_t sb, float*
   }
 }
 
-// The output's axes as the loop walks them, each with both operands' strides.
-struct Axes {
-  const int64_t *dims, *a_strides, *b_strides;
-  size_t count;
-};
-
-// Every output row from axis `axis` on, in row-major order (recursive: no index array).
-template <typename Op>
-void walk(Op op, const Axes& axes, size_t axis, const float* a, const float* b, float*& out) {
-  const int64_t n = axes.dims[axis];
-  if (axis + 1 == axes.count) {
-    inner(op, a, axes.a_strides[axis], b, axes.b_strides[axis], out, n);
-    out += n;
-    return;
-  }
-  for (int64_t i = 0; i < n; ++i)
-    walk(op, axes, axis + 1, a + i * axes.a_strides[axis], b + i * axes.b_strides[axis], out);
-}
-
 template <typename Op>
 void run(Op op, const float* a, std::span<const int64_t> a_shape, const float* b,
          std::span<const int64_t> b_shape, float* out, std::span<const int64_t> out_shape) {
@@ -117,7 +99,14 @@ void run(Op op, const float* a, std::span<const int64_t> a_shape, const float* b
     out[0] = op(a[0], b[0]);
     return;
   }
-  walk(op, Axes{dims, a_strides, b_strides, count}, 0, a, b, out);
+  const int64_t n = dims[count - 1];
+  const std::array<std::span<const int64_t>, 2> strides{std::span<const int64_t>(a_strides, count),
+                                                        std::span<const int64_t>(b_strides, count)};
+  walk_indices<2>(
+      std::span<const int64_t>(dims, count), strides, count - 1, [&](std::array<int64_t, 2> at) {
+        inner(op, a + at[0], a_strides[count - 1], b + at[1], b_strides[count - 1], out, n);
+        out += n;
+      });
 }
 
 }  // namespace

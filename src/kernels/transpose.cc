@@ -3,35 +3,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/index_walk.h"
+
 namespace kerasrt {
 namespace {
 
 // Block edge for the cache-friendly 2-d copy: 32 x 32 floats read and written per tile.
 constexpr int64_t kTile = 32;
-
-// Calls visit(in_offset, out_offset) for every index of output axes [axis, outer_rank), in
-// row-major order, advancing out_offset by `block` (the output elements each index covers).
-// Recursive, so that it needs no index array.
-template <typename Visit>
-void for_each_outer(std::span<const int64_t> dims, std::span<const int64_t> in_strides, size_t axis,
-                    size_t outer_rank, int64_t block, int64_t in_offset, int64_t& out_offset,
-                    Visit& visit) {
-  if (axis == outer_rank) {
-    visit(in_offset, out_offset);
-    out_offset += block;
-    return;
-  }
-  for (int64_t i = 0; i < dims[axis]; ++i)
-    for_each_outer(dims, in_strides, axis + 1, outer_rank, block, in_offset + i * in_strides[axis],
-                   out_offset, visit);
-}
-
-template <typename Visit>
-void for_each_outer(std::span<const int64_t> dims, std::span<const int64_t> in_strides,
-                    size_t outer_rank, int64_t block, Visit visit) {
-  int64_t out_offset = 0;
-  for_each_outer(dims, in_strides, 0, outer_rank, block, 0, out_offset, visit);
-}
 
 }  // namespace
 
@@ -72,10 +50,12 @@ void Transposition::run(const float* in, float* out) const {
     return;
   }
   const size_t n = dims_.size();
+  const std::array<std::span<const int64_t>, 1> strides{in_strides_};
   if (in_strides_.back() == 1) {  // whole rows stay contiguous: copy them
     const int64_t row = dims_.back();
-    for_each_outer(dims_, in_strides_, n - 1, row, [&](int64_t from, int64_t to) {
-      std::memcpy(out + to, in + from, static_cast<size_t>(row) * sizeof(float));
+    walk_indices<1>(dims_, strides, n - 1, [&](std::array<int64_t, 1> from) {
+      std::memcpy(out, in + from[0], static_cast<size_t>(row) * sizeof(float));
+      out += row;
     });
     return;
   }
@@ -86,18 +66,20 @@ void Transposition::run(const float* in, float* out) const {
   // The last two output axes form a 2-d strided copy, done in tiles.
   const int64_t rows = dims_[n - 2], cols = dims_[n - 1];
   const int64_t row_stride = in_strides_[n - 2], col_stride = in_strides_[n - 1];
-  for_each_outer(dims_, in_strides_, n - 2, rows * cols, [&](int64_t from, int64_t to) {
+  walk_indices<1>(dims_, strides, n - 2, [&](std::array<int64_t, 1> at) {
+    const float* from = in + at[0];
     for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
       const int64_t r1 = std::min(rows, r0 + kTile);
       for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
         const int64_t c1 = std::min(cols, c0 + kTile);
         for (int64_t r = r0; r < r1; ++r) {
-          const float* src = in + from + r * row_stride;
-          float* dst = out + to + r * cols;
+          const float* src = from + r * row_stride;
+          float* dst = out + r * cols;
           for (int64_t c = c0; c < c1; ++c) dst[c] = src[c * col_stride];
         }
       }
     }
+    out += rows * cols;
   });
 }
 

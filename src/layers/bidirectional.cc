@@ -133,8 +133,8 @@ class Bidirectional final : public Layer {
 
   // `planned`: the directions' prepared states come with `both` (and their scratch after ours).
   void run_directions(const RunContext& ctx, const BothDirections& both, bool planned) const {
-    const std::vector<Dims>&forward_shapes = both.forward_outputs,
-          &backward_shapes = both.backward_outputs;
+    const std::vector<Dims>& forward_shapes = both.forward_outputs;
+    const std::vector<Dims>& backward_shapes = both.backward_outputs;
     const size_t forward_states = forward_shapes.size() - 1;
 
     // Where the inner layers write: their first outputs to scratch when merged (to our first

@@ -131,7 +131,8 @@ class StackedRnn final : public Layer {
     const float* previous = ctx.inputs[0].data;
     size_t state_input = 1, state_output = 1;
     for (size_t c = 0; c < cells_.size(); ++c) {
-      const std::vector<Dims>&in = every.cell_inputs[c], &out = every.cell_outputs[c];
+      const std::vector<Dims>& in = every.cell_inputs[c];
+      const std::vector<Dims>& out = every.cell_outputs[c];
       const Cell& cell = cells_[c];
       const bool last = c + 1 == cells_.size();
       std::vector<ConstTensor> inputs{{previous, in[0]}};

@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include "kernels/index_walk.h"
+
 namespace kerasrt {
 
 // ------------------------------------------------------------------ arguments
@@ -350,12 +352,16 @@ Dims broadcast(const Dims& a, const Dims& b, const std::string& function) {
 constexpr size_t kMaxOperands = 3;
 
 // For one set of input shapes: each operand's element stride along each output axis (0 where
-// it is broadcast), operand by operand.
+// it is broadcast, and for operands the function does not take).
 struct OperandStrides final : Prepared {
   size_t rank = 0;
-  std::vector<int64_t> strides;  // operands x rank
+  std::vector<int64_t> strides;  // kMaxOperands x rank
 
-  int64_t of(size_t operand, size_t axis) const { return strides[operand * rank + axis]; }
+  std::array<std::span<const int64_t>, kMaxOperands> of_each() const {
+    std::array<std::span<const int64_t>, kMaxOperands> out;
+    for (size_t k = 0; k < kMaxOperands; ++k) out[k] = {strides.data() + k * rank, rank};
+    return out;
+  }
 };
 
 class Elementwise final : public Layer {
@@ -380,7 +386,7 @@ class Elementwise final : public Layer {
     const Dims out = output_shapes(inputs)[0];
     auto state = std::make_shared<OperandStrides>();
     state->rank = out.size();
-    state->strides.assign(operands_.size() * out.size(), 0);
+    state->strides.assign(kMaxOperands * out.size(), 0);
     for (size_t k = 0; k < operands_.size(); ++k) {
       const Operand& op = operands_[k];
       const Dims& shape = op.input >= 0 ? inputs[static_cast<size_t>(op.input)] : op.constant.shape;
@@ -404,28 +410,18 @@ class Elementwise final : public Layer {
                                 : op.constant.values.data();
       }
       float* next = out.data;
-      walk(static_cast<const OperandStrides&>(prepared), out.shape, 0, data, next);
+      const auto& strides = static_cast<const OperandStrides&>(prepared);
+      walk_indices<kMaxOperands>(out.shape, strides.of_each(), out.shape.size(),
+                                 [&](std::array<int64_t, kMaxOperands> at) {
+                                   std::array<double, kMaxOperands> values{};
+                                   for (size_t k = 0; k < operands_.size(); ++k)
+                                     values[k] = data[k][at[k]];
+                                   *next++ = static_cast<float>(apply(fn_, values.data(), param_));
+                                 });
     });
   }
 
  private:
-  // Every output element from axis `axis` on, in row-major order; `data` points at each
-  // operand's element for the index so far (recursive: no index array).
-  void walk(const OperandStrides& strides, std::span<const int64_t> shape, size_t axis,
-            std::array<const float*, kMaxOperands> data, float*& out) const {
-    const size_t n = operands_.size();
-    if (axis == shape.size()) {
-      std::array<double, kMaxOperands> values{};
-      for (size_t k = 0; k < n; ++k) values[k] = *data[k];
-      *out++ = static_cast<float>(apply(fn_, values.data(), param_));
-      return;
-    }
-    for (int64_t i = 0; i < shape[axis]; ++i) {
-      walk(strides, shape, axis + 1, data, out);
-      for (size_t k = 0; k < n; ++k) data[k] += strides.of(k, axis);
-    }
-  }
-
   std::string function_;
   Fn fn_;
   std::vector<Operand> operands_;

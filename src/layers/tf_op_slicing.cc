@@ -2,8 +2,10 @@
 // either sign), Ellipsis and None / tf.newaxis, with Python's (and tf.strided_slice's)
 // semantics. The batch axis must be taken whole.
 #include <algorithm>
+#include <array>
 #include <limits>
 
+#include "kernels/index_walk.h"
 #include "layers/tf_op_lambda.h"
 
 namespace kerasrt {
@@ -115,33 +117,24 @@ class GetItem final : public Layer {
   void run(const RunContext& ctx) const override {
     if (ctx.outputs[0].size() == 0) return;
     with_prepared(*this, ctx, [&](const Prepared& prepared, float*) {
+      // Every kept axis but the last walked; the last copied row by row.
       const auto& slice = static_cast<const Slice&>(prepared);
+      const float* in = ctx.inputs[0].data + slice.base;
       float* out = ctx.outputs[0].data;
-      copy(slice, 0, ctx.inputs[0].data + slice.base, out);
+      const int64_t count = slice.counts.back(), step = slice.steps.back();
+      walk_indices<1>(slice.counts, {slice.steps}, slice.counts.size() - 1,
+                      [&](std::array<int64_t, 1> at) {
+                        for (int64_t i = 0; i < count; ++i) out[i] = in[at[0] + i * step];
+                        out += count;
+                      });
     });
   }
 
  private:
   struct Slice final : Prepared {
     int64_t base = 0;
-    std::vector<int64_t> counts, steps;  // over kept axes, in order
+    std::vector<int64_t> counts, steps;  // over kept axes, in order (the batch axis at least)
   };
-
-  // The slice's elements from kept axis `axis` on, in row-major order (recursive: no index
-  // array).
-  static void copy(const Slice& slice, size_t axis, const float* in, float*& out) {
-    if (axis == slice.counts.size()) {
-      *out++ = *in;
-      return;
-    }
-    const int64_t count = slice.counts[axis], step = slice.steps[axis];
-    if (axis + 1 == slice.counts.size()) {
-      for (int64_t i = 0; i < count; ++i) out[i] = in[i * step];
-      out += count;
-      return;
-    }
-    for (int64_t i = 0; i < count; ++i) copy(slice, axis + 1, in + i * step, out);
-  }
 
   std::vector<AxisOp> axes_;
   std::vector<bool> layout_;
