@@ -1,5 +1,8 @@
 """Many Python threads predicting at once on shared models return exactly the single-threaded results."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -93,3 +96,26 @@ def test_python_runs_while_predict_runs(cnn):
     start, end = span["start"], span["end"]
     tenths = {int(10 * (t - start) / (end - start)) for t in stamps if start < t < end}
     assert len(tenths) >= 5, f"Python ran in only {len(tenths)} of 10 tenths of a {1000 * (end - start):.0f} ms predict"
+
+
+def _in_child(code, **popen):
+    """What `code` prints in a fresh Python with this environment (the module's path included)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          **popen)
+    return done.stdout.strip()
+
+
+def test_usable_cores_follows_the_affinity_mask():
+    """usable_cores() counts the CPUs the process may run on, as the kernel reports them; a process
+    pinned to one CPU (os.sched_setaffinity, what taskset does) gets 1."""
+    assert 1 <= kerasrt.usable_cores() <= len(os.sched_getaffinity(0))
+    one_cpu = min(os.sched_getaffinity(0))
+    pinned = _in_child("import kerasrt; print(kerasrt.usable_cores())",
+                       preexec_fn=lambda: os.sched_setaffinity(0, {one_cpu}))
+    assert pinned == "1"
+
+
+def test_kernel_isa_names_the_kernels_in_use():
+    assert kerasrt.kernel_isa() in ("avx512", "avx2", "scalar")
+    env = dict(os.environ, KERASRT_ISA="scalar")
+    assert _in_child("import kerasrt; print(kerasrt.kernel_isa())", env=env) == "scalar"

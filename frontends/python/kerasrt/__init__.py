@@ -14,10 +14,21 @@ from ._kerasrt import (
     Model,
     TensorSpec,
     __version__,
+    kernel_isa,
     load_model,
     load_model_from_memory,
+    usable_cores,
 )
 
 Model.__module__ = __name__
 
-__all__ = ["Error", "Model", "TensorSpec", "load_model", "load_model_from_memory", "__version__"]
+__all__ = [
+    "Error",
+    "Model",
+    "TensorSpec",
+    "kernel_isa",
+    "load_model",
+    "load_model_from_memory",
+    "usable_cores",
+    "__version__",
+]

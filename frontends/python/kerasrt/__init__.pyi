@@ -162,3 +162,13 @@ def load_model(
 def load_model_from_memory(data: bytes | bytearray | memoryview, name: str = "<memory>", *, intra_op_threads: int = 1) -> Model:
     """Load a model from the bytes of an ``.h5`` or ``.keras`` file already in memory;
     ``name`` is used in error messages."""
+
+def usable_cores() -> int:
+    """The cores kerasrt keeps busy at most, and a natural size for a pool of predicting threads:
+    the CPUs this process's affinity allows, capped by its cgroup's CPU quota rounded up (a
+    container's CPU limit, which ``os.cpu_count()`` and ``os.sched_getaffinity()`` do not show)."""
+
+def kernel_isa() -> str:
+    """The vector instruction set of kerasrt's own kernels here: ``"avx512"``, ``"avx2"`` or
+    ``"scalar"`` (the best the CPU has, unless the environment variable ``KERASRT_ISA`` asks for
+    a lower one)."""

@@ -669,6 +669,15 @@ PYBIND11_MODULE(_kerasrt, m) {
   m.def("load_model_from_memory", &load_model_from_memory, py::arg("data"),
         py::arg("name") = "<memory>", py::kw_only(), py::arg("intra_op_threads") = 1,
         kLoadFromMemoryDoc);
+  m.def("usable_cores", &kerasrt::usable_cores,
+        "The cores kerasrt keeps busy at most, and a natural size for a pool of predicting "
+        "threads: the CPUs this process's affinity allows, capped by its cgroup's CPU quota "
+        "rounded up (a container's CPU limit, which os.cpu_count() and os.sched_getaffinity() do "
+        "not show).");
+  m.def("kernel_isa", &kerasrt::kernel_isa,
+        "The vector instruction set of kerasrt's own kernels here: 'avx512', 'avx2' or 'scalar' "
+        "(the best the CPU has, unless the environment variable KERASRT_ISA asks for a lower "
+        "one).");
   m.def(
       "_as_input_array",
       [](const py::object& value) { return kerasrt::python::as_input_array(value, "x"); },
