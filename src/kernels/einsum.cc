@@ -101,12 +101,14 @@ Dims EinsumGemm::output_shape(std::span<const int64_t> x_shape) const {
                   std::to_string(contracted_dims_[i]) + " (the kernel's), got " +
                   to_string(x_shape));
   }
+  return permuted_shape(product_shape(x_shape), product_to_y_);
+}
+
+Dims EinsumGemm::product_shape(std::span<const int64_t> x_shape) const {
   Dims product;
   for (size_t a : row_axes_) product.push_back(x_shape[a]);
   product.insert(product.end(), col_dims_.begin(), col_dims_.end());
-  Dims y;
-  for (int p : product_to_y_) y.push_back(product[static_cast<size_t>(p)]);
-  return y;
+  return product;
 }
 
 size_t EinsumGemm::scratch_floats(std::span<const int64_t> x_shape) const {
@@ -138,12 +140,7 @@ std::shared_ptr<const Prepared> EinsumGemm::prepare(std::span<const int64_t> x_s
   state->product = product_.prepare(rows(x_shape));
   state->scratch_floats = state->product->scratch_floats;
   if (!x_in_order_) state->x_to_rows.emplace(x_shape, x_to_rows_);
-  if (!y_in_order_) {
-    Dims product_shape;
-    for (size_t a : row_axes_) product_shape.push_back(x_shape[a]);
-    product_shape.insert(product_shape.end(), col_dims_.begin(), col_dims_.end());
-    state->product_to_y.emplace(product_shape, product_to_y_);
-  }
+  if (!y_in_order_) state->product_to_y.emplace(product_shape(x_shape), product_to_y_);
   return state;
 }
 

@@ -54,6 +54,8 @@ class EinsumGemm {
   std::vector<size_t> contracted_axes_;  // axes of x contracted, in x order
   Dims contracted_dims_;
   int64_t rows(std::span<const int64_t> x_shape) const;
+  // The GEMM result's shape [rows..., cols...] for x shape `x_shape`.
+  Dims product_shape(std::span<const int64_t> x_shape) const;
 
   // w as a k x n matrix (contracted letters in x order, columns).
   MatmulKernel product_;
