@@ -78,7 +78,9 @@ class Dot final : public Layer {
 
   void run(const RunContext& ctx) const override {
     const ConstTensor &x = ctx.inputs[0], &y = ctx.inputs[1];
-    const auto [ax, ay] = resolve(x.shape.size(), y.shape.size());
+    // Not a structured binding: the lambda below uses both (clang 14 cannot capture bindings).
+    const std::pair<size_t, size_t> axes = resolve(x.shape.size(), y.shape.size());
+    const size_t ax = axes.first, ay = axes.second;
     const Product p = product_of(x.shape, y.shape, ax, ay);
     with_prepared(*this, ctx, scratch_floats(x.shape, y.shape, ax, ay),
                   [&](const Prepared& prepared, float* product_scratch) {
