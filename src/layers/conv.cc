@@ -119,6 +119,8 @@ class Conv final : public ConvOn<ConvKernel> {
                                   op.pad_after);
   }
 
+  size_t packed_floats() const override { return kernel_.weight_count(); }
+
   std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (kernel_.packed()) return nullptr;
     if (!is_known(typical_input_))

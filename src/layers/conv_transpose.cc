@@ -73,6 +73,8 @@ class ConvTranspose final : public Layer {
     return fused ? with(std::move(*fused)) : nullptr;
   }
 
+  size_t packed_floats() const override { return kernel_.weight_count(); }
+
   std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (kernel_.packed()) return nullptr;
     if (!is_known(typical_input_))

@@ -57,6 +57,8 @@ class Dense final : public Layer {
     return fused ? with(std::move(*fused)) : nullptr;
   }
 
+  size_t packed_floats() const override { return kernel_.weight_count(); }
+
   std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (kernel_.packed()) return nullptr;
     return with(kernel_.packed_for(rows(typical_input_), &arena));

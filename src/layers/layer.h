@@ -143,6 +143,9 @@ class Layer {
   // A copy with its weights in the layout its kernels run on, in `arena` (done once, after
   // fusion); null when the layer is ready as it is.
   virtual std::shared_ptr<const Layer> packed(WeightArena& /*arena*/) const { return nullptr; }
+  // About how many values packed() writes: a load packs the largest layers first, so that its
+  // threads finish together.
+  virtual size_t packed_floats() const { return 0; }
 
   // --- Strings (see StringEncoder). A layer that reads strings returns its encoder; when it
   // reads numbers too (Hashing), its float path is the ordinary one and numeric_input() says so.

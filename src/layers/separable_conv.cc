@@ -79,6 +79,10 @@ class SeparableConv final : public Layer {
     return fused ? with(depthwise_, std::move(*fused)) : nullptr;
   }
 
+  size_t packed_floats() const override {
+    return depthwise_.weight_count() + pointwise_.weight_count();
+  }
+
   std::shared_ptr<const Layer> packed(WeightArena& arena) const override {
     if (pointwise_.packed() || !is_known(typical_input_)) return nullptr;
     const Window window = spec_.window(spec_.layout.volume(typical_input_));
