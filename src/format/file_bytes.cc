@@ -18,7 +18,7 @@ FileBytes FileBytes::open(const std::string& path, uint64_t max_bytes) {
     check_limit(static_cast<uint64_t>(info.st_size), max_bytes, "max_file_bytes", "the file",
                 "bytes");
     const size_t size = static_cast<size_t>(info.st_size);
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (mapping != MAP_FAILED) {
       ::close(fd);
       file.mapping_ = mapping;
