@@ -73,14 +73,14 @@ class StackedRnn final : public Layer {
   }
 
   size_t scratch_floats(std::span<const Dims> inputs) const override {
-    int64_t inner = 0, sequence = 0;
-    for_each_cell(inputs, [&](size_t c, const std::vector<Dims>& in, const std::vector<Dims>& out) {
-      inner = std::max<int64_t>(inner, static_cast<int64_t>(cells_[c].layer->scratch_floats(in)));
-      if (c + 1 < cells_.size()) sequence = std::max(sequence, num_elements(out[0]));
-    });
+    const auto every = shapes_and_cells(inputs, /*with_cells=*/false);
+    size_t inner = 0;
+    for (size_t c = 0; c < cells_.size(); ++c)
+      inner = std::max(inner, cells_[c].layer->scratch_floats(every->cell_inputs[c]));
     const int64_t reversed_mask = has_masks(inputs.size()) ? num_elements(inputs[0]) : 0;
-    return static_cast<size_t>(2 * aligned_floats(sequence) + aligned_floats(reversed_mask) +
-                               inner);
+    return static_cast<size_t>(2 * aligned_floats(every->sequence) +
+                               aligned_floats(reversed_mask)) +
+           inner;
   }
 
   std::shared_ptr<const Prepared> prepare(std::span<const Dims> inputs) const override {
