@@ -210,6 +210,25 @@ TEST(HelperThreads, AnOfferRunsOnceAndWaitReturnsAfterIt) {
   EXPECT_EQ(runs.load(), 1);  // its destructor waited
 }
 
+// A load posts the unmapping of its file (api/model.cc) and returns: every posted task runs
+// exactly once, on a helper when there is one, after post() has returned.
+TEST(HelperThreads, APostedTaskRunsOnceWithoutAWait) {
+  constexpr int kTasks = 100;
+  std::atomic<int> runs{0}, on_caller{0};
+  const std::thread::id caller = std::this_thread::get_id();
+  for (int i = 0; i < kTasks; ++i)
+    HelperThreads::instance().post([&] {
+      if (std::this_thread::get_id() == caller) on_caller.fetch_add(1);
+      runs.fetch_add(1);
+    });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (runs.load() < kTasks && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // none runs twice
+  EXPECT_EQ(runs.load(), kTasks);
+  EXPECT_EQ(on_caller.load(), usable_cores() > 1 ? 0 : kTasks);
+}
+
 // A container's CPU limit, as Docker and Kubernetes set it: a cgroup v2 cpu.max, or v1's
 // cpu.cfs_quota_us / cpu.cfs_period_us, on the cgroup or an ancestor; the smallest level wins.
 class CgroupTree {

@@ -50,10 +50,11 @@ std::shared_ptr<const FileBytes> open_shared(const std::string& path, uint64_t m
 
 // The layers copy or re-lay out, while loading, every weight they read in place from the file
 // (SharedFloats::in_file): a model never keeps its file mapped, so a file replaced while a
-// server runs cannot make predict fault.
-void expect_released(const std::shared_ptr<const FileBytes>& file) {
+// server runs cannot make predict fault. A helper unmaps it after the load has returned.
+void release(std::shared_ptr<const FileBytes> file) {
   if (file.use_count() != 1)
     throw Error("internal error: a layer still reads its weights from the file after loading");
+  HelperThreads::instance().post([file = std::move(file)]() mutable { file.reset(); });
 }
 
 }  // namespace
@@ -95,9 +96,9 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
       return Model(
           make_runtime(read_savedmodel_dir(dir.empty() ? "." : dir, options), options, path));
     }
-    const auto file = open_shared(path, options.limits.max_file_bytes);
+    auto file = open_shared(path, options.limits.max_file_bytes);
     Model model(make_runtime(read_model_bytes(file->bytes(), path, options, file), options, path));
-    expect_released(file);
+    release(std::move(file));
     return model;
   });
 }
@@ -116,12 +117,11 @@ Model Model::load_json(const std::string& json_path, const std::string& weights_
     const uint64_t max_bytes = options.limits.max_file_bytes;
     const std::string json =
         attributed(json_path, [&] { return read_text_file(json_path, max_bytes); });
-    const auto weights =
-        attributed(weights_path, [&] { return open_shared(weights_path, max_bytes); });
+    auto weights = attributed(weights_path, [&] { return open_shared(weights_path, max_bytes); });
     Model model(
         make_runtime(read_json_and_weights(json, weights->bytes(), weights_path, options, weights),
                      options, label));
-    expect_released(weights);
+    release(std::move(weights));
     return model;
   });
 }

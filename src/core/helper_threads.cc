@@ -50,6 +50,15 @@ HelperThreads::Offer HelperThreads::offer(std::function<void()> task) {
   return Offer(this, std::move(job));
 }
 
+void HelperThreads::post(std::function<void()> task) {
+  if (helpers_ == 0) return task();
+  auto job = std::make_shared<Job>();
+  job->owned_task = [task = std::move(task)](int) { task(); };
+  job->task = &job->owned_task;
+  job->count = 1;
+  enqueue(job);
+}
+
 void HelperThreads::Offer::wait() {
   if (!job_) return;
   const std::shared_ptr<Job> job = std::move(job_);
