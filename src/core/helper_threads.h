@@ -72,7 +72,7 @@ class HelperThreads {
 
  private:
   struct Job {
-    std::function<void(int)> owned_task;  // an offer's
+    std::function<void(int)> owned_task;  // an offer's or a post's
     const std::function<void(int)>* task = nullptr;
     int count = 0;
     std::atomic<int> next{0}, finished{0};
