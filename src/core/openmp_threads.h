@@ -6,13 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#if defined(__SANITIZE_THREAD__)
-#define KERASRT_THREAD_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define KERASRT_THREAD_SANITIZER 1
-#endif
-#endif
+#include "core/thread_sanitizer.h"
 
 namespace kerasrt {
 

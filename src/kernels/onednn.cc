@@ -11,6 +11,7 @@
 #include "core/large_buffer.h"
 #include "core/openmp_threads.h"
 #include "core/shape.h"
+#include "core/thread_sanitizer.h"
 #include "kernels/gemm.h"
 #include "kernels/vecmath.h"
 
@@ -28,11 +29,21 @@ const dnnl::engine& cpu_engine() {
 // oneDNN shares primitive descriptors and primitives between threads through its process-wide
 // primitive cache, synchronised inside libdnnl where ThreadSanitizer cannot see it (the library
 // is not instrumented), so TSan reported one thread reading a descriptor another had just made.
-// Making them under one lock of ours orders that visibly. Primitives are made once per memory
-// plan (per model and input shape), never on the predict path, so the lock costs nothing there.
-// Weights are re-laid outside it: a load packs several layers at once (graph/optimize.cc).
-std::mutex& primitive_creation_mutex() {
-  static std::mutex mutex;
+// In a TSan build they are made under one lock of ours, which orders that visibly. Elsewhere the
+// lock does nothing: oneDNN makes them safely on several threads at once, and a load packs
+// several layers at once (graph/optimize.cc), which the lock made take turns (MobileNetV2's
+// packing, median of 30 fresh loads: 6.6 -> 4.9 ms without it).
+#ifdef KERASRT_THREAD_SANITIZER
+using CreationMutex = std::mutex;
+#else
+struct CreationMutex {
+  void lock() {}
+  void unlock() {}
+};
+#endif
+
+CreationMutex& primitive_creation_mutex() {
+  static CreationMutex mutex;
   return mutex;
 }
 
